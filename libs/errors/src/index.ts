@@ -1,1 +1,2 @@
-// Public surface of @vela/errors.
+export * from './lib/errors';
+export * from './lib/closest-match';
