@@ -1,1 +1,1 @@
-// Public surface of @vela/pareto.
+export * from './lib/pareto';

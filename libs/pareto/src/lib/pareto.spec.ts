@@ -1,0 +1,85 @@
+import { InvalidArgumentError } from '@vela/errors';
+import { crowdingDistance, dominates, nonDominatedSort, paretoFront } from './pareto';
+
+describe('dominates', () => {
+  it('respects each objective goal', () => {
+    expect(dominates([1, 1], [2, 2], ['MINIMIZE', 'MINIMIZE'])).toBe(true);
+    expect(dominates([1, 1], [1, 1], ['MINIMIZE', 'MINIMIZE'])).toBe(false);
+    expect(dominates([0.9, 1], [0.8, 1], ['MAXIMIZE', 'MINIMIZE'])).toBe(true);
+    expect(dominates([0.9, 2], [0.8, 1], ['MAXIMIZE', 'MINIMIZE'])).toBe(false);
+  });
+});
+
+describe('nonDominatedSort', () => {
+  it('groups points into fronts', () => {
+    const points = [
+      [1, 5],
+      [2, 3],
+      [4, 1],
+      [3, 4],
+      [5, 5],
+      [2, 3],
+    ];
+    expect(nonDominatedSort(points, ['MINIMIZE', 'MINIMIZE'])).toEqual([[0, 1, 2, 5], [3], [4]]);
+  });
+
+  it('handles three objectives with mixed goals', () => {
+    const points = [
+      [0.9, 10, 5],
+      [0.8, 5, 5],
+      [0.7, 12, 6],
+    ];
+    expect(nonDominatedSort(points, ['MAXIMIZE', 'MINIMIZE', 'MINIMIZE'])).toEqual([[0, 1], [2]]);
+  });
+
+  it('rejects an empty objective list and non-finite values, naming the field', () => {
+    expect(() => nonDominatedSort([[1]], [])).toThrow(new InvalidArgumentError('at least one objective is needed', 'objectives'));
+    expect(() => nonDominatedSort([[1, NaN]], ['MINIMIZE', 'MINIMIZE'])).toThrow('points[0][1]: must be a finite number, got NaN');
+    expect(() => nonDominatedSort([[1]], ['MINIMIZE', 'MINIMIZE'])).toThrow('points[0]: has 1 values, expected 2');
+  });
+
+  it('agrees with a brute-force front on random points', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const points = Array.from({ length: 200 }, () => [random(), random(), random()]);
+    const goals = ['MINIMIZE', 'MAXIMIZE', 'MINIMIZE'] as const;
+    const bruteForce = points.map((_, i) => i).filter((i) => !points.some((q) => dominates(q, points[i], goals)));
+    expect(nonDominatedSort(points, goals)[0]).toEqual(bruteForce);
+  });
+});
+
+describe('crowdingDistance', () => {
+  it('gives boundary points infinity and inner points their normalised gaps', () => {
+    const points = [
+      [0, 4],
+      [1, 2],
+      [2, 1],
+      [4, 0],
+    ];
+    const distance = crowdingDistance(points, [0, 1, 2, 3]);
+    expect(distance[0]).toBe(Infinity);
+    expect(distance[3]).toBe(Infinity);
+    expect(distance[1]).toBeCloseTo(2 / 4 + 3 / 4);
+    expect(distance[2]).toBeCloseTo(3 / 4 + 2 / 4);
+  });
+});
+
+describe('paretoFront', () => {
+  const items = [
+    { item: 'a', values: [0.9, 3] },
+    { item: 'b', values: [0.8, 1] },
+    { item: 'c', values: [0.7, 2] },
+    { item: 'd', values: [0.95, 5] },
+    { item: 'e', values: [0.85, 2] },
+  ];
+  it('returns the non-dominated items in input order', () => {
+    expect(paretoFront(items, ['MAXIMIZE', 'MINIMIZE']).map((s) => s.item)).toEqual(['a', 'b', 'd', 'e']);
+  });
+  it('fills a count from later fronts, or trims the last by crowding', () => {
+    expect(paretoFront(items, ['MAXIMIZE', 'MINIMIZE'], 5).map((s) => s.item)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(paretoFront(items, ['MAXIMIZE', 'MINIMIZE'], 2).map((s) => s.item)).toEqual(['b', 'd']);
+  });
+  it('rejects a bad count', () => {
+    expect(() => paretoFront(items, ['MAXIMIZE', 'MINIMIZE'], -1)).toThrow('count: must be a non-negative integer, got -1');
+  });
+});
