@@ -1,1 +1,4 @@
-// Public surface of @vela/grpc-server.
+export * from './lib/async-handlers';
+export * from './lib/auth';
+export * from './lib/bootstrap';
+export * from './lib/error-mapping';
