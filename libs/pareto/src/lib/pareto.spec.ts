@@ -73,10 +73,13 @@ describe('paretoFront', () => {
     { item: 'e', values: [0.85, 2] },
   ];
   it('returns the non-dominated items in input order', () => {
-    expect(paretoFront(items, ['MAXIMIZE', 'MINIMIZE']).map((s) => s.item)).toEqual(['a', 'b', 'd', 'e']);
+    const front = paretoFront(items, ['MAXIMIZE', 'MINIMIZE']);
+    expect(front.map((s) => s.item)).toEqual(['a', 'b', 'd', 'e']);
+    expect(front.map((s) => s.crowdingDistance)).toEqual([expect.any(Number), Infinity, Infinity, expect.any(Number)]);
   });
   it('fills a count from later fronts, or trims the last by crowding', () => {
-    expect(paretoFront(items, ['MAXIMIZE', 'MINIMIZE'], 5).map((s) => s.item)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    const all = paretoFront(items, ['MAXIMIZE', 'MINIMIZE'], 5);
+    expect(all.map((s) => [s.item, s.rank])).toEqual([['a', 0], ['b', 0], ['d', 0], ['e', 0], ['c', 1]]);
     expect(paretoFront(items, ['MAXIMIZE', 'MINIMIZE'], 2).map((s) => s.item)).toEqual(['b', 'd']);
   });
   it('rejects a bad count', () => {

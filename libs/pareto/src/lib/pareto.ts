@@ -96,28 +96,31 @@ export interface Scored<T> {
   readonly values: readonly number[];
 }
 
+/** A member of a pareto selection: its front (0 = non-dominated) and crowding distance in that front. */
+export interface Ranked<T> extends Scored<T> {
+  readonly rank: number;
+  readonly crowdingDistance: number;
+}
+
 /**
  * The pareto front of `items` (the non-dominated ones), in input order. With `count`, the
  * best `count` by front rank, ties within the last front broken by crowding distance (so a
  * request for 3 of a 10-point front gets its spread-out members), as NSGA-II selects.
  */
-export function paretoFront<T>(items: readonly Scored<T>[], goals: readonly ObjectiveGoal[], count?: number): Scored<T>[] {
+export function paretoFront<T>(items: readonly Scored<T>[], goals: readonly ObjectiveGoal[], count?: number): Ranked<T>[] {
   if (count !== undefined && (!Number.isInteger(count) || count < 0)) {
     throw new InvalidArgumentError(`must be a non-negative integer, got ${count}`, 'count');
   }
   const points = items.map((entry) => entry.values);
   const fronts = nonDominatedSort(points, goals);
-  if (count === undefined || count === 0) return (fronts[0] ?? []).map((index) => items[index]);
-  const chosen: number[] = [];
-  for (const front of fronts) {
-    if (chosen.length + front.length <= count) {
-      chosen.push(...front);
-      continue;
-    }
+  const chosen: Ranked<T>[] = [];
+  for (const [rank, front] of fronts.entries()) {
     const crowding = crowdingDistance(points, front);
-    const byCrowding = front.map((index, k) => ({ index, crowding: crowding[k] })).sort((a, b) => b.crowding - a.crowding || a.index - b.index);
-    chosen.push(...byCrowding.slice(0, count - chosen.length).map((entry) => entry.index));
-    break;
+    const members = front.map((index, k) => ({ ...items[index], rank, crowdingDistance: crowding[k], index }));
+    const room = count === undefined || count === 0 ? (rank === 0 ? members.length : 0) : count - chosen.length;
+    if (room <= 0) break;
+    if (members.length > room) members.sort((a, b) => b.crowdingDistance - a.crowdingDistance || a.index - b.index);
+    chosen.push(...members.slice(0, room).sort((a, b) => a.index - b.index));
   }
-  return chosen.sort((a, b) => a - b).map((index) => items[index]);
+  return chosen.map(({ item, values, rank, crowdingDistance }) => ({ item, values, rank, crowdingDistance }));
 }

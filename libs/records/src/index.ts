@@ -1,0 +1,2 @@
+export * from './lib/record.types';
+export * from './lib/record-validation';
