@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs';
+import { NETWORK_ROLES, registry } from '@vela/registry';
+import { buildModel, NetworkDesc } from './network-desc';
+import { useCpuBackend } from '../testing';
+
+beforeAll(useCpuBackend);
+
+const mlp = { modules: ['backbone'], backbone: { type: 'MLP', hidden_units: [8], num_class: 3 } };
+
+describe('NetworkDesc', () => {
+  it('registers a network for every role', () => {
+    new NetworkDesc(mlp);
+    for (const role of NETWORK_ROLES) expect(registry.list('network', { role }).length).toBeGreaterThan(0);
+  });
+
+  it('builds a model that runs, and the same weights from the same seed', () => {
+    const a = buildModel(mlp, { inputShape: [5], seed: 3 });
+    const b = new NetworkDesc(mlp).toModel({ inputShape: [5], seed: 3 });
+    const out = a.predict(tf.ones([2, 5])) as tf.Tensor;
+    expect(out.shape).toEqual([2, 3]);
+    a.getWeights().forEach((w, i) => expect(w.arraySync()).toEqual(b.getWeights()[i].arraySync()));
+    out.dispose();
+    a.dispose();
+    b.dispose();
+  });
+
+  it('reports the module types and keeps the json', () => {
+    const desc = new NetworkDesc({ ...mlp, trainer: { epochs: 1 } });
+    expect(desc.types).toEqual(['MLP']);
+    expect(desc.json['trainer']).toEqual({ epochs: 1 });
+  });
+
+  it.each([
+    [{}, "desc.modules: must list the module sections (e.g. ['backbone', 'head']) or give a network type"],
+    [{ modules: 'backbone' }, "desc.modules: must be a non-empty list of section names, got 'backbone'"],
+    [{ modules: ['backbone', 'head'], backbone: mlp.backbone }, 'head: is listed in modules but has no section'],
+    [{ modules: ['backbone'], backbone: 'MLP' }, "backbone: must be an object, got 'MLP'"],
+    [{ modules: ['backbone'], backbone: { num_class: 3 } }, 'backbone.type: is required'],
+    [{ modules: ['backbone'], backbone: { type: 'ResNt' } }, "backbone.type: unknown network 'ResNt'; did you mean 'ResNet'?"],
+    [{ modules: ['backbone'], backbone: { type: 'MLP', num_class: 0 } }, 'backbone.num_class: must be >= 1, got 0'],
+    [{ modules: ['head'], head: { type: 'MLP', hidden_units: [8, 'x'] } }, "head.hidden_units[1]: must be a finite number, got 'x'"],
+  ])('rejects %j', (desc, message) => {
+    expect(() => new NetworkDesc(desc)).toThrow(message);
+  });
+
+  it('rejects a bad input shape', () => {
+    expect(() => buildModel(mlp, { inputShape: [0] })).toThrow('inputShape: must be a list of positive integers, got [0]');
+  });
+});
