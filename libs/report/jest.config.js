@@ -1,1 +1,8 @@
-module.exports = { ...require('../../jest.preset'), displayName: 'report', rootDir: __dirname };
+module.exports = {
+  ...require('../../jest.preset'),
+  displayName: 'report',
+  rootDir: __dirname,
+  globalSetup: '<rootDir>/../testing/src/lib/database.global-setup.ts',
+  globalTeardown: '<rootDir>/../testing/src/lib/database.global-teardown.ts',
+  testTimeout: 30000,
+};

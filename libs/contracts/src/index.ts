@@ -16,3 +16,7 @@ export * from './lib/durations';
 export * from './lib/page-token';
 export * from './lib/proto-files';
 export * from './lib/resource-names';
+export * from './lib/converters/enum.converter';
+export * from './lib/converters/record.converter';
+export * from './lib/converters/record-query.converter';
+export * from './lib/converters/artifact.converter';

@@ -1,2 +1,3 @@
 export * from './lib/record.types';
 export * from './lib/record-validation';
+export * from './lib/artifact.types';

@@ -4,7 +4,7 @@ import { ObjectiveGoal } from '../../generated/vela/v1/common';
 import type { Objective, Record as RecordProto } from '../../generated/vela/v1/record';
 import { TrialState } from '../../generated/vela/v1/trial';
 import { artifactName, parseArtifactName } from '../resource-names';
-import { durationToSeconds, secondsToDuration } from './duration.converter';
+import { durationFromMillis, durationToMillis } from '../durations';
 import { enumConverter } from './enum.converter';
 
 export const trialStateConverter = enumConverter<typeof TrialState, TrialStateName>(TrialState, 'TRIAL_STATE_');
@@ -34,7 +34,7 @@ export function recordInputFromProto(record: RecordProto, field = 'record'): Rec
     error: record.errorMessage || undefined,
     logTail: record.logTail || undefined,
     checkpointArtifactId: record.checkpointArtifact ? parseArtifactName(record.checkpointArtifact, `${field}.checkpoint_artifact`).artifact : undefined,
-    trainSeconds: record.trainDuration ? durationToSeconds(record.trainDuration) : undefined,
+    trainSeconds: record.trainDuration ? (durationToMillis(record.trainDuration) ?? 0) / 1000 : undefined,
   };
 }
 
@@ -61,7 +61,7 @@ export function recordToProto(record: StoredRecord): RecordProto {
     errorMessage: record.error ?? '',
     logTail: record.logTail ?? '',
     checkpointArtifact: record.checkpointArtifactId ? artifactName(record.checkpointArtifactId) : '',
-    trainDuration: record.trainSeconds === undefined ? undefined : secondsToDuration(record.trainSeconds),
+    trainDuration: record.trainSeconds === undefined ? undefined : durationFromMillis(record.trainSeconds * 1000, 'record.train_duration'),
     seq: record.seq,
     createTime: record.createdAt,
     updateTime: record.updatedAt,

@@ -1303,6 +1303,7 @@ export const ArtifactScalarFieldEnum = {
   sha256: 'sha256',
   storePath: 'storePath',
   complete: 'complete',
+  requestId: 'requestId',
   createdAt: 'createdAt'
 } as const
 

@@ -47,6 +47,7 @@ export type ArtifactMinAggregateOutputType = {
   sha256: string | null
   storePath: string | null
   complete: boolean | null
+  requestId: string | null
   createdAt: Date | null
 }
 
@@ -61,6 +62,7 @@ export type ArtifactMaxAggregateOutputType = {
   sha256: string | null
   storePath: string | null
   complete: boolean | null
+  requestId: string | null
   createdAt: Date | null
 }
 
@@ -75,6 +77,7 @@ export type ArtifactCountAggregateOutputType = {
   sha256: number
   storePath: number
   complete: number
+  requestId: number
   createdAt: number
   _all: number
 }
@@ -101,6 +104,7 @@ export type ArtifactMinAggregateInputType = {
   sha256?: true
   storePath?: true
   complete?: true
+  requestId?: true
   createdAt?: true
 }
 
@@ -115,6 +119,7 @@ export type ArtifactMaxAggregateInputType = {
   sha256?: true
   storePath?: true
   complete?: true
+  requestId?: true
   createdAt?: true
 }
 
@@ -129,6 +134,7 @@ export type ArtifactCountAggregateInputType = {
   sha256?: true
   storePath?: true
   complete?: true
+  requestId?: true
   createdAt?: true
   _all?: true
 }
@@ -230,6 +236,7 @@ export type ArtifactGroupByOutputType = {
   sha256: string | null
   storePath: string
   complete: boolean
+  requestId: string | null
   createdAt: Date
   _count: ArtifactCountAggregateOutputType | null
   _avg: ArtifactAvgAggregateOutputType | null
@@ -267,6 +274,7 @@ export type ArtifactWhereInput = {
   sha256?: Prisma.StringNullableFilter<"Artifact"> | string | null
   storePath?: Prisma.StringFilter<"Artifact"> | string
   complete?: Prisma.BoolFilter<"Artifact"> | boolean
+  requestId?: Prisma.StringNullableFilter<"Artifact"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Artifact"> | Date | string
 }
 
@@ -281,11 +289,13 @@ export type ArtifactOrderByWithRelationInput = {
   sha256?: Prisma.SortOrderInput | Prisma.SortOrder
   storePath?: Prisma.SortOrder
   complete?: Prisma.SortOrder
+  requestId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
 export type ArtifactWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  requestId?: string
   AND?: Prisma.ArtifactWhereInput | Prisma.ArtifactWhereInput[]
   OR?: Prisma.ArtifactWhereInput[]
   NOT?: Prisma.ArtifactWhereInput | Prisma.ArtifactWhereInput[]
@@ -299,7 +309,7 @@ export type ArtifactWhereUniqueInput = Prisma.AtLeast<{
   storePath?: Prisma.StringFilter<"Artifact"> | string
   complete?: Prisma.BoolFilter<"Artifact"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Artifact"> | Date | string
-}, "id">
+}, "id" | "requestId">
 
 export type ArtifactOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -312,6 +322,7 @@ export type ArtifactOrderByWithAggregationInput = {
   sha256?: Prisma.SortOrderInput | Prisma.SortOrder
   storePath?: Prisma.SortOrder
   complete?: Prisma.SortOrder
+  requestId?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   _count?: Prisma.ArtifactCountOrderByAggregateInput
   _avg?: Prisma.ArtifactAvgOrderByAggregateInput
@@ -334,6 +345,7 @@ export type ArtifactScalarWhereWithAggregatesInput = {
   sha256?: Prisma.StringNullableWithAggregatesFilter<"Artifact"> | string | null
   storePath?: Prisma.StringWithAggregatesFilter<"Artifact"> | string
   complete?: Prisma.BoolWithAggregatesFilter<"Artifact"> | boolean
+  requestId?: Prisma.StringNullableWithAggregatesFilter<"Artifact"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Artifact"> | Date | string
 }
 
@@ -348,6 +360,7 @@ export type ArtifactCreateInput = {
   sha256?: string | null
   storePath: string
   complete?: boolean
+  requestId?: string | null
   createdAt?: Date | string
 }
 
@@ -362,6 +375,7 @@ export type ArtifactUncheckedCreateInput = {
   sha256?: string | null
   storePath: string
   complete?: boolean
+  requestId?: string | null
   createdAt?: Date | string
 }
 
@@ -376,6 +390,7 @@ export type ArtifactUpdateInput = {
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   storePath?: Prisma.StringFieldUpdateOperationsInput | string
   complete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -390,6 +405,7 @@ export type ArtifactUncheckedUpdateInput = {
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   storePath?: Prisma.StringFieldUpdateOperationsInput | string
   complete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -404,6 +420,7 @@ export type ArtifactCreateManyInput = {
   sha256?: string | null
   storePath: string
   complete?: boolean
+  requestId?: string | null
   createdAt?: Date | string
 }
 
@@ -418,6 +435,7 @@ export type ArtifactUpdateManyMutationInput = {
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   storePath?: Prisma.StringFieldUpdateOperationsInput | string
   complete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -432,6 +450,7 @@ export type ArtifactUncheckedUpdateManyInput = {
   sha256?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   storePath?: Prisma.StringFieldUpdateOperationsInput | string
   complete?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
 
@@ -446,6 +465,7 @@ export type ArtifactCountOrderByAggregateInput = {
   sha256?: Prisma.SortOrder
   storePath?: Prisma.SortOrder
   complete?: Prisma.SortOrder
+  requestId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -465,6 +485,7 @@ export type ArtifactMaxOrderByAggregateInput = {
   sha256?: Prisma.SortOrder
   storePath?: Prisma.SortOrder
   complete?: Prisma.SortOrder
+  requestId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -479,6 +500,7 @@ export type ArtifactMinOrderByAggregateInput = {
   sha256?: Prisma.SortOrder
   storePath?: Prisma.SortOrder
   complete?: Prisma.SortOrder
+  requestId?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
 }
 
@@ -504,6 +526,7 @@ export type ArtifactSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs
   sha256?: boolean
   storePath?: boolean
   complete?: boolean
+  requestId?: boolean
   createdAt?: boolean
 }, ExtArgs["result"]["artifact"]>
 
@@ -518,6 +541,7 @@ export type ArtifactSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exte
   sha256?: boolean
   storePath?: boolean
   complete?: boolean
+  requestId?: boolean
   createdAt?: boolean
 }, ExtArgs["result"]["artifact"]>
 
@@ -532,6 +556,7 @@ export type ArtifactSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exte
   sha256?: boolean
   storePath?: boolean
   complete?: boolean
+  requestId?: boolean
   createdAt?: boolean
 }, ExtArgs["result"]["artifact"]>
 
@@ -546,10 +571,11 @@ export type ArtifactSelectScalar = {
   sha256?: boolean
   storePath?: boolean
   complete?: boolean
+  requestId?: boolean
   createdAt?: boolean
 }
 
-export type ArtifactOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "runId" | "trialId" | "attempt" | "kind" | "fileName" | "size" | "sha256" | "storePath" | "complete" | "createdAt", ExtArgs["result"]["artifact"]>
+export type ArtifactOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "runId" | "trialId" | "attempt" | "kind" | "fileName" | "size" | "sha256" | "storePath" | "complete" | "requestId" | "createdAt", ExtArgs["result"]["artifact"]>
 
 export type $ArtifactPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Artifact"
@@ -571,6 +597,10 @@ export type $ArtifactPayload<ExtArgs extends runtime.Types.Extensions.InternalAr
      */
     storePath: string
     complete: boolean
+    /**
+     * The uploader's idempotency key: a retried upload returns the artifact stored first.
+     */
+    requestId: string | null
     createdAt: Date
   }, ExtArgs["result"]["artifact"]>
   composites: {}
@@ -1005,6 +1035,7 @@ export interface ArtifactFieldRefs {
   readonly sha256: Prisma.FieldRef<"Artifact", 'String'>
   readonly storePath: Prisma.FieldRef<"Artifact", 'String'>
   readonly complete: Prisma.FieldRef<"Artifact", 'Boolean'>
+  readonly requestId: Prisma.FieldRef<"Artifact", 'String'>
   readonly createdAt: Prisma.FieldRef<"Artifact", 'DateTime'>
 }
     

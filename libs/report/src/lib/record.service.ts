@@ -1,0 +1,270 @@
+import { Injectable } from '@nestjs/common';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@vela/errors';
+import { Prisma, PrismaClient } from '@vela/db';
+import { paretoFront } from '@vela/pareto';
+import { decodePageToken, encodePageToken, resolvePageSize, type PagePosition } from '@vela/contracts';
+import { checkUuid, validateRecord, TRIAL_STATE_NAMES, type ParetoQuery, type RecordFilter, type RecordInput, type RecordOrder, type RecordPage, type StoredRecord } from '@vela/records';
+
+/** The NOTIFY channel a record write announces itself on (payload: `{seq, runId}`). */
+export const RECORDS_CHANNEL = 'vela_records';
+export const DEFAULT_PAGE_SIZE = 100;
+/** Advisory lock key serialising record writes ('vela' 'rec' as digits). */
+const RECORD_WRITE_LOCK = 0x76656c61726563n;
+export const MAX_PAGE_SIZE = 1000;
+const LIST_RECORDS = 'ListRecords';
+
+interface RecordRow {
+  trial_id: string;
+  attempt: number;
+  epoch: number;
+  run_id: string;
+  step: string;
+  trial_number: number;
+  trial_state: string;
+  desc: Prisma.JsonValue;
+  hyperparameters: Prisma.JsonValue;
+  performance: Prisma.JsonValue;
+  objectives: Prisma.JsonValue;
+  flops: number | null;
+  params: number | null;
+  latency_ms: number | null;
+  backend: string | null;
+  threads: number | null;
+  device: string | null;
+  error: string | null;
+  log_tail: string | null;
+  checkpoint_artifact_id: string | null;
+  train_seconds: number | null;
+  seq: bigint;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** One trial's result with its objective values in the order asked for, its front and crowding. */
+export interface ParetoMember {
+  readonly record: StoredRecord;
+  readonly values: readonly number[];
+  /** 0 for the non-dominated front, 1 for the next, ... */
+  readonly rank: number;
+  readonly crowdingDistance: number;
+}
+
+/**
+ * Report's records: idempotent writes keyed by (trial, attempt, epoch), filtered and paged
+ * listing, pareto fronts over trial results. Report owns the `records` table; it only reads
+ * `trials` (the pipeline's) to refuse records of unknown trials and stale attempts.
+ *
+ * Thread safety: every method is one statement or one transaction; safe across processes.
+ */
+@Injectable()
+export class RecordService {
+  constructor(private readonly prisma: PrismaClient) {}
+
+  /**
+   * Writes one epoch's record, replacing an earlier write of the same key (and giving it a
+   * new seq, so watchers see the change). Refuses a record whose trial is unknown or whose
+   * attempt is not the trial's current one; nothing is written then.
+   */
+  async updateRecord(input: RecordInput): Promise<StoredRecord> {
+    validateRecord(input);
+    const trialId = input.trialId.toLowerCase();
+    return this.prisma.$transaction(async (tx) => {
+      const [trial] = await tx.$queryRaw<{ run_id: string; step: string; number: number; attempt: number }[]>`
+        SELECT run_id, step, number, attempt FROM trials WHERE id = ${trialId}::uuid FOR SHARE`;
+      if (!trial) throw new NotFoundError(`record.trial_id: trial '${trialId}' not found; nothing was written`);
+      if (input.attempt !== trial.attempt) {
+        const why = input.attempt < trial.attempt ? 'is stale' : 'has not started';
+        throw new FailedPreconditionError(`record.attempt: attempt ${input.attempt} of trial '${trialId}' ${why} (the trial is on attempt ${trial.attempt}); nothing was written`);
+      }
+      // Writers take turns so that seq order is commit order: a watcher that has seen seq n
+      // will never later find a committed record below n.
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RECORD_WRITE_LOCK})`;
+      const json = (value: unknown) => JSON.stringify(value ?? {});
+      const [row] = await tx.$queryRaw<RecordRow[]>`
+        INSERT INTO records (trial_id, attempt, epoch, run_id, step, trial_number, trial_state, "desc", hyperparameters, performance, objectives,
+                             flops, params, latency_ms, backend, threads, device, error, log_tail, checkpoint_artifact_id, train_seconds)
+        VALUES (${trialId}::uuid, ${input.attempt}, ${input.epoch}, ${trial.run_id}::uuid, ${trial.step}, ${trial.number}, ${input.trialState}::trial_state,
+                ${json(input.desc)}::jsonb, ${json(input.hyperparameters)}::jsonb, ${json(input.performance)}::jsonb, ${JSON.stringify(input.objectives)}::jsonb,
+                ${input.flops ?? null}, ${input.params ?? null}, ${input.latencyMs ?? null}, ${input.backend ?? null}, ${input.threads ?? null},
+                ${input.device ?? null}, ${input.error ?? null}, ${input.logTail ?? null}, ${input.checkpointArtifactId || null}::uuid, ${input.trainSeconds ?? null})
+        ON CONFLICT (trial_id, attempt, epoch) DO UPDATE SET
+          trial_state = EXCLUDED.trial_state, "desc" = EXCLUDED."desc", hyperparameters = EXCLUDED.hyperparameters,
+          performance = EXCLUDED.performance, objectives = EXCLUDED.objectives, flops = EXCLUDED.flops, params = EXCLUDED.params,
+          latency_ms = EXCLUDED.latency_ms, backend = EXCLUDED.backend, threads = EXCLUDED.threads, device = EXCLUDED.device,
+          error = EXCLUDED.error, log_tail = EXCLUDED.log_tail, checkpoint_artifact_id = EXCLUDED.checkpoint_artifact_id, train_seconds = EXCLUDED.train_seconds,
+          seq = nextval(pg_get_serial_sequence('records', 'seq')), updated_at = now()
+        RETURNING *`;
+      await tx.$executeRaw`SELECT pg_notify(${RECORDS_CHANNEL}, ${JSON.stringify({ seq: Number(row.seq), runId: row.run_id })})`;
+      return toStoredRecord(row);
+    });
+  }
+
+  /**
+   * One record; without `epoch`, the attempt's last epoch; without `attempt`, the newest
+   * attempt that has records (so a bare trial id reads the trial's latest state or result).
+   */
+  async getRecord(trialId: string, attempt?: number, epoch?: number): Promise<StoredRecord> {
+    const id = checkUuid(trialId, 'trial_id');
+    const attemptFilter = attempt === undefined ? Prisma.empty : Prisma.sql`AND attempt = ${attempt}`;
+    const epochFilter = epoch === undefined ? Prisma.empty : Prisma.sql`AND epoch = ${epoch}`;
+    const [row] = await this.prisma.$queryRaw<RecordRow[]>`
+      SELECT * FROM records WHERE trial_id = ${id}::uuid ${attemptFilter} ${epochFilter} ORDER BY attempt DESC, epoch DESC LIMIT 1`;
+    if (!row) {
+      const which = [attempt === undefined ? '' : `attempt ${attempt}`, epoch === undefined ? '' : `epoch ${epoch}`].filter(Boolean).join(', ');
+      throw new NotFoundError(`no record of trial '${id}'${which ? ` at ${which}` : ''}`);
+    }
+    return toStoredRecord(row);
+  }
+
+  /**
+   * Records matching `filter` in `order`, paged by an opaque token bound to the filter and
+   * order (a token used with other arguments, or never issued, is INVALID_ARGUMENT).
+   * Write order pages by seq (stable while records arrive); other orders page by offset.
+   */
+  async listRecords(filter: RecordFilter, options: { pageSize?: number; pageToken?: string; order?: RecordOrder } = {}): Promise<RecordPage> {
+    const order = checkOrder(options.order ?? { by: 'seq' });
+    const pageSize = resolvePageSize(options.pageSize, { defaultSize: DEFAULT_PAGE_SIZE, maxSize: MAX_PAGE_SIZE });
+    const normalised = normaliseFilter(filter);
+    const boundTo = { filter: normalised, order };
+    const position: PagePosition | undefined = options.pageToken ? decodePageToken(LIST_RECORDS, options.pageToken, boundTo) : undefined;
+    const afterSeq = position && 'cursor' in position ? Number(position.cursor) : undefined;
+    const offset = position && 'offset' in position ? position.offset : 0;
+    const where = whereClause(normalised);
+    const from = fromClause(normalised);
+    let page: Prisma.Sql;
+    if (order.by === 'seq') {
+      page = Prisma.sql`${afterSeq === undefined ? Prisma.empty : Prisma.sql`AND r.seq > ${afterSeq}`} ORDER BY r.seq LIMIT ${pageSize + 1}`;
+    } else {
+      const sortKey =
+        order.by === 'trial'
+          ? Prisma.sql`r.trial_number, r.attempt, r.epoch`
+          : Prisma.sql`(SELECT (o->>'value')::float8 FROM jsonb_array_elements(r.objectives) o WHERE o->>'key' = ${order.key} LIMIT 1) ${order.goal === 'MAXIMIZE' ? Prisma.sql`DESC` : Prisma.sql`ASC`} NULLS LAST, r.seq`;
+      page = Prisma.sql`ORDER BY ${sortKey} LIMIT ${pageSize + 1} OFFSET ${offset}`;
+    }
+    const rows = await this.prisma.$queryRaw<RecordRow[]>`SELECT r.* FROM ${from} WHERE ${where} ${page}`;
+    const [{ count }] = await this.prisma.$queryRaw<{ count: bigint }[]>`SELECT count(*) FROM ${from} WHERE ${where}`;
+    const records = rows.slice(0, pageSize).map(toStoredRecord);
+    let nextPageToken: string | undefined;
+    if (rows.length > pageSize) {
+      const next: PagePosition = order.by === 'seq' ? { cursor: records[records.length - 1].seq } : { offset: offset + pageSize };
+      nextPageToken = encodePageToken(LIST_RECORDS, next, boundTo);
+    }
+    return { records, nextPageToken, totalSize: Number(count) };
+  }
+
+  /** Records with seq > `afterSeq` matching `filter`, oldest first (the watch stream's catch-up). */
+  async recordsAfter(filter: RecordFilter, afterSeq: number, limit: number): Promise<StoredRecord[]> {
+    const normalised = normaliseFilter(filter);
+    const rows = await this.prisma.$queryRaw<RecordRow[]>`
+      SELECT r.* FROM ${fromClause(normalised)} WHERE ${whereClause(normalised)} AND r.seq > ${afterSeq} ORDER BY r.seq LIMIT ${limit}`;
+    return rows.map(toStoredRecord);
+  }
+
+  /**
+   * The pareto front over each trial's result in a run (or one of its steps): the record with
+   * the highest epoch of the trial's current attempt, for trials that SUCCEEDED. Trials whose
+   * result lacks one of the objectives are left out.
+   */
+  async paretoFront(query: ParetoQuery): Promise<ParetoMember[]> {
+    const runId = checkUuid(query.runId, 'run_id');
+    if (query.objectives.length === 0) throw new InvalidArgumentError('at least one objective is needed', 'objectives');
+    query.objectives.forEach((objective, index) => {
+      if (!objective.key) throw new InvalidArgumentError('is required', `objectives[${index}].key`);
+      if (objective.goal !== 'MINIMIZE' && objective.goal !== 'MAXIMIZE') {
+        throw new InvalidArgumentError(`must be MINIMIZE or MAXIMIZE, got '${objective.goal}'`, `objectives[${index}].goal`);
+      }
+    });
+    const filter = normaliseFilter({ runId, step: query.step, resultsOnly: true });
+    const rows = await this.prisma.$queryRaw<RecordRow[]>`SELECT r.* FROM ${fromClause(filter)} WHERE ${whereClause(filter)} ORDER BY r.trial_number`;
+    const scored: { item: StoredRecord; values: number[] }[] = [];
+    for (const record of rows.map(toStoredRecord)) {
+      const values = query.objectives.map((objective) => objectiveValue(record, objective.key));
+      if (values.every((value): value is number => value !== undefined)) scored.push({ item: record, values });
+    }
+    return paretoFront(scored, query.objectives.map((objective) => objective.goal), query.count).map((entry) => ({
+      record: entry.item,
+      values: entry.values,
+      rank: entry.rank,
+      crowdingDistance: entry.crowdingDistance,
+    }));
+  }
+}
+
+/** An objective's value: from the record's objectives, else its performance map. */
+function objectiveValue(record: StoredRecord, key: string): number | undefined {
+  const value = record.objectives.find((objective) => objective.key === key)?.value ?? record.performance[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function checkOrder(order: RecordOrder): RecordOrder {
+  if (order.by === 'objective') {
+    if (!order.key) throw new InvalidArgumentError('is required when ordering by objective', 'order_objective.key');
+    if (order.goal !== 'MINIMIZE' && order.goal !== 'MAXIMIZE') throw new InvalidArgumentError(`must be MINIMIZE or MAXIMIZE, got '${order.goal}'`, 'order_objective.goal');
+  } else if (order.by !== 'seq' && order.by !== 'trial') {
+    throw new InvalidArgumentError(`unknown order '${(order as { by: string }).by}'`, 'order');
+  }
+  return order;
+}
+
+function normaliseFilter(filter: RecordFilter): RecordFilter {
+  (filter.trialStates ?? []).forEach((state, index) => {
+    if (!TRIAL_STATE_NAMES.includes(state)) throw new InvalidArgumentError(`must be one of ${TRIAL_STATE_NAMES.join(', ')}, got '${state}'`, `filter.trial_states[${index}]`);
+  });
+  return {
+    runId: filter.runId ? checkUuid(filter.runId, 'filter.run_id') : undefined,
+    step: filter.step || undefined,
+    trialId: filter.trialId ? checkUuid(filter.trialId, 'filter.trial_id') : undefined,
+    trialStates: filter.trialStates?.length ? [...filter.trialStates].sort() : undefined,
+    resultsOnly: filter.resultsOnly || undefined,
+  };
+}
+
+/**
+ * Records, or for `resultsOnly` each trial's result: the highest epoch of the trial's
+ * current attempt, for trials that SUCCEEDED (DESIGN.md: a trial's result).
+ */
+function fromClause(filter: RecordFilter): Prisma.Sql {
+  if (!filter.resultsOnly) return Prisma.sql`records r`;
+  const run = filter.runId ? Prisma.sql`AND t.run_id = ${filter.runId}::uuid` : Prisma.empty;
+  return Prisma.sql`(SELECT DISTINCT ON (rr.trial_id) rr.* FROM records rr JOIN trials t ON t.id = rr.trial_id AND rr.attempt = t.attempt
+                     WHERE t.state = 'SUCCEEDED' ${run} ORDER BY rr.trial_id, rr.epoch DESC) r`;
+}
+
+function whereClause(filter: RecordFilter): Prisma.Sql {
+  const conditions = [Prisma.sql`TRUE`];
+  if (filter.runId) conditions.push(Prisma.sql`r.run_id = ${filter.runId}::uuid`);
+  if (filter.step) conditions.push(Prisma.sql`r.step = ${filter.step}`);
+  if (filter.trialId) conditions.push(Prisma.sql`r.trial_id = ${filter.trialId}::uuid`);
+  if (filter.trialStates) conditions.push(Prisma.sql`r.trial_state::text IN (${Prisma.join(filter.trialStates)})`);
+  return Prisma.join(conditions, ' AND ');
+}
+
+function toStoredRecord(row: RecordRow): StoredRecord {
+  const optional = <T>(value: T | null) => (value === null ? undefined : value);
+  return {
+    trialId: row.trial_id,
+    attempt: row.attempt,
+    epoch: row.epoch,
+    runId: row.run_id,
+    step: row.step,
+    trialNumber: row.trial_number,
+    trialState: row.trial_state as StoredRecord['trialState'],
+    desc: row.desc as StoredRecord['desc'],
+    hyperparameters: row.hyperparameters as StoredRecord['hyperparameters'],
+    performance: row.performance as StoredRecord['performance'],
+    objectives: row.objectives as unknown as StoredRecord['objectives'],
+    flops: optional(row.flops),
+    params: optional(row.params),
+    latencyMs: optional(row.latency_ms),
+    backend: optional(row.backend),
+    threads: optional(row.threads),
+    device: optional(row.device),
+    error: optional(row.error),
+    logTail: optional(row.log_tail),
+    checkpointArtifactId: optional(row.checkpoint_artifact_id),
+    trainSeconds: optional(row.train_seconds),
+    seq: Number(row.seq),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,71 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { createPrismaClient, PgNotifications, PrismaClient } from '@vela/db';
+import { ARTIFACT_ROOT, ArtifactService } from './artifact.service';
+import { ReportController } from './report.controller';
+import { RECORD_CHANGE_FEED, RecordWatchService, type RecordChangeFeed } from './record-watch.service';
+import { RECORDS_CHANNEL, RecordService } from './record.service';
+
+export interface ReportModuleOptions {
+  /** A migrated database (see `openDatabase` in @vela/db). */
+  readonly databaseUrl: string;
+  /** The folder that holds uploaded artifacts on this host. */
+  readonly artifactRoot: string;
+}
+
+/** Record change notifications from every process, through Postgres LISTEN/NOTIFY. */
+class PostgresRecordChangeFeed implements RecordChangeFeed {
+  private readonly listeners = new Set<() => void>();
+  constructor(readonly notifications: PgNotifications) {}
+
+  static async connect(url: string): Promise<PostgresRecordChangeFeed> {
+    let feed: PostgresRecordChangeFeed | undefined;
+    // After a dropped connection, wake every watcher: each re-reads from its cursor.
+    const notifications = await PgNotifications.connect(url, { onReconnect: () => feed?.changed() });
+    feed = new PostgresRecordChangeFeed(notifications);
+    await notifications.listen(RECORDS_CHANNEL, () => feed?.changed());
+    return feed;
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+/** Closes the connections the module opened when the service stops. */
+@Injectable()
+class ReportConnections implements OnApplicationShutdown {
+  constructor(
+    private readonly prisma: PrismaClient,
+    @Inject(RECORD_CHANGE_FEED) private readonly feed: PostgresRecordChangeFeed,
+  ) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([this.prisma.$disconnect(), this.feed.notifications.close()]);
+  }
+}
+
+/** The Report service: records, pareto fronts, watch streams and artifacts (DESIGN.md). */
+@Module({})
+export class ReportModule {
+  static forRoot(options: ReportModuleOptions): DynamicModule {
+    return {
+      module: ReportModule,
+      providers: [
+        { provide: PrismaClient, useFactory: () => createPrismaClient(options.databaseUrl) },
+        { provide: RECORD_CHANGE_FEED, useFactory: () => PostgresRecordChangeFeed.connect(options.databaseUrl) },
+        { provide: ARTIFACT_ROOT, useValue: options.artifactRoot },
+        RecordService,
+        RecordWatchService,
+        ArtifactService,
+        ReportController,
+        ReportConnections,
+      ],
+      exports: [RecordService, RecordWatchService, ArtifactService],
+    };
+  }
+}
