@@ -1,1 +1,10 @@
 // Public surface of @vela/algorithms.
+import './registry';
+
+export * from './lib/core/types';
+export * from './lib/core/settings';
+export * from './lib/core/trial-book';
+export * from './lib/core/base.algorithm';
+export * from './lib/core/create';
+export * from './lib/random/random.algorithm';
+export * from './lib/grid/grid.algorithm';

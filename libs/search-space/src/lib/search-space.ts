@@ -253,10 +253,10 @@ export class SearchSpace {
   /**
    * Every allowed point of the grid, in a fixed order: the first parameter varies slowest,
    * numeric ranges take `slice` points (5 by default; small integer ranges all values),
-   * children vary only where they are active, forbidden points are skipped.
+   * children vary only where they are active, forbidden points are skipped. Lazy: taking
+   * the first points of a huge grid is cheap (see `gridBound()` before taking them all).
    */
   *grid(): Generator<Point> {
-    this.gridBound();
     yield* this.walkGrid(0, {});
   }
 
