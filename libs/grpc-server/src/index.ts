@@ -2,3 +2,4 @@ export * from './lib/async-handlers';
 export * from './lib/auth';
 export * from './lib/bootstrap';
 export * from './lib/error-mapping';
+export * from './lib/service-settings';

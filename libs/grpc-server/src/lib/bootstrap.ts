@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Server, ServerCredentials, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { Logger, type INestApplicationContext, type Type } from '@nestjs/common';
+import { Logger, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HealthImplementation } from 'grpc-health-check';
 import { toGrpcHandlers } from './async-handlers';
@@ -28,7 +28,7 @@ export interface GrpcServiceOptions {
   /** A short name for logs, e.g. `report`. */
   readonly name: string;
   /** The service's Nest module (it lives in the service's lib). */
-  readonly module: Type<unknown>;
+  readonly module: Type<unknown> | DynamicModule;
   readonly services: readonly GrpcServiceBinding[];
   readonly protoSources: ProtoSources;
   /** Defaults to 127.0.0.1; `0.0.0.0` to serve other hosts. */
