@@ -1,1 +1,3 @@
 // Public surface of @vela/testing.
+export * from './lib/database';
+export * from './lib/fixtures';

@@ -232,6 +232,7 @@ export const TrialRecordScalarFieldEnum = {
   error: 'error',
   logTail: 'logTail',
   checkpointArtifactId: 'checkpointArtifactId',
+  trainSeconds: 'trainSeconds',
   seq: 'seq',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'

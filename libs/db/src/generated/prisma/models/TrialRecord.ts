@@ -36,6 +36,7 @@ export type TrialRecordAvgAggregateOutputType = {
   params: number | null
   latencyMs: number | null
   threads: number | null
+  trainSeconds: number | null
   seq: number | null
 }
 
@@ -47,6 +48,7 @@ export type TrialRecordSumAggregateOutputType = {
   params: number | null
   latencyMs: number | null
   threads: number | null
+  trainSeconds: number | null
   seq: bigint | null
 }
 
@@ -67,6 +69,7 @@ export type TrialRecordMinAggregateOutputType = {
   error: string | null
   logTail: string | null
   checkpointArtifactId: string | null
+  trainSeconds: number | null
   seq: bigint | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -89,6 +92,7 @@ export type TrialRecordMaxAggregateOutputType = {
   error: string | null
   logTail: string | null
   checkpointArtifactId: string | null
+  trainSeconds: number | null
   seq: bigint | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -115,6 +119,7 @@ export type TrialRecordCountAggregateOutputType = {
   error: number
   logTail: number
   checkpointArtifactId: number
+  trainSeconds: number
   seq: number
   createdAt: number
   updatedAt: number
@@ -130,6 +135,7 @@ export type TrialRecordAvgAggregateInputType = {
   params?: true
   latencyMs?: true
   threads?: true
+  trainSeconds?: true
   seq?: true
 }
 
@@ -141,6 +147,7 @@ export type TrialRecordSumAggregateInputType = {
   params?: true
   latencyMs?: true
   threads?: true
+  trainSeconds?: true
   seq?: true
 }
 
@@ -161,6 +168,7 @@ export type TrialRecordMinAggregateInputType = {
   error?: true
   logTail?: true
   checkpointArtifactId?: true
+  trainSeconds?: true
   seq?: true
   createdAt?: true
   updatedAt?: true
@@ -183,6 +191,7 @@ export type TrialRecordMaxAggregateInputType = {
   error?: true
   logTail?: true
   checkpointArtifactId?: true
+  trainSeconds?: true
   seq?: true
   createdAt?: true
   updatedAt?: true
@@ -209,6 +218,7 @@ export type TrialRecordCountAggregateInputType = {
   error?: true
   logTail?: true
   checkpointArtifactId?: true
+  trainSeconds?: true
   seq?: true
   createdAt?: true
   updatedAt?: true
@@ -322,6 +332,7 @@ export type TrialRecordGroupByOutputType = {
   error: string | null
   logTail: string | null
   checkpointArtifactId: string | null
+  trainSeconds: number | null
   seq: bigint
   createdAt: Date
   updatedAt: Date
@@ -371,6 +382,7 @@ export type TrialRecordWhereInput = {
   error?: Prisma.StringNullableFilter<"TrialRecord"> | string | null
   logTail?: Prisma.StringNullableFilter<"TrialRecord"> | string | null
   checkpointArtifactId?: Prisma.UuidNullableFilter<"TrialRecord"> | string | null
+  trainSeconds?: Prisma.FloatNullableFilter<"TrialRecord"> | number | null
   seq?: Prisma.BigIntFilter<"TrialRecord"> | bigint | number
   createdAt?: Prisma.DateTimeFilter<"TrialRecord"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"TrialRecord"> | Date | string
@@ -397,6 +409,7 @@ export type TrialRecordOrderByWithRelationInput = {
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   logTail?: Prisma.SortOrderInput | Prisma.SortOrder
   checkpointArtifactId?: Prisma.SortOrderInput | Prisma.SortOrder
+  trainSeconds?: Prisma.SortOrderInput | Prisma.SortOrder
   seq?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -428,6 +441,7 @@ export type TrialRecordWhereUniqueInput = Prisma.AtLeast<{
   error?: Prisma.StringNullableFilter<"TrialRecord"> | string | null
   logTail?: Prisma.StringNullableFilter<"TrialRecord"> | string | null
   checkpointArtifactId?: Prisma.UuidNullableFilter<"TrialRecord"> | string | null
+  trainSeconds?: Prisma.FloatNullableFilter<"TrialRecord"> | number | null
   createdAt?: Prisma.DateTimeFilter<"TrialRecord"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"TrialRecord"> | Date | string
 }, "trialId_attempt_epoch" | "seq">
@@ -453,6 +467,7 @@ export type TrialRecordOrderByWithAggregationInput = {
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   logTail?: Prisma.SortOrderInput | Prisma.SortOrder
   checkpointArtifactId?: Prisma.SortOrderInput | Prisma.SortOrder
+  trainSeconds?: Prisma.SortOrderInput | Prisma.SortOrder
   seq?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -487,6 +502,7 @@ export type TrialRecordScalarWhereWithAggregatesInput = {
   error?: Prisma.StringNullableWithAggregatesFilter<"TrialRecord"> | string | null
   logTail?: Prisma.StringNullableWithAggregatesFilter<"TrialRecord"> | string | null
   checkpointArtifactId?: Prisma.UuidNullableWithAggregatesFilter<"TrialRecord"> | string | null
+  trainSeconds?: Prisma.FloatNullableWithAggregatesFilter<"TrialRecord"> | number | null
   seq?: Prisma.BigIntWithAggregatesFilter<"TrialRecord"> | bigint | number
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"TrialRecord"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"TrialRecord"> | Date | string
@@ -513,6 +529,7 @@ export type TrialRecordCreateInput = {
   error?: string | null
   logTail?: string | null
   checkpointArtifactId?: string | null
+  trainSeconds?: number | null
   seq?: bigint | number
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -539,6 +556,7 @@ export type TrialRecordUncheckedCreateInput = {
   error?: string | null
   logTail?: string | null
   checkpointArtifactId?: string | null
+  trainSeconds?: number | null
   seq?: bigint | number
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -565,6 +583,7 @@ export type TrialRecordUpdateInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trainSeconds?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -591,6 +610,7 @@ export type TrialRecordUncheckedUpdateInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trainSeconds?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -617,6 +637,7 @@ export type TrialRecordCreateManyInput = {
   error?: string | null
   logTail?: string | null
   checkpointArtifactId?: string | null
+  trainSeconds?: number | null
   seq?: bigint | number
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -643,6 +664,7 @@ export type TrialRecordUpdateManyMutationInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trainSeconds?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -669,6 +691,7 @@ export type TrialRecordUncheckedUpdateManyInput = {
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  trainSeconds?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   seq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -701,6 +724,7 @@ export type TrialRecordCountOrderByAggregateInput = {
   error?: Prisma.SortOrder
   logTail?: Prisma.SortOrder
   checkpointArtifactId?: Prisma.SortOrder
+  trainSeconds?: Prisma.SortOrder
   seq?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -714,6 +738,7 @@ export type TrialRecordAvgOrderByAggregateInput = {
   params?: Prisma.SortOrder
   latencyMs?: Prisma.SortOrder
   threads?: Prisma.SortOrder
+  trainSeconds?: Prisma.SortOrder
   seq?: Prisma.SortOrder
 }
 
@@ -734,6 +759,7 @@ export type TrialRecordMaxOrderByAggregateInput = {
   error?: Prisma.SortOrder
   logTail?: Prisma.SortOrder
   checkpointArtifactId?: Prisma.SortOrder
+  trainSeconds?: Prisma.SortOrder
   seq?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -756,6 +782,7 @@ export type TrialRecordMinOrderByAggregateInput = {
   error?: Prisma.SortOrder
   logTail?: Prisma.SortOrder
   checkpointArtifactId?: Prisma.SortOrder
+  trainSeconds?: Prisma.SortOrder
   seq?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -769,6 +796,7 @@ export type TrialRecordSumOrderByAggregateInput = {
   params?: Prisma.SortOrder
   latencyMs?: Prisma.SortOrder
   threads?: Prisma.SortOrder
+  trainSeconds?: Prisma.SortOrder
   seq?: Prisma.SortOrder
 }
 
@@ -795,6 +823,7 @@ export type TrialRecordSelect<ExtArgs extends runtime.Types.Extensions.InternalA
   error?: boolean
   logTail?: boolean
   checkpointArtifactId?: boolean
+  trainSeconds?: boolean
   seq?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -821,6 +850,7 @@ export type TrialRecordSelectCreateManyAndReturn<ExtArgs extends runtime.Types.E
   error?: boolean
   logTail?: boolean
   checkpointArtifactId?: boolean
+  trainSeconds?: boolean
   seq?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -847,6 +877,7 @@ export type TrialRecordSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.E
   error?: boolean
   logTail?: boolean
   checkpointArtifactId?: boolean
+  trainSeconds?: boolean
   seq?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -873,12 +904,13 @@ export type TrialRecordSelectScalar = {
   error?: boolean
   logTail?: boolean
   checkpointArtifactId?: boolean
+  trainSeconds?: boolean
   seq?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type TrialRecordOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"trialId" | "attempt" | "epoch" | "runId" | "step" | "trialNumber" | "trialState" | "desc" | "hyperparameters" | "performance" | "objectives" | "flops" | "params" | "latencyMs" | "backend" | "threads" | "device" | "error" | "logTail" | "checkpointArtifactId" | "seq" | "createdAt" | "updatedAt", ExtArgs["result"]["trialRecord"]>
+export type TrialRecordOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"trialId" | "attempt" | "epoch" | "runId" | "step" | "trialNumber" | "trialState" | "desc" | "hyperparameters" | "performance" | "objectives" | "flops" | "params" | "latencyMs" | "backend" | "threads" | "device" | "error" | "logTail" | "checkpointArtifactId" | "trainSeconds" | "seq" | "createdAt" | "updatedAt", ExtArgs["result"]["trialRecord"]>
 
 export type $TrialRecordPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "TrialRecord"
@@ -916,6 +948,10 @@ export type $TrialRecordPayload<ExtArgs extends runtime.Types.Extensions.Interna
     error: string | null
     logTail: string | null
     checkpointArtifactId: string | null
+    /**
+     * Wall-clock training time of this attempt up to this epoch.
+     */
+    trainSeconds: number | null
     /**
      * Global and monotonically increasing, the watch cursor: an update takes the next value
      * (nextval(pg_get_serial_sequence('records', 'seq'))) so watchers see it again.
@@ -1366,6 +1402,7 @@ export interface TrialRecordFieldRefs {
   readonly error: Prisma.FieldRef<"TrialRecord", 'String'>
   readonly logTail: Prisma.FieldRef<"TrialRecord", 'String'>
   readonly checkpointArtifactId: Prisma.FieldRef<"TrialRecord", 'String'>
+  readonly trainSeconds: Prisma.FieldRef<"TrialRecord", 'Float'>
   readonly seq: Prisma.FieldRef<"TrialRecord", 'BigInt'>
   readonly createdAt: Prisma.FieldRef<"TrialRecord", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"TrialRecord", 'DateTime'>
