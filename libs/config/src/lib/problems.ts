@@ -28,11 +28,16 @@ export class ProblemCollector {
 
   constructor(private readonly sources: SourceMap) {}
 
+  /**
+   * Adds a problem at `path`. A problem already reported for the same written value (a value
+   * copied by `ref:` or merged from an anchor fails wherever it lands) is reported once.
+   */
   add(path: ConfigPath, detail: string): void {
     const origin = this.sources.originOf(path);
+    const source = origin?.kind === 'file' ? `${origin.line}:${origin.column}` : origin?.kind === 'override' ? origin.text : formatPath(path);
+    if (this.seen.has(`${source} ${detail}`)) return;
+    this.seen.add(`${source} ${detail}`);
     const message = `${this.sources.describe(path)}: ${detail}`;
-    if (this.seen.has(message)) return;
-    this.seen.add(message);
     this.problems.push({ path: formatPath(path), line: origin?.kind === 'file' ? origin.line : undefined, detail, message });
   }
 

@@ -1,8 +1,7 @@
 import { closestMatch } from '@vela/errors';
 import { z } from 'zod';
-import { isPlainMapping } from '../config-path';
 import { generalSchema } from './general.schema';
-import { ALWAYS, type SchemaContext, nonEmptyString, section } from './schema-kit';
+import { type SchemaContext, nonEmptyString, section } from './schema-kit';
 import { type StepSections, stepSchema } from './step.schema';
 
 /** Top-level keys that are not steps. */
@@ -34,18 +33,15 @@ export function configSchema(context: SchemaContext) {
     general: generalSchema(context.localBasePath, context.outputPath).prefault({}),
     pipeline: pipelineSchema,
     ...steps,
-  })
-    .superRefine((root, issues) => {
-      if (!isPlainMapping(root)) return;
-      const written = Object.keys(root).filter((key) => !(RESERVED_KEYS as readonly string[]).includes(key));
-      context.pipeline.forEach((name, index) => {
-        if ((root as Record<string, unknown>)[name] !== undefined) return;
-        const closest = closestMatch(name, written);
-        const hint = closest ? `; is '${closest}:' meant to be it?` : '';
-        issues.addIssue({ code: 'custom', path: ['pipeline', index], message: `step '${name}' has no section: expected a top-level '${name}:' mapping, found nothing${hint}` });
-      });
-    }, ALWAYS)
-    .transform((root) => ({
+  }, (root, issues) => {
+    const written = Object.keys(root).filter((key) => !(RESERVED_KEYS as readonly string[]).includes(key));
+    context.pipeline.forEach((name, index) => {
+      if (root[name] !== undefined) return;
+      const closest = closestMatch(name, written);
+      const hint = closest ? `; is '${closest}:' meant to be it?` : '';
+      issues.addIssue({ code: 'custom', path: ['pipeline', index], message: `step '${name}' has no section: expected a top-level '${name}:' mapping, found nothing${hint}` });
+    });
+  }).transform((root) => ({
       general: root.general,
       pipeline: context.pipeline.map((name) => ({ name, ...(root as unknown as Record<string, StepSections>)[name] })),
     }));

@@ -25,19 +25,25 @@ export function unknownKeyMessage(key: string, known: readonly string[]): string
   return `unknown key '${key}'${hint} (valid keys here: ${known.join(', ')})`;
 }
 
+/** A cross-field check of a section, given the mapping as written (its values not yet known to be valid). */
+export type SectionCheck = (value: Record<string, unknown>, issues: z.core.$RefinementCtx) => void;
+
 /**
  * A mapping with a fixed set of keys: an unknown key is an error at that key's path that
- * names the closest valid one. The output holds only the known keys.
+ * names the closest valid one. `check` runs even when some values are invalid, so that all
+ * problems come out at once (zod skips refinements after a failed transform). The output
+ * holds only the known keys.
  */
-export function section<Shape extends z.core.$ZodLooseShape>(shape: Shape) {
+export function section<Shape extends z.core.$ZodLooseShape>(shape: Shape, check?: SectionCheck) {
   const known = Object.keys(shape);
   return z
     .looseObject(shape)
-    .superRefine((value, context) => {
+    .superRefine((value, issues) => {
       if (!isPlainMapping(value)) return;
       for (const key of Object.keys(value)) {
-        if (!known.includes(key)) context.addIssue({ code: 'custom', path: [key], message: unknownKeyMessage(key, known) });
+        if (!known.includes(key)) issues.addIssue({ code: 'custom', path: [key], message: unknownKeyMessage(key, known) });
       }
+      check?.(value, issues);
     }, ALWAYS)
     .transform((value) => Object.fromEntries(Object.entries(value).filter(([key]) => known.includes(key))) as z.output<z.ZodObject<Shape>>);
 }

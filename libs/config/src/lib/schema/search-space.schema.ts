@@ -17,30 +17,35 @@ function upperCaseEnum<Values extends readonly [string, ...string[]]>(values: Va
   return z.preprocess((value) => (typeof value === 'string' ? value.toUpperCase() : value), z.enum(values));
 }
 
-const hyperparameter = section({
-  key: nonEmptyString,
-  type: upperCaseEnum(HYPERPARAMETER_TYPES),
-  range: z.array(z.unknown()).min(1),
-  slice: positiveInteger.optional(),
-}).superRefine((entry, context) => {
-    if (!NUMERIC_TYPES.includes(entry.type)) {
-      if (entry.slice !== undefined) context.addIssue({ code: 'custom', path: ['slice'], message: `slice applies to numeric types (${NUMERIC_TYPES.join(', ')}), found it on ${entry.type}` });
-      if (entry.type === 'BOOL' && entry.range.some((value) => typeof value !== 'boolean')) {
-        context.addIssue({ code: 'custom', path: ['range'], message: `a BOOL range holds true/false values, found ${JSON.stringify(entry.range)}` });
+const hyperparameter = section(
+  {
+    key: nonEmptyString,
+    type: upperCaseEnum(HYPERPARAMETER_TYPES),
+    range: z.array(z.unknown()).min(1),
+    slice: positiveInteger.optional(),
+  },
+  (entry, issues) => {
+    const type = typeof entry.type === 'string' ? entry.type.toUpperCase() : undefined;
+    const range = entry.range;
+    if (!(HYPERPARAMETER_TYPES as readonly string[]).includes(type ?? '') || !Array.isArray(range) || range.length === 0) return;
+    if (!NUMERIC_TYPES.includes(type as HyperparameterType)) {
+      if (entry.slice !== undefined) issues.addIssue({ code: 'custom', path: ['slice'], message: `slice applies to numeric types (${NUMERIC_TYPES.join(', ')}), found it on ${type}` });
+      if (type === 'BOOL' && range.some((value) => typeof value !== 'boolean')) {
+        issues.addIssue({ code: 'custom', path: ['range'], message: `a BOOL range holds true/false values, found ${JSON.stringify(range)}` });
       }
       return;
     }
-    const [low, high] = entry.range;
-    const integer = entry.type.startsWith('INT');
-    const numberKind = integer ? 'integers' : 'numbers';
-    if (entry.range.length !== 2 || typeof low !== 'number' || typeof high !== 'number' || (integer && !(Number.isInteger(low) && Number.isInteger(high)))) {
-      context.addIssue({ code: 'custom', path: ['range'], message: `a ${entry.type} range is [low, high] with ${numberKind}, found ${JSON.stringify(entry.range)}` });
+    const [low, high] = range;
+    const integer = type?.startsWith('INT');
+    if (range.length !== 2 || typeof low !== 'number' || typeof high !== 'number' || (integer && !(Number.isInteger(low) && Number.isInteger(high)))) {
+      issues.addIssue({ code: 'custom', path: ['range'], message: `a ${type} range is [low, high] with ${integer ? 'integers' : 'numbers'}, found ${JSON.stringify(range)}` });
     } else if (!(low < high)) {
-      context.addIssue({ code: 'custom', path: ['range'], message: `expected low < high, found [${low}, ${high}]` });
-    } else if (entry.type.endsWith('_EXP') && low <= 0) {
-      context.addIssue({ code: 'custom', path: ['range'], message: `a ${entry.type} range samples on a log scale, so low must be > 0, found ${low}` });
+      issues.addIssue({ code: 'custom', path: ['range'], message: `expected low < high, found [${low}, ${high}]` });
+    } else if (type?.endsWith('_EXP') && low <= 0) {
+      issues.addIssue({ code: 'custom', path: ['range'], message: `a ${type} range samples on a log scale, so low must be > 0, found ${low}` });
     }
-  });
+  },
+);
 
 const condition = section({
   key: nonEmptyString.optional(),
@@ -81,7 +86,7 @@ export function checkModules(value: Record<string, unknown>, context: SchemaCont
   const moduleSchema = networkModuleSchema(context);
   for (const module of modules) {
     if (!isPlainMapping(value[module])) {
-      issues.addIssue({ code: 'custom', path: [module], message: `required: modules lists '${module}', so a '${module}:' mapping with its network type is expected, found ${value[module] === undefined ? 'nothing' : JSON.stringify(value[module])}` });
+      issues.addIssue({ code: 'custom', path: ['modules', modules.indexOf(module)], message: `required: modules lists '${module}', so a '${module}:' mapping with its network type is expected, found ${value[module] === undefined ? 'nothing' : JSON.stringify(value[module])}` });
       continue;
     }
     const parsed = moduleSchema.safeParse(value[module], { error: context.errorMap });

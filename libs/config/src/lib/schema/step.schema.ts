@@ -1,9 +1,7 @@
 import { z } from 'zod';
-import { isPlainMapping } from '../config-path';
 import { outputSourceSchema } from './output-source.schema';
 import { checkModules, searchSpaceSchema } from './search-space.schema';
 import {
-  ALWAYS,
   type SchemaContext,
   freeMapping,
   nonEmptyString,
@@ -112,11 +110,9 @@ function trainerSchema(context: SchemaContext, step: string) {
     save_checkpoint: z.boolean().optional(),
     limits: section({ flop_range: numberRange.optional(), param_range: numberRange.optional(), latency_range: numberRange.optional() }).optional(),
     resources: resourcesSchema.optional(),
-  })
-    .superRefine((trainer, issues) => {
-      if (trainer.optimizer && trainer.optim) issues.addIssue({ code: 'custom', path: ['optim'], message: "write the optimizer once, as 'optimizer:' or as 'optim:', found both" });
-    })
-    .transform(({ optim, optimizer, ...rest }) => ({ ...rest, optimizer: optimizer ?? optim }));
+  }, (trainer, issues) => {
+    if (trainer.optimizer !== undefined && trainer.optim !== undefined) issues.addIssue({ code: 'custom', path: ['optim'], message: "write the optimizer once, as 'optimizer:' or as 'optim:', found both" });
+  }).transform(({ optim, optimizer, ...rest }) => ({ ...rest, optimizer: optimizer ?? optim }));
 }
 
 function evaluatorSchema(context: SchemaContext) {
@@ -150,12 +146,11 @@ export function stepSchema(context: SchemaContext, step: string) {
     trainer: trainerSchema(context, step).optional(),
     evaluator: evaluatorSchema(context).optional(),
     model: modelSchema(context, step).optional(),
-  }).superRefine((step, issues) => {
-    if (!isPlainMapping(step)) return;
-    if (step.search_algorithm !== undefined && step.search_space === undefined) {
+  }, (sections, issues) => {
+    if (sections.search_algorithm !== undefined && sections.search_space === undefined) {
       issues.addIssue({ code: 'custom', path: ['search_space'], message: 'required: a step with a search_algorithm needs the search_space it searches, found nothing' });
     }
-  }, ALWAYS);
+  });
 }
 
 export type StepSections = z.output<ReturnType<typeof stepSchema>>;
