@@ -149,6 +149,13 @@ again:
     expect(again.trainer?.epochs).toBe(5);
   });
 
+  it("reads dataset settings beside type as common ones, below common's own", () => {
+    const text = VALID.replace('    type: FashionMnist\n', '    type: FashionMnist\n    batch_size: 32\n    shuffle: false\n    num_workers: 4\n');
+    const { config, warnings } = load(text);
+    expect(config.pipeline[0].dataset).toEqual({ type: 'FashionMnist', common: { data_path: '/usr/share/datasets/fashion-mnist/', batch_size: 64, shuffle: false } });
+    expect(warnings.map((warning) => warning.path)).toEqual(['hpo.dataset.num_workers']);
+  });
+
   it('supports anchors and merge keys', () => {
     const text = VALID.replace('  trainer:\n    type: Trainer\n    epochs: 2\n', '  trainer: &base_trainer\n    type: Trainer\n    epochs: 2\n').replace(
       '    ref: hpo.trainer\n    epochs: 5\n',

@@ -78,6 +78,7 @@ function sectionsOf(root: Record<string, unknown>): { kind: SectionKind; path: C
   for (const [step, body] of Object.entries(root)) {
     if (step === 'general' || step === 'pipeline' || !isPlainMapping(body)) continue;
     sections.push({ kind: 'trainer', path: [step, 'trainer'] }, { kind: 'evaluator', path: [step, 'evaluator'] }, { kind: 'host_evaluator', path: [step, 'evaluator', 'host_evaluator'] });
+    sections.push({ kind: 'dataset_mode', path: [step, 'dataset'] });
     for (const mode of DATASET_MODES) sections.push({ kind: 'dataset_mode', path: [step, 'dataset', mode] });
   }
   return sections;

@@ -45,21 +45,35 @@ function modelDesc(context: SchemaContext) {
   });
 }
 
+const datasetModeShape = {
+  data_path: nonEmptyString.optional(),
+  batch_size: positiveInteger.optional(),
+  train_portion: z.number().gt(0).max(1).optional(),
+  shuffle: z.boolean().optional(),
+  drop_last: z.boolean().optional(),
+  /** Vela's: the first N examples of the mode (after the seeded split), for quick jobs. */
+  max_samples: positiveInteger.optional(),
+  seed: nonNegativeInteger.optional(),
+  transforms: z.array(z.looseObject({ type: nonEmptyString })).optional(),
+};
+type DatasetModeSettings = z.output<z.ZodObject<typeof datasetModeShape>>;
+
+/**
+ * `dataset:` with Vega's `common` / `train` / `val` / `test` sections. Settings written beside
+ * `type` (where a searched `dataset.batch_size` lands) count as `common`, below its own keys.
+ */
 function datasetSchema(context: SchemaContext) {
-  const mode = section({
-    data_path: nonEmptyString.optional(),
-    batch_size: positiveInteger.optional(),
-    train_portion: z.number().gt(0).max(1).optional(),
-    shuffle: z.boolean().optional(),
-    drop_last: z.boolean().optional(),
-    max_samples: positiveInteger.optional(),
-    seed: nonNegativeInteger.optional(),
-    transforms: z.array(z.looseObject({ type: nonEmptyString })).optional(),
-  });
-  return section({
-    type: registeredName(context, 'dataset'),
-    ...Object.fromEntries(DATASET_MODES.map((name) => [name, mode.optional()])),
-  } as { type: ReturnType<typeof registeredName> } & Record<(typeof DATASET_MODES)[number], z.ZodOptional<typeof mode>>);
+  const mode = section(datasetModeShape).optional();
+  return section({ type: registeredName(context, 'dataset'), common: mode, train: mode, val: mode, test: mode, ...datasetModeShape }).transform(
+    ({ type, common, train, val, test, ...beside }) => {
+      const shared: DatasetModeSettings = { ...withoutUndefined(beside), ...common };
+      return withoutUndefined({ type, common: Object.keys(shared).length ? shared : undefined, train, val, test });
+    },
+  );
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
 
 function searchAlgorithmSchema(context: SchemaContext) {
