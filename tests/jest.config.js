@@ -4,5 +4,7 @@ module.exports = {
   displayName: 'e2e',
   rootDir: __dirname,
   testMatch: ['<rootDir>/**/*.spec.ts'],
+  globalSetup: '<rootDir>/../libs/testing/src/lib/database.global-setup.ts',
+  globalTeardown: '<rootDir>/../libs/testing/src/lib/database.global-teardown.ts',
   testTimeout: 120000,
 };

@@ -1,0 +1,117 @@
+import {
+  credentials,
+  InterceptingCall,
+  makeGenericClientConstructor,
+  Metadata,
+  type CallOptions,
+  type Client,
+  type ClientReadableStream,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
+  type handleServerStreamingCall,
+  type handleUnaryCall,
+  type Interceptor,
+  type MethodDefinition,
+  type ServiceDefinition,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { AUTHORIZATION_HEADER } from './auth';
+
+export interface ClientCallOptions {
+  /** Milliseconds from now; the call fails with DEADLINE_EXCEEDED after it. */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The client side of a ts-proto grpc-js service (typed from its `XServiceServer` interface):
+ * unary calls return promises, server streams are async iterables, client streams take an
+ * async iterable (or array) of requests.
+ */
+export type AsyncClient<S> = {
+  [K in keyof S as string extends K ? never : K]: S[K] extends handleUnaryCall<infer Req, infer Res>
+    ? (request: Req, options?: ClientCallOptions) => Promise<Res>
+    : S[K] extends handleServerStreamingCall<infer Req, infer Res>
+      ? (request: Req, options?: ClientCallOptions) => AsyncIterable<Res>
+      : S[K] extends handleClientStreamingCall<infer Req, infer Res>
+        ? (requests: AsyncIterable<Req> | Iterable<Req>, options?: ClientCallOptions) => Promise<Res>
+        : never;
+} & { close(): void };
+
+/** Adds `authorization: Bearer <token>` to every call. */
+export function bearerTokenInterceptor(token: string): Interceptor {
+  return (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set(AUTHORIZATION_HEADER, `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
+}
+
+/** A promise/async-iterable client for `definition` at `address` (plaintext, loopback or trusted network). */
+export function createAsyncClient<S>(definition: ServiceDefinition, serviceName: string, address: string, token?: string): AsyncClient<S> {
+  const Constructor = makeGenericClientConstructor(definition, serviceName);
+  const client = new Constructor(address, credentials.createInsecure(), {
+    interceptors: token ? [bearerTokenInterceptor(token)] : [],
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+  }) as Client & Record<string, (...args: unknown[]) => unknown>;
+  const methods: Record<string, unknown> = { close: () => client.close() };
+  for (const [name, method] of Object.entries(definition) as [string, MethodDefinition<unknown, unknown>][]) {
+    const call = client[name].bind(client);
+    if (!method.requestStream && !method.responseStream) {
+      methods[name] = (request: unknown, options: ClientCallOptions = {}) =>
+        new Promise((resolve, reject) => {
+          const pending = call(request, new Metadata(), callOptions(options), (error: ServiceError | null, response: unknown) => (error ? reject(error) : resolve(response)));
+          cancelOnAbort(pending as { cancel(): void }, options.signal);
+        });
+    } else if (!method.requestStream) {
+      methods[name] = (request: unknown, options: ClientCallOptions = {}) => {
+        const stream = call(request, new Metadata(), callOptions(options)) as ClientReadableStream<unknown>;
+        cancelOnAbort(stream, options.signal);
+        return readStream(stream);
+      };
+    } else if (!method.responseStream) {
+      methods[name] = async (requests: AsyncIterable<unknown> | Iterable<unknown>, options: ClientCallOptions = {}) => {
+        let stream!: ClientWritableStream<unknown>;
+        const response = new Promise((resolve, reject) => {
+          stream = call(new Metadata(), callOptions(options), (error: ServiceError | null, value: unknown) => (error ? reject(error) : resolve(value))) as ClientWritableStream<unknown>;
+        });
+        cancelOnAbort(stream, options.signal);
+        try {
+          for await (const request of requests) {
+            if (!stream.write(request)) await new Promise((resolve) => stream.once('drain', resolve));
+          }
+          stream.end();
+        } catch (error) {
+          stream.cancel();
+          throw error;
+        }
+        return response;
+      };
+    }
+  }
+  return methods as AsyncClient<S>;
+}
+
+function callOptions(options: ClientCallOptions): Partial<CallOptions> {
+  return options.timeoutMs === undefined ? {} : { deadline: Date.now() + options.timeoutMs };
+}
+
+function cancelOnAbort(call: { cancel(): void }, signal: AbortSignal | undefined): void {
+  if (!signal) return;
+  if (signal.aborted) call.cancel();
+  else signal.addEventListener('abort', () => call.cancel(), { once: true });
+}
+
+/** A server stream as an async iterable that cancels the call when the consumer stops early. */
+async function* readStream<T>(stream: ClientReadableStream<T>): AsyncIterable<T> {
+  let finished = false;
+  try {
+    for await (const message of stream) yield message as T;
+    finished = true;
+  } finally {
+    if (!finished) stream.cancel();
+  }
+}
