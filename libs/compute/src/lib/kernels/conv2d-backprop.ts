@@ -1,0 +1,165 @@
+// Conv2D gradients for the wasm backend, each expressed as a forward convolution that
+// XNNPACK runs (the wasm backend ships no Conv2DBackpropFilter, and its
+// Conv2DBackpropInput is a scalar loop).
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import {
+  Attrs,
+  conv2d,
+  dilateSpatial,
+  f32,
+  Info,
+  release,
+  slice,
+  transpose,
+} from './wasm-ops';
+
+type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+
+interface GradAttrs {
+  strides: [number, number] | number;
+  pad: Pad;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  /** Not part of tfjs's attrs (its Conv2D gradient rejects dilations); honoured when given. */
+  dilations?: [number, number] | number;
+}
+
+function requireNhwc(kernel: string, dataFormat: string | undefined): void {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') {
+    throw new Error(`Vela's wasm ${kernel} supports dataFormat NHWC only, got ${dataFormat}`);
+  }
+}
+
+export function convInfoFor(inShape: number[], filterShape: number[], attrs: GradAttrs, depthwise: boolean) {
+  return tf.backend_util.computeConv2DInfo(
+    inShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+    'channelsLast',
+  );
+}
+
+/**
+ * dW[kh,kw,ci,co] = sum_{n,oh,ow} x[n, oh*s + kh*d - p, ., ci] dy[n,oh,ow,co]: a forward
+ * convolution of x with batch and channels swapped ([Ci,H,W,N]) by dy as the filter
+ * ([OH,OW,N,Co]), the stride becoming the dilation and the dilation the stride.
+ */
+export function filterGradAsConv(
+  backend: BackendWasm,
+  x: Info,
+  dy: Info,
+  convInfo: tf.backend_util.Conv2DInfo,
+): Info {
+  const { inHeight: h, inWidth: w, outHeight: oh, outWidth: ow, filterHeight: kh, filterWidth: kw } = convInfo;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = convInfo;
+  const top = convInfo.padInfo.top;
+  const left = convInfo.padInfo.left;
+  // Only as much bottom/right padding as the taps of the filter reach.
+  const bottom = Math.max(0, (kh - 1) * dh + (oh - 1) * sh + 1 - h - top);
+  const right = Math.max(0, (kw - 1) * dw + (ow - 1) * sw + 1 - w - left);
+  const xT = transpose(backend, x, [3, 1, 2, 0]);
+  const dyT = transpose(backend, dy, [1, 2, 0, 3]);
+  const g = conv2d(backend, xT, dyT, [dh, dw], [sh, sw], [top, bottom, left, right]);
+  release(backend, xT, dyT);
+  // g: [Ci, KH', KW', Co], KH' >= KH where the input has rows no output reads.
+  let trimmed = g;
+  if (g.shape[1] !== kh || g.shape[2] !== kw) {
+    trimmed = slice(backend, g, [0, 0, 0, 0], [g.shape[0], kh, kw, g.shape[3]]);
+    release(backend, g);
+  }
+  const out = transpose(backend, trimmed, [1, 2, 0, 3]);
+  release(backend, trimmed);
+  return out;
+}
+
+/**
+ * Flips a [KH,KW,Ci,Co] filter spatially and swaps its channel axes: the filter of the
+ * forward convolution that computes the input gradient.
+ */
+function flipFilter(backend: BackendWasm, filter: Info): Info {
+  const [kh, kw, ci, co] = filter.shape;
+  const out = backend.makeOutput([kh, kw, co, ci], 'float32');
+  const src = f32(backend, filter);
+  const dst = f32(backend, out);
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const s0 = (i * kw + j) * ci * co;
+      const d0 = ((kh - 1 - i) * kw + (kw - 1 - j)) * co * ci;
+      for (let a = 0; a < ci; a++) {
+        for (let b = 0; b < co; b++) dst[d0 + b * ci + a] = src[s0 + a * co + b];
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * dx = the stride-1 convolution of dy (zeros inserted between its pixels when the
+ * forward stride is > 1) with the flipped, channel-swapped filter, dilated as the forward.
+ * `conv` runs that convolution (Conv2D or DepthwiseConv2dNative).
+ */
+export function inputGradAsConv(
+  backend: BackendWasm,
+  dy: Info,
+  flipped: Info,
+  convInfo: tf.backend_util.Conv2DInfo,
+  conv: (x: Info, f: Info, dil: [number, number], pads: [number, number, number, number]) => Info,
+): Info {
+  const { inHeight: h, inWidth: w, filterHeight: kh, filterWidth: kw } = convInfo;
+  const { strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw } = convInfo;
+  const up = sh > 1 || sw > 1 ? dilateSpatial(backend, dy, sh, sw) : dy;
+  const uh = up.shape[1];
+  const uw = up.shape[2];
+  const top = (kh - 1) * dh - convInfo.padInfo.top;
+  const left = (kw - 1) * dw - convInfo.padInfo.left;
+  const bottom = h - uh - top + (kh - 1) * dh;
+  const right = w - uw - left + (kw - 1) * dw;
+  // Negative pads (explicit pads wider than the filter) become a crop of the result.
+  const g = conv(up, flipped, [dh, dw], [Math.max(0, top), Math.max(0, bottom), Math.max(0, left), Math.max(0, right)]);
+  if (up !== dy) release(backend, up);
+  if (top >= 0 && left >= 0 && g.shape[1] === h && g.shape[2] === w) return g;
+  const out = slice(backend, g, [0, Math.max(0, -top), Math.max(0, -left), 0], [g.shape[0], h, w, g.shape[3]]);
+  release(backend, g);
+  return out;
+}
+
+function conv2DBackpropFilter(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): Info {
+  const backend = args.backend as BackendWasm;
+  const { x, dy } = args.inputs as { x: Info; dy: Info };
+  const attrs = args.attrs as unknown as GradAttrs & { filterShape: [number, number, number, number] };
+  requireNhwc('Conv2DBackpropFilter', attrs.dataFormat);
+  const convInfo = convInfoFor(x.shape, attrs.filterShape, attrs, false);
+  return filterGradAsConv(backend, x, dy, convInfo);
+}
+
+function conv2DBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs }): Info {
+  const backend = args.backend as BackendWasm;
+  const { dy, filter } = args.inputs as { dy: Info; filter: Info };
+  const attrs = args.attrs as unknown as GradAttrs & { inputShape: [number, number, number, number] };
+  requireNhwc('Conv2DBackpropInput', attrs.dataFormat);
+  const convInfo = convInfoFor(attrs.inputShape, filter.shape, attrs, false);
+  const flipped = flipFilter(backend, filter);
+  const out = inputGradAsConv(backend, dy, flipped, convInfo, (x, f, dil, pads) =>
+    conv2d(backend, x, f, [1, 1], dil, pads),
+  );
+  release(backend, flipped);
+  return out;
+}
+
+export const conv2DBackpropFilterConfig: tf.KernelConfig = {
+  kernelName: 'Conv2DBackpropFilter',
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc,
+};
+
+export const conv2DBackpropInputConfig: tf.KernelConfig = {
+  kernelName: 'Conv2DBackpropInput',
+  backendName: 'wasm',
+  kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc,
+};
+
