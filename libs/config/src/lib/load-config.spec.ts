@@ -274,6 +274,32 @@ describe('loadConfig errors name the path, the line, what was expected and what 
     ]);
   });
 
+  it('rejects searched keys that land nowhere, and conditions that form a cycle', () => {
+    const text = VALID.replace(
+      '        range: [1e-4, 1e-1]\n',
+      `        range: [1e-4, 1e-1]
+      - {key: trainer.optimzer.params.momentum, type: FLOAT, range: [0, 1]}
+      - {key: dataset.batchsize, type: CATEGORY, range: [32, 64]}
+      - {key: network.bakcbone.blocks, type: INT, range: [1, 3]}
+    condition:
+      - {child: trainer.optimizer.params.lr, parent: dataset.batchsize, type: IN, range: [32]}
+      - {child: dataset.batchsize, parent: trainer.optimizer.params.lr, type: IN, range: [0.01]}
+`,
+    ).replace('  search_algorithm:', '  model:\n    model_desc: {modules: [backbone], backbone: {type: SimpleCnn}}\n  search_algorithm:');
+    const messages = problemsOf(text).map((problem) => problem.message);
+    expect(messages).toEqual([
+      "line 17: hpo.search_space.hyperparameters[1].key: 'trainer.optimzer.params.momentum' lands nowhere: the trainer has no 'optimzer'; did you mean 'trainer.optimizer'? (expected one of type, epochs, optimizer, optim, lr_scheduler, loss, metric, callbacks, report_freq, valid_interval, with_valid, seed, grad_clip, calc_params_each_epoch, codec, model_desc, model_desc_file, hps_file, init_model_file, pretrained_model_file, load_checkpoint, save_checkpoint, limits, resources)",
+      expect.stringContaining("line 18: hpo.search_space.hyperparameters[2].key: 'dataset.batchsize' lands nowhere: the dataset has no 'batchsize'; did you mean 'dataset.batch_size'?"),
+      "line 19: hpo.search_space.hyperparameters[3].key: 'network.bakcbone.blocks' lands nowhere: the model desc's modules has no 'bakcbone'; did you mean 'network.backbone'? (expected one of backbone)",
+      'line 20: hpo.search_space.condition: conditions form a cycle: dataset.batchsize -> trainer.optimizer.params.lr -> dataset.batchsize (each parent must be sampled before its children)',
+    ]);
+  });
+
+  it('names a single mapping read as a list of one the way the file writes it', () => {
+    const [problem] = problemsOf(VALID.replace('    epochs: 2\n', '    epochs: 2\n    metric:\n      type: acuracy\n'));
+    expect(problem.message).toMatch(/^line 25: hpo\.trainer\.metric\.type: unknown metric 'acuracy'; did you mean 'accuracy'\?/);
+  });
+
   it('rejects both spellings of the optimizer together, and a search algorithm without a search space', () => {
     const text = VALID.replace('    optimizer:\n', '    optim: {type: SGD}\n    optimizer:\n').replace(/  search_space:\n(    .*\n|      .*\n)*/, '');
     const messages = problemsOf(text).map((problem) => problem.message);

@@ -1,5 +1,5 @@
 import { type Registry, registry as globalRegistry } from '@vela/registry';
-import { describeValue, isPlainMapping } from './config-path';
+import { type ConfigPath, describeValue, isPlainMapping } from './config-path';
 import { applyOverrides } from './overrides';
 import { substitutePlaceholders } from './placeholders';
 import { ProblemCollector } from './problems';
@@ -61,10 +61,25 @@ export function loadConfig(text: string, options: LoadConfigOptions = {}): Loade
   });
   const result = schema.safeParse(substituted, { error: configErrorMap });
   if (!result.success) {
-    for (const issue of result.error.issues) problems.add(issue.path as (string | number)[], issue.message);
+    for (const issue of result.error.issues) problems.add(writtenPath(substituted, issue.path as (string | number)[]), issue.message);
   }
   problems.throwIfAny();
   return { config: deepFreeze(result.data) as VelaConfig, warnings };
+}
+
+/**
+ * The path as the user wrote it: a schema that reads one value as a list of one
+ * (`metric: {type: accuracy}`) reports `metric[0].type`, which the file calls `metric.type`.
+ */
+function writtenPath(root: unknown, path: readonly (string | number)[]): ConfigPath {
+  const written: (string | number)[] = [];
+  let current = root;
+  for (const segment of path) {
+    if (typeof segment === 'number' && !Array.isArray(current)) continue;
+    written.push(segment);
+    current = Array.isArray(current) ? current[segment as number] : isPlainMapping(current) ? current[segment] : undefined;
+  }
+  return written;
 }
 
 /** Vega's `general.task.local_base_path`, or Vela's shorter `general.local_base_path`. */

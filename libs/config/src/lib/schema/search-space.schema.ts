@@ -146,8 +146,36 @@ function checkHyperparameterKeys(space: Record<string, unknown>, issues: z.core.
     mustBeDeclared(entry.parent, ['condition', index, 'parent'], 'parent');
     if (entry.child === entry.parent && typeof entry.child === 'string') issues.addIssue({ code: 'custom', path: ['condition', index, 'parent'], message: `a condition's parent must differ from its child, found '${entry.parent}' for both` });
   });
+  checkConditionsAreAcyclic(Array.isArray(space.condition) ? space.condition : [], issues);
   (Array.isArray(space.forbidden) ? space.forbidden : []).forEach((entry, index) => {
     if (!isPlainMapping(entry)) return;
     for (const key of Object.keys(entry)) mustBeDeclared(key, ['forbidden', index, key], 'forbidden key');
   });
+}
+
+/** Conditions make a DAG of parent -> child; a cycle would leave no key to sample first. */
+function checkConditionsAreAcyclic(conditions: readonly unknown[], issues: z.core.$RefinementCtx): void {
+  const children = new Map<string, string[]>();
+  for (const entry of conditions) {
+    if (!isPlainMapping(entry) || typeof entry.parent !== 'string' || typeof entry.child !== 'string') continue;
+    children.set(entry.parent, [...(children.get(entry.parent) ?? []), entry.child]);
+  }
+  const finished = new Set<string>();
+  const visit = (key: string, trail: string[]): string[] | undefined => {
+    if (trail.includes(key)) return [...trail.slice(trail.indexOf(key)), key];
+    if (finished.has(key)) return undefined;
+    for (const child of children.get(key) ?? []) {
+      const cycle = visit(child, [...trail, key]);
+      if (cycle) return cycle;
+    }
+    finished.add(key);
+    return undefined;
+  };
+  for (const parent of children.keys()) {
+    const cycle = visit(parent, []);
+    if (cycle) {
+      issues.addIssue({ code: 'custom', path: ['condition'], message: `conditions form a cycle: ${cycle.join(' -> ')} (each parent must be sampled before its children)` });
+      return;
+    }
+  }
 }

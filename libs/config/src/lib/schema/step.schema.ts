@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkHyperparameterTargets } from './hyperparameter-targets';
 import { outputSourceSchema } from './output-source.schema';
 import { checkModules, searchSpaceSchema } from './search-space.schema';
 import {
@@ -97,8 +98,8 @@ const resourcesSchema = section({
   labels: z.record(z.string(), z.string()).optional(),
 });
 
-function trainerSchema(context: SchemaContext, step: string) {
-  return section({
+function trainerShape(context: SchemaContext, step: string) {
+  return {
     type: registeredName(context, 'trainer').optional(),
     epochs: positiveInteger.optional(),
     // Vega's developer guide writes `optim:`, its later releases `optimizer:`; both mean the same.
@@ -124,7 +125,11 @@ function trainerSchema(context: SchemaContext, step: string) {
     save_checkpoint: z.boolean().optional(),
     limits: section({ flop_range: numberRange.optional(), param_range: numberRange.optional(), latency_range: numberRange.optional() }).optional(),
     resources: resourcesSchema.optional(),
-  }, (trainer, issues) => {
+  };
+}
+
+function trainerSchema(context: SchemaContext, step: string) {
+  return section(trainerShape(context, step), (trainer, issues) => {
     if (trainer.optimizer !== undefined && trainer.optim !== undefined) issues.addIssue({ code: 'custom', path: ['optim'], message: "write the optimizer once, as 'optimizer:' or as 'optim:', found both" });
   }).transform(({ optim, optimizer, ...rest }) => ({ ...rest, optimizer: optimizer ?? optim }));
 }
@@ -152,6 +157,7 @@ function modelSchema(context: SchemaContext, step: string) {
 
 /** One pipeline step: its pipe step type and the sections that type reads. */
 export function stepSchema(context: SchemaContext, step: string) {
+  const targets = { trainer: Object.keys(trainerShape(context, step)), dataset: ['type', 'common', 'train', 'val', 'test', ...Object.keys(datasetModeShape)] };
   return section({
     pipe_step: section({ type: registeredName(context, 'pipe_step'), models_folder: outputSourceSchema(context, step).optional() }),
     dataset: datasetSchema(context).optional(),
@@ -164,6 +170,7 @@ export function stepSchema(context: SchemaContext, step: string) {
     if (sections.search_algorithm !== undefined && sections.search_space === undefined) {
       issues.addIssue({ code: 'custom', path: ['search_space'], message: 'required: a step with a search_algorithm needs the search_space it searches, found nothing' });
     }
+    checkHyperparameterTargets(sections, targets, issues);
   });
 }
 
