@@ -86,3 +86,19 @@ describe('paretoFront', () => {
     expect(() => paretoFront(items, ['MAXIMIZE', 'MINIMIZE'], -1)).toThrow('count: must be a non-negative integer, got -1');
   });
 });
+
+describe('paretoFront at scale', () => {
+  let seed = 11;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  it.each([2, 3])('agrees with the full non-dominated sort (%i objectives, duplicates included)', (objectives) => {
+    const points = Array.from({ length: 400 }, () => Array.from({ length: objectives }, () => Math.round(random() * 20) / 20));
+    const goals = (['MINIMIZE', 'MAXIMIZE', 'MINIMIZE'] as const).slice(0, objectives);
+    const items = points.map((values, item) => ({ item, values }));
+    const fronts = nonDominatedSort(points, goals);
+    expect(paretoFront(items, goals).map((entry) => entry.item)).toEqual(fronts[0]);
+    const count = fronts[0].length + fronts[1].length + 1;
+    const ranked = paretoFront(items, goals, count);
+    expect(ranked).toHaveLength(count);
+    expect(ranked.filter((entry) => entry.rank < 2).map((entry) => entry.item).sort((a, b) => a - b)).toEqual([...fronts[0], ...fronts[1]].sort((a, b) => a - b));
+  });
+});
