@@ -236,13 +236,15 @@ describe('loadConfig errors name the path, the line, what was expected and what 
   });
 
   it('reports bad overrides at the --set that caused them', () => {
-    const messages = problemsOf(VALID, { overrides: ['hpo.trainer.epoch=3', 'hpo.trainer.epochs.value=3', 'pipeline.5=x', 'novalue', 'hpo.trainer.epochs=[1'] }).map((problem) => problem.message);
+    const messages = problemsOf(VALID, { overrides: ['+hpo.trainer.epoch=3', 'hpo.search_algorithm.policy.num_smaple=3', 'hpo.trainer.optimizer.parms.lr=1', 'hpo.trainer.epochs.value=3', 'pipeline.5=x', 'novalue', 'hpo.trainer.epochs=[1'] }).map((problem) => problem.message);
     expect(messages).toEqual([
+      "--set hpo.search_algorithm.policy.num_smaple=3: hpo.search_algorithm.policy.num_smaple is not in the config; did you mean 'hpo.search_algorithm.policy.num_sample'? (write +hpo.search_algorithm.policy.num_smaple=... to add it as a new key)",
+      "--set hpo.trainer.optimizer.parms.lr=1: hpo.trainer.optimizer.parms is not in the config; did you mean 'hpo.trainer.optimizer.params'? (write +hpo.trainer.optimizer.parms.lr=... to add it as a new key)",
       "--set hpo.trainer.epochs.value=3: hpo.trainer.epochs is 2, not a mapping or a list, so it has no 'value'",
       "--set pipeline.5=x: pipeline is a list of 2; expected an index from 0 to 2, found '5'",
       "--set novalue: expected key.path=value, found 'novalue'",
       expect.stringMatching(/^--set hpo\.trainer\.epochs=\[1: the value is not valid YAML: /),
-      expect.stringMatching(/^--set hpo\.trainer\.epoch=3: hpo\.trainer\.epoch: unknown key 'epoch'; did you mean 'epochs'\?/),
+      expect.stringMatching(/^--set \+hpo\.trainer\.epoch=3: hpo\.trainer\.epoch: unknown key 'epoch'; did you mean 'epochs'\?/),
     ]);
   });
 

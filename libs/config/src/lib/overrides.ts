@@ -1,3 +1,4 @@
+import { closestMatch } from '@vela/errors';
 import { type ConfigPath, describeValue, formatPath, isPlainMapping } from './config-path';
 import type { ProblemCollector } from './problems';
 import type { SourceMap } from './source-map';
@@ -8,20 +9,25 @@ export interface Override {
   readonly text: string;
   readonly path: readonly string[];
   readonly value: unknown;
+  /** Written `+key.path=value`: the key is meant to be new, even when it resembles an existing one. */
+  readonly addsKey: boolean;
 }
 
 /**
  * Parses `a.b.c=value` overrides. The value is YAML (`0.01`, `1e-4`, `true`, `[16, 32]`,
- * `'quoted'`); a segment that is a number indexes a list (`pipeline.0=nas`).
+ * `'quoted'`); a segment that is a number indexes a list (`pipeline.0=nas`). A leading `+`
+ * adds a key that resembles an existing one (as Hydra's `+key=value`).
  */
 export function parseOverride(text: string): Override | string {
   const equals = text.indexOf('=');
-  if (equals <= 0) return `expected key.path=value, found '${text}'`;
-  const path = text.slice(0, equals).trim().split('.');
-  if (path.some((segment) => !segment.trim())) return `expected a dotted key path such as hpo.trainer.epochs before '=', found '${text.slice(0, equals)}'`;
+  const addsKey = text.startsWith('+');
+  const keyText = text.slice(addsKey ? 1 : 0, Math.max(equals, 0)).trim();
+  if (equals < 0 || !keyText) return `expected key.path=value, found '${text}'`;
+  const path = keyText.split('.').map((segment) => segment.trim());
+  if (path.some((segment) => !segment)) return `expected a dotted key path such as hpo.trainer.epochs before '=', found '${keyText}'`;
   const parsed = parseYamlValue(text.slice(equals + 1));
   if (typeof parsed === 'string') return `the value is not valid YAML: ${parsed}`;
-  return { text, path: path.map((segment) => segment.trim()), value: parsed.value };
+  return { text, path, value: parsed.value, addsKey };
 }
 
 /**
@@ -36,7 +42,7 @@ export function applyOverrides(root: Record<string, unknown>, overrides: readonl
       problems.addAtPlace(`--set ${text}`, override);
       continue;
     }
-    const outcome = setAtPath(root, override.path, override.value);
+    const outcome = setAtPath(root, override);
     if (typeof outcome === 'string') {
       problems.addAtPlace(`--set ${text}`, outcome);
       continue;
@@ -46,8 +52,12 @@ export function applyOverrides(root: Record<string, unknown>, overrides: readonl
   }
 }
 
-/** Sets the value and returns the path it now has (list indices as numbers), or says why the path cannot hold one. */
-function setAtPath(root: Record<string, unknown>, path: readonly string[], value: unknown): ConfigPath | string {
+/**
+ * Sets the value and returns the path it now has (list indices as numbers), or says why the
+ * path cannot hold one. A new key that is a near miss of an existing one is taken for a typo
+ * (inside free-form blocks such as `params:` nothing else would catch it), unless `+` says otherwise.
+ */
+function setAtPath(root: Record<string, unknown>, { path, value, addsKey }: Override): ConfigPath | string {
   let container: unknown = root;
   const walked: (string | number)[] = [];
   for (let index = 0; index < path.length; index++) {
@@ -62,6 +72,10 @@ function setAtPath(root: Record<string, unknown>, path: readonly string[], value
       else container = container[position] ??= {};
       walked.push(position);
     } else if (isPlainMapping(container)) {
+      const closest = segment in container || addsKey ? undefined : closestMatch(segment, Object.keys(container));
+      if (closest) {
+        return `${formatPath([...walked, segment])} is not in the config; did you mean '${formatPath([...walked, closest])}'? (write +${path.join('.')}=... to add it as a new key)`;
+      }
       if (last) container[segment] = value;
       else container = container[segment] ??= {};
       walked.push(segment);
