@@ -229,6 +229,17 @@ describe('loadConfig errors name the path, the line, what was expected and what 
     expect(problems.every((problem) => problem.message.startsWith(`job.yml:${problem.line}: ${problem.path}: `))).toBe(true);
   });
 
+  it('reports a bad value once, at the line it was written, however many refs copy it', () => {
+    const text = `${VALID.replace('pipeline: [hpo, fully_train]', 'pipeline: [hpo, fully_train, again]').replace('      type: Adam', '      type: Adamm')}again:
+  pipe_step: {type: TrainPipeStep}
+  trainer:
+    ref: fully_train.trainer
+`;
+    expect(problemsOf(text).map((problem) => problem.message)).toEqual([
+      "line 25: hpo.trainer.optimizer.type: unknown optimizer 'Adamm'; did you mean 'Adam'? (registered: SGD, Adam)",
+    ]);
+  });
+
   it('reports a reference cycle', () => {
     const text = `${VALID}  model:\n    ref: again.model\nagain:\n  pipe_step: {type: TrainPipeStep}\n  model:\n    ref: fully_train.model\n`.replace('pipeline: [hpo, fully_train]', 'pipeline: [hpo, fully_train, again]');
     const messages = problemsOf(text).map((problem) => problem.message);

@@ -85,8 +85,10 @@ class ReferenceResolver {
       raw = index !== undefined ? (container as unknown[])[index] : (container as Record<string, unknown>)[segment];
       target.push(index ?? segment);
     }
+    // Resolve first, so that a target that is itself a reference has its origins to copy.
+    const value = this.resolve(raw, target);
     this.sources.copyBelow(target, referencePath.slice(0, -1));
-    return this.resolve(raw, target);
+    return value;
   }
 }
 
