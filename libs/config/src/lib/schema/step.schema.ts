@@ -25,8 +25,6 @@ function component(context: SchemaContext, kind: 'optimizer' | 'lr_scheduler' | 
   return z.looseObject({ type: registeredName(context, kind), params: freeMapping.optional() }).transform(({ type, params, ...inline }) => ({ type, params: { ...inline, ...params } }));
 }
 
-export type ComponentConfig = { readonly type: string; readonly params: Readonly<Record<string, unknown>> };
-
 /** A NetworkDesc written in the config (`model_desc:`): a network type, or `modules` with a section each. */
 function modelDesc(context: SchemaContext) {
   return freeMapping.superRefine((desc, issues) => {
