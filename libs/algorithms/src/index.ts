@@ -8,3 +8,6 @@ export * from './lib/core/base.algorithm';
 export * from './lib/core/create';
 export * from './lib/random/random.algorithm';
 export * from './lib/grid/grid.algorithm';
+export * from './lib/tpe/tpe.algorithm';
+export * from './lib/tpe/tpe-sampler';
+export * from './lib/tpe/parzen-estimator';
