@@ -68,35 +68,39 @@ export class RecordService {
   async updateRecord(input: RecordInput): Promise<StoredRecord> {
     validateRecord(input);
     const trialId = input.trialId.toLowerCase();
-    return this.prisma.$transaction(async (tx) => {
-      const [trial] = await tx.$queryRaw<{ run_id: string; step: string; number: number; attempt: number }[]>`
-        SELECT run_id, step, number, attempt FROM trials WHERE id = ${trialId}::uuid FOR SHARE`;
-      if (!trial) throw new NotFoundError(`record.trial_id: trial '${trialId}' not found; nothing was written`);
-      if (input.attempt !== trial.attempt) {
-        const why = input.attempt < trial.attempt ? 'is stale' : 'has not started';
-        throw new FailedPreconditionError(`record.attempt: attempt ${input.attempt} of trial '${trialId}' ${why} (the trial is on attempt ${trial.attempt}); nothing was written`);
-      }
-      // Writers take turns so that seq order is commit order: a watcher that has seen seq n
-      // will never later find a committed record below n.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${RECORD_WRITE_LOCK})`;
-      const json = (value: unknown) => JSON.stringify(value ?? {});
-      const [row] = await tx.$queryRaw<RecordRow[]>`
+    const json = (value: unknown) => JSON.stringify(value ?? {});
+    // One statement, so one round trip. Writers take turns (the advisory lock, held to the
+    // end of the statement's transaction) so that seq order is commit order: a watcher that
+    // has seen seq n never later finds a committed record below n. The insert happens only
+    // when the trial exists and is on this attempt (the fence).
+    const [result] = await this.prisma.$queryRaw<(RecordRow & { current_attempt: number | null; notified: bigint })[]>`
+      WITH writer AS (SELECT pg_advisory_xact_lock(${RECORD_WRITE_LOCK})),
+      trial AS (
+        SELECT t.run_id, t.step, t.number, t.attempt FROM trials t, writer WHERE t.id = ${trialId}::uuid FOR SHARE OF t),
+      written AS (
         INSERT INTO records (trial_id, attempt, epoch, run_id, step, trial_number, trial_state, "desc", hyperparameters, performance, objectives,
                              flops, params, latency_ms, backend, threads, device, error, log_tail, checkpoint_artifact_id, train_seconds)
-        VALUES (${trialId}::uuid, ${input.attempt}, ${input.epoch}, ${trial.run_id}::uuid, ${trial.step}, ${trial.number}, ${input.trialState}::trial_state,
-                ${json(input.desc)}::jsonb, ${json(input.hyperparameters)}::jsonb, ${json(input.performance)}::jsonb, ${JSON.stringify(input.objectives)}::jsonb,
-                ${input.flops ?? null}, ${input.params ?? null}, ${input.latencyMs ?? null}, ${input.backend ?? null}, ${input.threads ?? null},
-                ${input.device ?? null}, ${input.error ?? null}, ${input.logTail ?? null}, ${input.checkpointArtifactId || null}::uuid, ${input.trainSeconds ?? null})
+        SELECT ${trialId}::uuid, ${input.attempt}, ${input.epoch}, trial.run_id, trial.step, trial.number, ${input.trialState}::trial_state,
+               ${json(input.desc)}::jsonb, ${json(input.hyperparameters)}::jsonb, ${json(input.performance)}::jsonb, ${JSON.stringify(input.objectives)}::jsonb,
+               ${input.flops ?? null}, ${input.params ?? null}, ${input.latencyMs ?? null}, ${input.backend ?? null}, ${input.threads ?? null},
+               ${input.device ?? null}, ${input.error ?? null}, ${input.logTail ?? null}, ${input.checkpointArtifactId || null}::uuid, ${input.trainSeconds ?? null}
+        FROM trial WHERE trial.attempt = ${input.attempt}
         ON CONFLICT (trial_id, attempt, epoch) DO UPDATE SET
           trial_state = EXCLUDED.trial_state, "desc" = EXCLUDED."desc", hyperparameters = EXCLUDED.hyperparameters,
           performance = EXCLUDED.performance, objectives = EXCLUDED.objectives, flops = EXCLUDED.flops, params = EXCLUDED.params,
           latency_ms = EXCLUDED.latency_ms, backend = EXCLUDED.backend, threads = EXCLUDED.threads, device = EXCLUDED.device,
           error = EXCLUDED.error, log_tail = EXCLUDED.log_tail, checkpoint_artifact_id = EXCLUDED.checkpoint_artifact_id, train_seconds = EXCLUDED.train_seconds,
           seq = nextval(pg_get_serial_sequence('records', 'seq')), updated_at = now()
-        RETURNING *`;
-      await tx.$executeRaw`SELECT pg_notify(${RECORDS_CHANNEL}, ${JSON.stringify({ seq: Number(row.seq), runId: row.run_id })})`;
-      return toStoredRecord(row);
-    });
+        RETURNING *),
+      notified AS (SELECT pg_notify(${RECORDS_CHANNEL}, json_build_object('seq', seq, 'runId', run_id)::text) FROM written)
+      SELECT (SELECT attempt FROM trial) AS current_attempt, (SELECT count(*) FROM notified) AS notified, written.*
+      FROM (SELECT 1) AS one LEFT JOIN written ON TRUE`;
+    if (result.current_attempt === null) throw new NotFoundError(`record.trial_id: trial '${trialId}' not found; nothing was written`);
+    if (result.trial_id === null) {
+      const why = input.attempt < result.current_attempt ? 'is stale' : 'has not started';
+      throw new FailedPreconditionError(`record.attempt: attempt ${input.attempt} of trial '${trialId}' ${why} (the trial is on attempt ${result.current_attempt}); nothing was written`);
+    }
+    return toStoredRecord(result);
   }
 
   /**
@@ -174,27 +178,38 @@ export class RecordService {
         throw new InvalidArgumentError(`must be MINIMIZE or MAXIMIZE, got '${objective.goal}'`, `objectives[${index}].goal`);
       }
     });
-    const filter = normaliseFilter({ runId, step: query.step, resultsOnly: true });
-    const rows = await this.prisma.$queryRaw<RecordRow[]>`SELECT r.* FROM ${fromClause(filter)} WHERE ${whereClause(filter)} ORDER BY r.trial_number`;
-    const scored: { item: StoredRecord; values: number[] }[] = [];
-    for (const record of rows.map(toStoredRecord)) {
-      const values = query.objectives.map((objective) => objectiveValue(record, objective.key));
-      if (values.every((value): value is number => value !== undefined)) scored.push({ item: record, values });
-    }
-    return paretoFront(scored, query.objectives.map((objective) => objective.goal), query.count).map((entry) => ({
-      record: entry.item,
-      values: entry.values,
-      rank: entry.rank,
-      crowdingDistance: entry.crowdingDistance,
-    }));
+    const step = query.step ? Prisma.sql`AND r.step = ${query.step}` : Prisma.empty;
+    // Only the compared values of each trial's result cross the wire; full records are
+    // read for the chosen few. (The same result rule as fromClause, kept narrow.)
+    const values = Prisma.join(query.objectives.map((objective) => objectiveValueSql(objective.key)));
+    const rows = await this.prisma.$queryRaw<{ trial_id: string; attempt: number; epoch: number; trial_number: number; objective_values: (number | null)[] }[]>`
+      SELECT DISTINCT ON (r.trial_id) r.trial_id, r.attempt, r.epoch, r.trial_number, ARRAY[${values}] AS objective_values
+      FROM records r JOIN trials t ON t.id = r.trial_id AND r.attempt = t.attempt
+      WHERE t.state = 'SUCCEEDED' AND r.run_id = ${runId}::uuid ${step}
+      ORDER BY r.trial_id, r.epoch DESC`;
+    rows.sort((a, b) => a.trial_number - b.trial_number);
+    const scored = rows.flatMap((row) =>
+      row.objective_values.every((value): value is number => value !== null && Number.isFinite(value)) ? [{ item: row, values: row.objective_values as number[] }] : [],
+    );
+    const chosen = paretoFront(scored, query.objectives.map((objective) => objective.goal), query.count);
+    if (chosen.length === 0) return [];
+    const full = await this.prisma.$queryRaw<RecordRow[]>`
+      SELECT r.* FROM records r JOIN unnest(${chosen.map((c) => c.item.trial_id)}::uuid[], ${chosen.map((c) => c.item.attempt)}::int[], ${chosen.map((c) => c.item.epoch)}::int[])
+        AS k(trial_id, attempt, epoch) USING (trial_id, attempt, epoch)`;
+    const byKey = new Map(full.map((row) => [`${row.trial_id}/${row.attempt}/${row.epoch}`, toStoredRecord(row)]));
+    return chosen.flatMap((entry) => {
+      const record = byKey.get(`${entry.item.trial_id}/${entry.item.attempt}/${entry.item.epoch}`);
+      return record ? [{ record, values: entry.values, rank: entry.rank, crowdingDistance: entry.crowdingDistance }] : [];
+    });
   }
 }
 
-/** An objective's value: from the record's objectives, else its performance map. */
-function objectiveValue(record: StoredRecord, key: string): number | undefined {
-  const value = record.objectives.find((objective) => objective.key === key)?.value ?? record.performance[key];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+/** An objective's value in SQL: from the record's objectives, else its performance map. */
+function objectiveValueSql(key: string): Prisma.Sql {
+  return Prisma.sql`COALESCE((SELECT (o->>'value')::float8 FROM jsonb_array_elements(r.objectives) o WHERE o->>'key' = ${key} LIMIT 1),
+                             (r.performance->>${key})::float8)`;
 }
+
 
 function checkOrder(order: RecordOrder): RecordOrder {
   if (order.by === 'objective') {
