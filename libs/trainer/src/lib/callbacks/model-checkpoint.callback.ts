@@ -85,15 +85,15 @@ export class ModelCheckpointCallback extends Callback {
   private restoreFrom(meta: CheckpointMeta, tensors: ReadonlyMap<string, tf.Tensor>, key: string): void {
     const trainer = this.trainer;
     if (JSON.stringify(meta.desc) !== JSON.stringify(trainer.desc.json)) {
-      throw new InvalidArgumentError(`${key} was written for another desc; refusing to resume from it`, 'checkpoint');
+      throw new InvalidArgumentError('was written for another desc; refusing to resume from it', key);
     }
     if (meta.optimizer.name !== trainer.optimizer.name) {
-      throw new InvalidArgumentError(`${key} holds ${meta.optimizer.name} state, the trainer uses ${trainer.optimizer.name}`, 'checkpoint');
+      throw new InvalidArgumentError(`holds ${meta.optimizer.name} state, the trainer uses ${trainer.optimizer.name}`, key);
     }
     const weights = trainer.model.weights.map((weight, i) => {
       const tensor = tensors.get(`weights/${i}`);
       if (!tensor || tensor.size !== weight.shape.reduce((a: number, b) => a * (b ?? 1), 1)) {
-        throw new InvalidArgumentError(`${key} does not fit the model at weight ${i} (${weight.name})`, 'checkpoint');
+        throw new InvalidArgumentError(`does not fit the model at weight ${i} (${weight.name})`, key);
       }
       return tensor.reshape(weight.shape as number[]);
     });

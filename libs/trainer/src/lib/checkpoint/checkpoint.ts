@@ -53,10 +53,10 @@ export async function encodeCheckpoint(meta: CheckpointMeta, tensors: ReadonlyMa
 export function decodeCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Checkpoint {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 4)) !== MAGIC) {
-    throw new InvalidArgumentError(`${name} is not a Vela checkpoint`, 'checkpoint');
+    throw new InvalidArgumentError('is not a Vela checkpoint', name);
   }
   const version = view.getUint32(4, true);
-  if (version !== VERSION) throw new InvalidArgumentError(`${name} has format version ${version}, this trainer reads ${VERSION}`, 'checkpoint');
+  if (version !== VERSION) throw new InvalidArgumentError(`has format version ${version}, this trainer reads ${VERSION}`, name);
   const length = view.getUint32(8, true);
   const { meta, tensors: entries } = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + length))) as { meta: CheckpointMeta; tensors: TensorEntry[] };
   const dataStart = Math.ceil((12 + length) / 4) * 4;
@@ -65,7 +65,7 @@ export function decodeCheckpoint(bytes: Uint8Array, name = 'checkpoint'): Checkp
   const tensors = new Map<string, tf.Tensor>();
   for (const entry of entries) {
     const size = entry.shape.reduce((a, b) => a * b, 1);
-    if (entry.offset + size > data.length) throw new InvalidArgumentError(`${name} is truncated`, 'checkpoint');
+    if (entry.offset + size > data.length) throw new InvalidArgumentError('is truncated', name);
     tensors.set(entry.name, tf.tensor(data.subarray(entry.offset, entry.offset + size), [...entry.shape], 'float32'));
   }
   return { meta, tensors };

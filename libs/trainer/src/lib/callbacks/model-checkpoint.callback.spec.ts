@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs';
+import { InMemoryArtifactStore, Trainer, decodeCheckpoint } from '../../index';
+import { InMemoryReporter, TINY, useCpuBackend } from '../../testing';
+
+beforeAll(useCpuBackend);
+
+const quiet = { log: () => undefined };
+
+/** The model's weights as plain arrays. */
+function weightsOf(trainer: Trainer): number[][] {
+  return trainer.model.getWeights().map((w) => [...w.dataSync()]);
+}
+
+describe('ModelCheckpoint', () => {
+  it('resumes a stopped trial from its last epoch checkpoint with the same continuation', async () => {
+    const config = { ...TINY.config, epochs: 3, optimizer: { type: 'Adam', params: { lr: 0.01 } } };
+    const uninterrupted = new Trainer({ ...TINY, config, ...quiet });
+    const reference = await uninterrupted.train();
+    const expected = weightsOf(uninterrupted);
+    uninterrupted.dispose();
+
+    const store = new InMemoryArtifactStore();
+    const signal = { aborted: false, reason: 'cancelled by the master' };
+    const first = new InMemoryReporter();
+    const stopAfterFirstEpoch = { report: (record: Parameters<InMemoryReporter['report']>[0]) => (first.report(record), (signal.aborted = true)) };
+    const interrupted = new Trainer({ ...TINY, config, artifacts: store, artifactPrefix: 'trials/7', reporter: stopAfterFirstEpoch, signal, ...quiet });
+    const stopped = await interrupted.train();
+    interrupted.dispose();
+    expect(stopped).toMatchObject({ status: 'stopped', epochsCompleted: 1, message: 'stopped: cancelled by the master' });
+    expect(first.records.map((r) => r.checkpoint)).toEqual(['trials/7/checkpoint.vela']);
+    expect(store.keys()).toEqual(['trials/7/checkpoint.vela', 'trials/7/model_best.vela', 'trials/7/performance.json']);
+
+    const second = new InMemoryReporter();
+    const resumed = new Trainer({ ...TINY, config, artifacts: store, artifactPrefix: 'trials/7', reporter: second, ...quiet });
+    const result = await resumed.train();
+    expect(second.records.map((r) => r.epoch)).toEqual([1, 2]);
+    expect(result).toMatchObject({ status: 'succeeded', epochsCompleted: 3 });
+    expect(result.lastRecord?.performance).toEqual(reference.lastRecord?.performance);
+    weightsOf(resumed).forEach((w, i) => expect(w).toEqual(expected[i]));
+    resumed.dispose();
+  });
+
+  it('stores the desc, the optimizer state and the epoch in the checkpoint', async () => {
+    const store = new InMemoryArtifactStore();
+    const trainer = new Trainer({ ...TINY, config: { ...TINY.config, epochs: 1 }, artifacts: store, ...quiet });
+    await trainer.train();
+    const checkpoint = decodeCheckpoint((await store.get('checkpoint.vela')) as Uint8Array);
+    expect(checkpoint.meta).toMatchObject({ kind: 'checkpoint', epoch: 0, finished: true, desc: TINY.desc, optimizer: { name: 'SGD', scalars: { steps: 8 } } });
+    const names = [...checkpoint.tensors.keys()];
+    expect(names.filter((n) => n.startsWith('weights/'))).toHaveLength(trainer.model.weights.length);
+    expect(names.filter((n) => n.startsWith('optimizer/momentum_buffer/'))).toHaveLength(trainer.model.trainableWeights.length);
+    tf.dispose([...checkpoint.tensors.values()]);
+    const best = decodeCheckpoint((await store.get('model_best.vela')) as Uint8Array);
+    expect(best.meta).toMatchObject({ kind: 'model_best', epoch: 0, desc: TINY.desc });
+    tf.dispose([...best.tensors.values()]);
+    const performance = JSON.parse(new TextDecoder().decode(await store.get('performance.json')));
+    expect(performance).toMatchObject({ primary: 'accuracy', best_epoch: 0 });
+    trainer.dispose();
+  });
+
+  it('a finished trial resumes to its result without training', async () => {
+    const store = new InMemoryArtifactStore();
+    const config = { ...TINY.config, epochs: 1 };
+    const done = new Trainer({ ...TINY, config, artifacts: store, ...quiet });
+    const original = await done.train();
+    done.dispose();
+    const reporter = new InMemoryReporter();
+    const again = new Trainer({ ...TINY, config, artifacts: store, reporter, ...quiet });
+    const result = await again.train();
+    again.dispose();
+    expect(reporter.records).toEqual([]);
+    expect(result).toMatchObject({ status: 'succeeded', epochsCompleted: 1 });
+    expect(result.lastRecord?.performance).toEqual(original.lastRecord?.performance);
+  });
+
+  it('refuses a checkpoint written for another desc', async () => {
+    const store = new InMemoryArtifactStore();
+    const first = new Trainer({ ...TINY, config: { ...TINY.config, epochs: 1 }, artifacts: store, ...quiet });
+    await first.train();
+    first.dispose();
+    const other = { modules: ['backbone'], backbone: { type: 'MLP', hidden_units: [16], num_class: 4 } };
+    const second = new Trainer({ ...TINY, desc: other, config: { ...TINY.config, epochs: 2 }, artifacts: store, ...quiet });
+    await expect(second.train()).rejects.toThrow('checkpoint.vela: was written for another desc; refusing to resume from it');
+    second.dispose();
+  });
+});
