@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { convInfoFor, inputGradAsConv } from './conv2d-backprop';
-import { Attrs, depthwiseConv2d, f32, Info, release, run, view } from './wasm-ops';
+import { Attrs, copyElements, depthwiseConv2d, f32, Info, release, run, view } from './wasm-ops';
 
 interface DepthwiseGradAttrs {
   strides: [number, number] | number;
@@ -72,14 +72,9 @@ function depthwiseBackpropInput(args: { inputs: tf.NamedTensorInfoMap; backend: 
   const convInfo = convInfoFor(attrs.inputShape, filter.shape, attrs, true);
   const [kh, kw, c, m] = filter.shape;
   const flipped = backend.makeOutput([kh, kw, c * m, 1], 'float32');
-  const src = f32(backend, filter);
-  const dst = f32(backend, flipped);
   const per = c * m;
   for (let i = 0; i < kh; i++) {
-    for (let j = 0; j < kw; j++) {
-      const s0 = (i * kw + j) * per;
-      dst.set(src.subarray(s0, s0 + per), ((kh - 1 - i) * kw + (kw - 1 - j)) * per);
-    }
+    for (let j = 0; j < kw; j++) copyElements(backend, flipped, ((kh - 1 - i) * kw + (kw - 1 - j)) * per, filter, (i * kw + j) * per, per);
   }
   const g = inputGradAsConv(backend, dy, flipped, convInfo, (x, f, dil, pads) =>
     depthwiseConv2d(backend, x, f, [1, 1], dil, pads),

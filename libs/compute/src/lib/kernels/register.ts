@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
-import { identityConfig, meanConfig, sumConfig, tileConfig } from './tile-reduce';
+import { registerVelaGradients } from './gradients';
+import { castConfig, identityConfig, meanConfig, sumConfig, tileConfig } from './tile-reduce';
 import { captureStockKernels } from './wasm-ops';
 
 /** Kernels the wasm backend does not have. */
@@ -15,10 +16,17 @@ export const MISSING_KERNELS: readonly tf.KernelConfig[] = [
 ];
 
 /** Stock kernels Vela replaces because its own are faster (see benchmarks/training). */
-export const REPLACED_KERNELS: readonly tf.KernelConfig[] = [conv2DBackpropInputConfig, tileConfig, sumConfig, meanConfig, identityConfig];
+export const REPLACED_KERNELS: readonly tf.KernelConfig[] = [
+  conv2DBackpropInputConfig,
+  tileConfig,
+  sumConfig,
+  meanConfig,
+  identityConfig,
+  castConfig,
+];
 
 /** Stock wasm kernels Vela's kernels call. */
-const USED_STOCK = ['Conv2D', 'DepthwiseConv2dNative', 'Transpose', 'Slice', 'Sum', 'Mean', 'Tile', 'Identity', 'AvgPool'];
+const USED_STOCK = ['Conv2D', 'DepthwiseConv2dNative', 'Transpose', 'Slice', 'Sum', 'Mean', 'Tile', 'Identity', 'AvgPool', 'Cast'];
 
 const replacedStock = new Map<string, tf.KernelConfig>();
 
@@ -58,5 +66,6 @@ export function registerVelaKernels(options: VelaKernelOptions = {}): string[] {
     }
     if (replaceStock) names.push(config.kernelName);
   }
+  if (replaceStock) names.push(...registerVelaGradients().map((k) => `${k}Grad`));
   return names;
 }

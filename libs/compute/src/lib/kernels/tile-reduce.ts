@@ -9,7 +9,7 @@
 // cpu backend does) is enough, and the engine clones every tensor it saves for backprop.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { Attrs, Info, release, run, view } from './wasm-ops';
+import { Attrs, copyElements, Info, release, run, view } from './wasm-ops';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: Attrs };
 
@@ -33,10 +33,9 @@ function tile(args: Args): Info {
   const outShape = x.shape.map((d, i) => d * reps[i]);
   const out = backend.makeOutput(outShape, x.dtype);
   if (outShape.some((d) => d === 0)) return out;
-  const src = backend.typedArrayFromHeap(x);
   const dst = backend.typedArrayFromHeap(out);
   if (rank === 0) {
-    dst.set(src);
+    copyElements(backend, out, 0, x, 0, 1);
     return out;
   }
   // inner[d]: elements of one [d+1..] block of the input / of the output.
@@ -48,7 +47,7 @@ function tile(args: Args): Info {
   }
   const fill = (d: number, srcOff: number, dstOff: number): void => {
     if (d === rank - 1) {
-      dst.set(src.subarray(srcOff, srcOff + x.shape[d]), dstOff);
+      copyElements(backend, out, dstOff, x, srcOff, x.shape[d]);
     } else {
       for (let i = 0; i < x.shape[d]; i++) fill(d + 1, srcOff + i * innerIn[d], dstOff + i * innerOut[d]);
     }
@@ -128,6 +127,37 @@ function identity(args: Args): Info {
   return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
 }
 
+/**
+ * Cast: to the same dtype it shares the data (the stock kernel copies); across dtypes it
+ * converts element by element (the stock kernel's TypedArray.set within one buffer clones
+ * the source first).
+ */
+function cast(args: Args): Info {
+  const backend = args.backend as BackendWasm;
+  const { x } = args.inputs as { x: Info };
+  const { dtype } = args.attrs as unknown as { dtype: tf.DataType };
+  if (x.dtype === 'string' || dtype === 'string' || dtype === 'complex64' || x.dtype === 'complex64') {
+    return run(backend, 'Cast', { x }, { dtype });
+  }
+  if (dtype === x.dtype) {
+    backend.incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype };
+  }
+  const out = backend.makeOutput(x.shape, dtype);
+  const src = backend.typedArrayFromHeap(x);
+  const dst = backend.typedArrayFromHeap(out);
+  const n = src.length;
+  if (dtype === 'bool') {
+    for (let i = 0; i < n; i++) dst[i] = src[i] !== 0 ? 1 : 0;
+  } else if (dtype === 'int32') {
+    for (let i = 0; i < n; i++) dst[i] = Math.trunc(src[i]);
+  } else {
+    for (let i = 0; i < n; i++) dst[i] = src[i];
+  }
+  return out;
+}
+
+export const castConfig: tf.KernelConfig = { kernelName: 'Cast', backendName: 'wasm', kernelFunc: cast as unknown as tf.KernelFunc };
 export const identityConfig: tf.KernelConfig = { kernelName: 'Identity', backendName: 'wasm', kernelFunc: identity as unknown as tf.KernelFunc };
 export const tileConfig: tf.KernelConfig = { kernelName: 'Tile', backendName: 'wasm', kernelFunc: tile as unknown as tf.KernelFunc };
 export const sumConfig: tf.KernelConfig = { kernelName: 'Sum', backendName: 'wasm', kernelFunc: sum as unknown as tf.KernelFunc };

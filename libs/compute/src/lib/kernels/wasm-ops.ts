@@ -75,6 +75,23 @@ export function slice(backend: BackendWasm, x: Info, begin: number[], size: numb
   return run(backend, 'Slice', { x }, { begin, size });
 }
 
+/**
+ * Copies n elements between tensors (or within one) on the wasm heap with a memmove.
+ * TypedArray.set between two views of the same buffer first clones the source, which
+ * costs an allocation per call; copyWithin does not.
+ */
+export function copyElements(backend: BackendWasm, dst: Info, dstOff: number, src: Info, srcOff: number, n: number): void {
+  const bytes = bytesPerElement(src.dtype);
+  const heap = backend.wasm.HEAPU8;
+  const d = backend.getMemoryOffset(dst.dataId) + dstOff * bytes;
+  const s = backend.getMemoryOffset(src.dataId) + srcOff * bytes;
+  heap.copyWithin(d, s, s + n * bytes);
+}
+
+export function bytesPerElement(dtype: tf.DataType): number {
+  return dtype === 'bool' ? 1 : 4;
+}
+
 export function f32(backend: BackendWasm, x: Info): Float32Array {
   return backend.typedArrayFromHeap(x) as Float32Array;
 }
@@ -88,21 +105,16 @@ export function dilateSpatial(backend: BackendWasm, x: Info, sh: number, sw: num
   const oh = (h - 1) * sh + 1;
   const ow = (w - 1) * sw + 1;
   const out = backend.makeOutput([n, oh, ow, c], 'float32');
-  const src = f32(backend, x);
-  const dst = f32(backend, out);
-  dst.fill(0);
+  f32(backend, out).fill(0);
   for (let b = 0; b < n; b++) {
     for (let i = 0; i < h; i++) {
-      const srcRow = ((b * h + i) * w) * c;
-      const dstRow = ((b * oh + i * sh) * ow) * c;
+      const srcRow = (b * h + i) * w * c;
+      const dstRow = (b * oh + i * sh) * ow * c;
       if (sw === 1) {
-        dst.set(src.subarray(srcRow, srcRow + w * c), dstRow);
+        copyElements(backend, out, dstRow, x, srcRow, w * c);
         continue;
       }
-      for (let j = 0; j < w; j++) {
-        const s = srcRow + j * c;
-        dst.set(src.subarray(s, s + c), dstRow + j * sw * c);
-      }
+      for (let j = 0; j < w; j++) copyElements(backend, out, dstRow + j * sw * c, x, srcRow + j * c, c);
     }
   }
   return out;
