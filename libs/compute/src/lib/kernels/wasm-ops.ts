@@ -82,7 +82,8 @@ export function slice(backend: BackendWasm, x: Info, begin: number[], size: numb
  */
 export function copyElements(backend: BackendWasm, dst: Info, dstOff: number, src: Info, srcOff: number, n: number): void {
   const bytes = bytesPerElement(src.dtype);
-  const heap = backend.wasm.HEAPU8;
+  // The Emscripten module exposes its heap; the package's module typings omit it.
+  const heap = (backend.wasm as unknown as { HEAPU8: Uint8Array }).HEAPU8;
   const d = backend.getMemoryOffset(dst.dataId) + dstOff * bytes;
   const s = backend.getMemoryOffset(src.dataId) + srcOff * bytes;
   heap.copyWithin(d, s, s + n * bytes);

@@ -41,7 +41,7 @@ describe('FolderArtifactStore', () => {
 
 describe('checkpoint format', () => {
   it('round-trips meta and tensors', async () => {
-    const tensors = new Map([
+    const tensors = new Map<string, tf.Tensor>([
       ['w', tf.tensor2d([[1, 2, 3]])],
       ['b', tf.tensor1d([0.5])],
     ]);

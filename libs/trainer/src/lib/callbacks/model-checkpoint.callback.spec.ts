@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { InMemoryArtifactStore, Trainer, decodeCheckpoint } from '../../index';
+import { InMemoryArtifactStore, type Reporter, Trainer, decodeCheckpoint } from '../../index';
 import { InMemoryReporter, TINY, useCpuBackend } from '../../testing';
 
 beforeAll(useCpuBackend);
@@ -22,7 +22,12 @@ describe('ModelCheckpoint', () => {
     const store = new InMemoryArtifactStore();
     const signal = { aborted: false, reason: 'cancelled by the master' };
     const first = new InMemoryReporter();
-    const stopAfterFirstEpoch = { report: (record: Parameters<InMemoryReporter['report']>[0]) => (first.report(record), (signal.aborted = true)) };
+    const stopAfterFirstEpoch: Reporter = {
+      report: (record) => {
+        first.report(record);
+        signal.aborted = true;
+      },
+    };
     const interrupted = new Trainer({ ...TINY, config, artifacts: store, artifactPrefix: 'trials/7', reporter: stopAfterFirstEpoch, signal, ...quiet });
     const stopped = await interrupted.train();
     interrupted.dispose();
