@@ -15,14 +15,13 @@ export interface ReportModuleOptions {
 /** Record change notifications from every process, through Postgres LISTEN/NOTIFY. */
 class PostgresRecordChangeFeed implements RecordChangeFeed {
   private readonly listeners = new Set<() => void>();
-  constructor(readonly notifications: PgNotifications) {}
+  notifications!: PgNotifications;
 
   static async connect(url: string): Promise<PostgresRecordChangeFeed> {
-    let feed: PostgresRecordChangeFeed | undefined;
+    const feed = new PostgresRecordChangeFeed();
     // After a dropped connection, wake every watcher: each re-reads from its cursor.
-    const notifications = await PgNotifications.connect(url, { onReconnect: () => feed?.changed() });
-    feed = new PostgresRecordChangeFeed(notifications);
-    await notifications.listen(RECORDS_CHANNEL, () => feed?.changed());
+    feed.notifications = await PgNotifications.connect(url, { onReconnect: () => feed.changed() });
+    await feed.notifications.listen(RECORDS_CHANNEL, () => feed.changed());
     return feed;
   }
 
