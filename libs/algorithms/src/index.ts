@@ -11,3 +11,7 @@ export * from './lib/grid/grid.algorithm';
 export * from './lib/tpe/tpe.algorithm';
 export * from './lib/tpe/tpe-sampler';
 export * from './lib/tpe/parzen-estimator';
+export * from './lib/core/fidelity';
+export * from './lib/asha/asha.algorithm';
+export * from './lib/hyperband/hyperband.algorithm';
+export * from './lib/bohb/bohb.algorithm';

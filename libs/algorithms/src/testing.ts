@@ -23,6 +23,8 @@ export interface DriveOptions {
   readonly defaultEpochs?: number;
   /** Simulate failures: the trial with this sequence number fails, and the next one's first attempt goes stale. */
   readonly failTrial?: number;
+  /** Stop once this many epochs have been trained in total (for equal-budget comparisons). */
+  readonly epochBudget?: number;
   /** Safety cap on simulation steps. */
   readonly maxSteps?: number;
   /** Called after each step with the observations sent. */
@@ -36,7 +38,9 @@ export interface DriveResult {
   /** Every suggest call: how many observations had been sent before it, n, and what it returned. */
   readonly calls: { readonly after: number; readonly n: number; readonly returned: readonly Suggestion[] }[];
   /** Why the drive stopped. */
-  readonly stopped: 'completed' | 'trial-limit' | 'step-limit';
+  readonly stopped: 'completed' | 'trial-limit' | 'step-limit' | 'epoch-budget';
+  /** Epochs trained in total. */
+  readonly epochs: number;
 }
 
 /** A deterministic pseudo-random number in [0, 1) for a point. */
@@ -70,13 +74,15 @@ export function driveSearch(algorithm: SearchAlgorithm, options: DriveOptions = 
   const inFlight: Running[] = [];
   const calls: { after: number; n: number; returned: readonly Suggestion[] }[] = [];
   let newTrials = 0;
+  let epochs = 0;
   const send = (sent: Observation[], step: number) => {
     algorithm.observe(sent);
     observations.push(...sent);
     options.onStep?.(step, sent);
   };
   for (let step = 0; step < maxSteps; step++) {
-    if (algorithm.isCompleted) return { suggestions, observations, newTrials, calls, stopped: 'completed' };
+    if (options.epochBudget !== undefined && epochs >= options.epochBudget) return { suggestions, observations, newTrials, calls, epochs, stopped: 'epoch-budget' };
+    if (algorithm.isCompleted) return { suggestions, observations, newTrials, calls, epochs, stopped: 'completed' };
     const sent: Observation[] = [];
     const free = parallel - inFlight.length;
     if (free > 0) {
@@ -95,7 +101,7 @@ export function driveSearch(algorithm: SearchAlgorithm, options: DriveOptions = 
       }
     }
     if (inFlight.length === 0) {
-      if (options.trials !== undefined && newTrials >= options.trials) return { suggestions, observations, newTrials, calls, stopped: 'trial-limit' };
+      if (options.trials !== undefined && newTrials >= options.trials) return { suggestions, observations, newTrials, calls, epochs, stopped: 'trial-limit' };
       throw new Error(`${algorithm.name}: suggests nothing with nothing in flight, yet is not completed (step ${step})`);
     }
     if (sent.length > 0) {
@@ -123,6 +129,7 @@ export function driveSearch(algorithm: SearchAlgorithm, options: DriveOptions = 
     const end = suggestion.budget?.epochs ?? options.defaultEpochs ?? 1;
     const records: Observation[] = [{ trialId, attempt: running.attempt, epoch: start, state: 'RUNNING' }];
     for (let epoch = start + 1; epoch <= end; epoch++) {
+      epochs++;
       const values = objective(suggestion.point, epoch);
       const list = typeof values === 'number' ? [values] : values;
       records.push({
@@ -138,7 +145,7 @@ export function driveSearch(algorithm: SearchAlgorithm, options: DriveOptions = 
     if (end <= start) records.push({ trialId, attempt: running.attempt, epoch: start, state: 'FAILED' });
     send(records, step);
   }
-  return { suggestions, observations, newTrials, calls, stopped: 'step-limit' };
+  return { suggestions, observations, newTrials, calls, epochs, stopped: 'step-limit' };
 }
 
 export interface ConformanceOptions {
