@@ -47,3 +47,21 @@ export async function runUntilSignalled(service: string, running: { address: str
     process.on('SIGTERM', onSignal);
   });
 }
+
+/**
+ * The whole `main` of a service process: start it, serve until a signal, exit 0; on any
+ * error print one line `<service>: <message>` and exit 1. Every `apps/<svc>/src/main.ts` is
+ * this one call.
+ */
+export function serviceMain(service: ServiceName, start: (settings: ServiceSettings) => Promise<{ address: string; stop(): Promise<void> }>): void {
+  Promise.resolve()
+    .then(() => start(serviceSettingsFromEnv(service)))
+    .then((running) => runUntilSignalled(service, running))
+    .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(`${service}: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.exit(1);
+      },
+    );
+}
