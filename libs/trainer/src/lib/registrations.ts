@@ -52,7 +52,7 @@ callback('ModelStatistics', plain(ModelStatisticsCallback), { description: 'flop
 callback('MetricsEvaluator', plain(MetricsEvaluatorCallback), { description: 'losses and metrics of training and validation' });
 callback('ModelCheckpoint', plain(ModelCheckpointCallback), { description: 'per-epoch checkpoint to the artifact store; resume' });
 callback('PerformanceSaver', plain(PerformanceSaverCallback), { description: 'best epoch, performance.json and model_best weights' });
-callback('LearningRateScheduler', (args) => new LearningRateSchedulerCallback(args), { description: 'sets the learning rate from the schedule' });
+callback('LearningRateScheduler', plain(LearningRateSchedulerCallback), { description: 'sets the learning rate from the schedule' });
 callback('ProgressLogger', plain(ProgressLoggerCallback), { description: 'progress lines' });
 callback('ReportCallback', plain(ReportCallback), { description: "hands each epoch's record to the reporter" });
 callback('EarlyStopping', (args) => new EarlyStoppingCallback(args), { description: 'stops when the monitored metric stops improving' });

@@ -44,7 +44,10 @@ export interface TrainerSettings {
   /** Vega's `limits`, in Vega's units: `flop_range` in billions of MACs, `param_range` in thousands. */
   readonly limits: { readonly flopRange?: Range; readonly paramRange?: Range };
   readonly optimizer: unknown;
+  /** The `lr_scheduler` section without `by_epoch`. */
   readonly lrScheduler: unknown;
+  /** Vega's `lr_scheduler.by_epoch` (true): step the rate per epoch, else per batch. */
+  readonly lrByEpoch: boolean;
   readonly loss: unknown;
   readonly metrics: readonly unknown[];
   readonly callbacks: readonly unknown[];
@@ -82,7 +85,7 @@ export function readTrainerSettings(raw: unknown, field = 'trainer'): TrainerSet
     perfsCmpMode,
     limits: readLimits(args.child('limits')),
     optimizer,
-    lrScheduler: args.value('lr_scheduler') ?? DEFAULT_COMPONENTS.lr_scheduler,
+    ...readLrScheduler(args.value('lr_scheduler') ?? DEFAULT_COMPONENTS.lr_scheduler, args.path('lr_scheduler')),
     loss: args.value('loss') ?? DEFAULT_COMPONENTS.loss,
     metrics: Array.isArray(metric) ? metric : [metric],
     callbacks: Array.isArray(callbacks) ? callbacks : [callbacks],
@@ -91,6 +94,13 @@ export function readTrainerSettings(raw: unknown, field = 'trainer'): TrainerSet
   args.done();
   if (!settings.metrics.length) throw new InvalidArgumentError('must name at least one metric', args.path('metric'));
   return settings;
+}
+
+/** Splits Vega's section-level `by_epoch` off the scheduler's own section. */
+function readLrScheduler(raw: unknown, field: string): { lrScheduler: unknown; lrByEpoch: boolean } {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !('by_epoch' in raw)) return { lrScheduler: raw, lrByEpoch: true };
+  const { by_epoch: byEpoch, ...rest } = raw as Record<string, unknown>;
+  return { lrScheduler: rest, lrByEpoch: new ArgReader({ by_epoch: byEpoch }, field).bool('by_epoch', true) };
 }
 
 function readLimits(args: ArgReader): TrainerSettings['limits'] {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { computeInfo } from '@vela/compute';
 import { type Batch, type Dataset, createDataset } from '@vela/datasets';
 import { InvalidArgumentError } from '@vela/errors';
 import { type ModelStatistics, NetworkDesc, modelStatistics } from '@vela/networks';
@@ -45,7 +46,7 @@ export interface TrainerOptions {
   readonly signal?: StopSignal;
   /** Progress lines (default: console.log). */
   readonly log?: (line: string) => void;
-  /** Backend, threads and device, copied into every record. */
+  /** Backend, threads and device, copied into every record (default: what `initCompute()` chose, if it ran). */
   readonly compute?: ComputeDescription;
 }
 
@@ -95,7 +96,7 @@ export class Trainer {
     this.artifacts = options.artifacts;
     this.artifactPrefix = options.artifactPrefix ?? '';
     this.reporter = options.reporter;
-    this.compute = options.compute;
+    this.compute = options.compute ?? describeCompute();
     this.signal = options.signal;
     this.logLine = options.log ?? ((line) => console.log(line));
     this.optimizer = buildComponent('optimizer', this.settings.optimizer, 'trainer.optimizer', (entry, args) => entry.factory(args));
@@ -333,10 +334,10 @@ export class Trainer {
     const { flopRange, paramRange } = this.settings.limits;
     const { flops, params } = this.statistics;
     if (flopRange && (flops < flopRange.min || flops > flopRange.max)) {
-      return `flops ${flops.toPrecision(4)} (billions of MACs) outside trainer.limits.flop_range [${flopRange.min}, ${flopRange.max}]`;
+      return `flops ${Number(flops.toPrecision(4))} (billions of MACs) outside trainer.limits.flop_range [${flopRange.min}, ${flopRange.max}]`;
     }
     if (paramRange && (params < paramRange.min || params > paramRange.max)) {
-      return `params ${params.toPrecision(4)} (thousands) outside trainer.limits.param_range [${paramRange.min}, ${paramRange.max}]`;
+      return `params ${Number(params.toPrecision(4))} (thousands) outside trainer.limits.param_range [${paramRange.min}, ${paramRange.max}]`;
     }
     return undefined;
   }
@@ -373,6 +374,12 @@ function clipByGlobalNorm(gradients: tf.Tensor[], maxNorm: number): tf.Tensor[] 
     const scale = tf.minimum(tf.scalar(1), tf.scalar(maxNorm).div(norm.add(1e-6)));
     return gradients.map((g) => g.mul(scale));
   });
+}
+
+/** The backend `@vela/compute` chose for this process, as records carry it. */
+function describeCompute(): ComputeDescription | undefined {
+  const info = computeInfo();
+  return info && { backend: info.backend, threads: info.threads, device: info.device };
 }
 
 /** Lets timers and I/O (a heartbeat's stop answer) run between steps. */

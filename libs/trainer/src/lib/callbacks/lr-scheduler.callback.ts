@@ -1,22 +1,15 @@
-import type { ArgReader } from '@vela/networks';
 import type { EpochLogs, StepLogs } from '../trainer.types';
 import { Callback } from './callback';
 
 /**
  * Vega's LearningRateScheduler: sets the optimizer's rate from the configured schedule, before
- * each epoch (`by_epoch: true`, Vega's default) or before each step (fractional epochs).
+ * each epoch (the section's `by_epoch: true`, Vega's default) or before each step (fractional epochs).
  * The schedule is a function of the epoch, so a resumed trial gets the same rates.
  */
 export class LearningRateSchedulerCallback extends Callback {
   readonly name = 'LearningRateScheduler';
   override readonly priority = 260;
-  private readonly byEpoch: boolean;
   private currentEpoch = 0;
-
-  constructor(args: ArgReader) {
-    super();
-    this.byEpoch = args.bool('by_epoch', true);
-  }
 
   override beforeEpoch(epoch: number, logs: EpochLogs): void {
     this.currentEpoch = epoch;
@@ -24,7 +17,7 @@ export class LearningRateSchedulerCallback extends Callback {
   }
 
   override beforeTrainStep(batchIndex: number, _logs: StepLogs): void {
-    if (this.byEpoch) return;
+    if (this.trainer.settings.lrByEpoch) return;
     const epoch = this.currentEpoch + batchIndex / Math.max(1, this.trainer.datasets.train.numBatches);
     this.set(epoch);
   }
