@@ -1141,6 +1141,7 @@ export const RunScalarFieldEnum = {
   outputDir: 'outputDir',
   error: 'error',
   limits: 'limits',
+  revision: 'revision',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
   endedAt: 'endedAt'
@@ -1158,6 +1159,9 @@ export const StepScalarFieldEnum = {
   objectives: 'objectives',
   config: 'config',
   searchId: 'searchId',
+  searchCompleted: 'searchCompleted',
+  waitReason: 'waitReason',
+  outputDir: 'outputDir',
   error: 'error',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
@@ -1182,6 +1186,16 @@ export const TrialScalarFieldEnum = {
   fidelity: 'fidelity',
   parentTrialId: 'parentTrialId',
   checkpointArtifactId: 'checkpointArtifactId',
+  suggestion: 'suggestion',
+  task: 'task',
+  resumeEpoch: 'resumeEpoch',
+  progressEpoch: 'progressEpoch',
+  totalEpochs: 'totalEpochs',
+  progressObjectives: 'progressObjectives',
+  forwardedAttempt: 'forwardedAttempt',
+  forwardedState: 'forwardedState',
+  forwardedEpoch: 'forwardedEpoch',
+  completeRequestId: 'completeRequestId',
   gpus: 'gpus',
   cpuSlots: 'cpuSlots',
   memoryBytes: 'memoryBytes',
@@ -1408,20 +1422,6 @@ export type EnumQueryModeFieldRefInput<$PrismaModel> = FieldRefInputType<$Prisma
 
 
 /**
- * Reference to a field of type 'DateTime'
- */
-export type DateTimeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DateTime'>
-    
-
-
-/**
- * Reference to a field of type 'DateTime[]'
- */
-export type ListDateTimeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DateTime[]'>
-    
-
-
-/**
  * Reference to a field of type 'Int'
  */
 export type IntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Int'>
@@ -1436,6 +1436,20 @@ export type ListIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel,
 
 
 /**
+ * Reference to a field of type 'DateTime'
+ */
+export type DateTimeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DateTime'>
+    
+
+
+/**
+ * Reference to a field of type 'DateTime[]'
+ */
+export type ListDateTimeFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'DateTime[]'>
+    
+
+
+/**
  * Reference to a field of type 'StepState'
  */
 export type EnumStepStateFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'StepState'>
@@ -1446,6 +1460,13 @@ export type EnumStepStateFieldRefInput<$PrismaModel> = FieldRefInputType<$Prisma
  * Reference to a field of type 'StepState[]'
  */
 export type ListEnumStepStateFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'StepState[]'>
+    
+
+
+/**
+ * Reference to a field of type 'Boolean'
+ */
+export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
     
 
 
@@ -1488,13 +1509,6 @@ export type BigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 
  * Reference to a field of type 'BigInt[]'
  */
 export type ListBigIntFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'BigInt[]'>
-    
-
-
-/**
- * Reference to a field of type 'Boolean'
- */
-export type BooleanFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'Boolean'>
     
 
 

@@ -20,8 +20,18 @@ export type RunModel = runtime.Types.Result.DefaultSelection<Prisma.$RunPayload>
 
 export type AggregateRun = {
   _count: RunCountAggregateOutputType | null
+  _avg: RunAvgAggregateOutputType | null
+  _sum: RunSumAggregateOutputType | null
   _min: RunMinAggregateOutputType | null
   _max: RunMaxAggregateOutputType | null
+}
+
+export type RunAvgAggregateOutputType = {
+  revision: number | null
+}
+
+export type RunSumAggregateOutputType = {
+  revision: number | null
 }
 
 export type RunMinAggregateOutputType = {
@@ -32,6 +42,7 @@ export type RunMinAggregateOutputType = {
   requestId: string | null
   outputDir: string | null
   error: string | null
+  revision: number | null
   createdAt: Date | null
   startedAt: Date | null
   endedAt: Date | null
@@ -45,6 +56,7 @@ export type RunMaxAggregateOutputType = {
   requestId: string | null
   outputDir: string | null
   error: string | null
+  revision: number | null
   createdAt: Date | null
   startedAt: Date | null
   endedAt: Date | null
@@ -61,12 +73,21 @@ export type RunCountAggregateOutputType = {
   outputDir: number
   error: number
   limits: number
+  revision: number
   createdAt: number
   startedAt: number
   endedAt: number
   _all: number
 }
 
+
+export type RunAvgAggregateInputType = {
+  revision?: true
+}
+
+export type RunSumAggregateInputType = {
+  revision?: true
+}
 
 export type RunMinAggregateInputType = {
   id?: true
@@ -76,6 +97,7 @@ export type RunMinAggregateInputType = {
   requestId?: true
   outputDir?: true
   error?: true
+  revision?: true
   createdAt?: true
   startedAt?: true
   endedAt?: true
@@ -89,6 +111,7 @@ export type RunMaxAggregateInputType = {
   requestId?: true
   outputDir?: true
   error?: true
+  revision?: true
   createdAt?: true
   startedAt?: true
   endedAt?: true
@@ -105,6 +128,7 @@ export type RunCountAggregateInputType = {
   outputDir?: true
   error?: true
   limits?: true
+  revision?: true
   createdAt?: true
   startedAt?: true
   endedAt?: true
@@ -149,6 +173,18 @@ export type RunAggregateArgs<ExtArgs extends runtime.Types.Extensions.InternalAr
   /**
    * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
    * 
+   * Select which fields to average
+  **/
+  _avg?: RunAvgAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
+   * Select which fields to sum
+  **/
+  _sum?: RunSumAggregateInputType
+  /**
+   * {@link https://www.prisma.io/docs/concepts/components/prisma-client/aggregations Aggregation Docs}
+   * 
    * Select which fields to find the minimum value
   **/
   _min?: RunMinAggregateInputType
@@ -179,6 +215,8 @@ export type RunGroupByArgs<ExtArgs extends runtime.Types.Extensions.InternalArgs
   take?: number
   skip?: number
   _count?: RunCountAggregateInputType | true
+  _avg?: RunAvgAggregateInputType
+  _sum?: RunSumAggregateInputType
   _min?: RunMinAggregateInputType
   _max?: RunMaxAggregateInputType
 }
@@ -194,10 +232,13 @@ export type RunGroupByOutputType = {
   outputDir: string | null
   error: string | null
   limits: runtime.JsonValue
+  revision: number
   createdAt: Date
   startedAt: Date | null
   endedAt: Date | null
   _count: RunCountAggregateOutputType | null
+  _avg: RunAvgAggregateOutputType | null
+  _sum: RunSumAggregateOutputType | null
   _min: RunMinAggregateOutputType | null
   _max: RunMaxAggregateOutputType | null
 }
@@ -231,6 +272,7 @@ export type RunWhereInput = {
   outputDir?: Prisma.StringNullableFilter<"Run"> | string | null
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   limits?: Prisma.JsonFilter<"Run">
+  revision?: Prisma.IntFilter<"Run"> | number
   createdAt?: Prisma.DateTimeFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
@@ -248,6 +290,7 @@ export type RunOrderByWithRelationInput = {
   outputDir?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   limits?: Prisma.SortOrder
+  revision?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -268,6 +311,7 @@ export type RunWhereUniqueInput = Prisma.AtLeast<{
   outputDir?: Prisma.StringNullableFilter<"Run"> | string | null
   error?: Prisma.StringNullableFilter<"Run"> | string | null
   limits?: Prisma.JsonFilter<"Run">
+  revision?: Prisma.IntFilter<"Run"> | number
   createdAt?: Prisma.DateTimeFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Run"> | Date | string | null
@@ -285,12 +329,15 @@ export type RunOrderByWithAggregationInput = {
   outputDir?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   limits?: Prisma.SortOrder
+  revision?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.RunCountOrderByAggregateInput
+  _avg?: Prisma.RunAvgOrderByAggregateInput
   _max?: Prisma.RunMaxOrderByAggregateInput
   _min?: Prisma.RunMinOrderByAggregateInput
+  _sum?: Prisma.RunSumOrderByAggregateInput
 }
 
 export type RunScalarWhereWithAggregatesInput = {
@@ -307,6 +354,7 @@ export type RunScalarWhereWithAggregatesInput = {
   outputDir?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
   error?: Prisma.StringNullableWithAggregatesFilter<"Run"> | string | null
   limits?: Prisma.JsonWithAggregatesFilter<"Run">
+  revision?: Prisma.IntWithAggregatesFilter<"Run"> | number
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Run"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Run"> | Date | string | null
@@ -323,6 +371,7 @@ export type RunCreateInput = {
   outputDir?: string | null
   error?: string | null
   limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  revision?: number
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -340,6 +389,7 @@ export type RunUncheckedCreateInput = {
   outputDir?: string | null
   error?: string | null
   limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  revision?: number
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -357,6 +407,7 @@ export type RunUpdateInput = {
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  revision?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -374,6 +425,7 @@ export type RunUncheckedUpdateInput = {
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  revision?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -391,6 +443,7 @@ export type RunCreateManyInput = {
   outputDir?: string | null
   error?: string | null
   limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  revision?: number
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -407,6 +460,7 @@ export type RunUpdateManyMutationInput = {
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  revision?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -423,6 +477,7 @@ export type RunUncheckedUpdateManyInput = {
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  revision?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -447,9 +502,14 @@ export type RunCountOrderByAggregateInput = {
   outputDir?: Prisma.SortOrder
   error?: Prisma.SortOrder
   limits?: Prisma.SortOrder
+  revision?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
+}
+
+export type RunAvgOrderByAggregateInput = {
+  revision?: Prisma.SortOrder
 }
 
 export type RunMaxOrderByAggregateInput = {
@@ -460,6 +520,7 @@ export type RunMaxOrderByAggregateInput = {
   requestId?: Prisma.SortOrder
   outputDir?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  revision?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
@@ -473,9 +534,14 @@ export type RunMinOrderByAggregateInput = {
   requestId?: Prisma.SortOrder
   outputDir?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  revision?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
+}
+
+export type RunSumOrderByAggregateInput = {
+  revision?: Prisma.SortOrder
 }
 
 export type RunScalarRelationFilter = {
@@ -502,6 +568,14 @@ export type RunUpdateoverridesInput = {
 
 export type NullableStringFieldUpdateOperationsInput = {
   set?: string | null
+}
+
+export type IntFieldUpdateOperationsInput = {
+  set?: number
+  increment?: number
+  decrement?: number
+  multiply?: number
+  divide?: number
 }
 
 export type DateTimeFieldUpdateOperationsInput = {
@@ -537,6 +611,7 @@ export type RunCreateWithoutStepsInput = {
   outputDir?: string | null
   error?: string | null
   limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  revision?: number
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -553,6 +628,7 @@ export type RunUncheckedCreateWithoutStepsInput = {
   outputDir?: string | null
   error?: string | null
   limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  revision?: number
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -585,6 +661,7 @@ export type RunUpdateWithoutStepsInput = {
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  revision?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -601,6 +678,7 @@ export type RunUncheckedUpdateWithoutStepsInput = {
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   limits?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  revision?: Prisma.IntFieldUpdateOperationsInput | number
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -648,6 +726,7 @@ export type RunSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = ru
   outputDir?: boolean
   error?: boolean
   limits?: boolean
+  revision?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
@@ -666,6 +745,7 @@ export type RunSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extension
   outputDir?: boolean
   error?: boolean
   limits?: boolean
+  revision?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
@@ -682,6 +762,7 @@ export type RunSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extension
   outputDir?: boolean
   error?: boolean
   limits?: boolean
+  revision?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
@@ -698,12 +779,13 @@ export type RunSelectScalar = {
   outputDir?: boolean
   error?: boolean
   limits?: boolean
+  revision?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
 }
 
-export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "displayName" | "state" | "configYaml" | "overrides" | "resolvedConfig" | "requestId" | "outputDir" | "error" | "limits" | "createdAt" | "startedAt" | "endedAt", ExtArgs["result"]["run"]>
+export type RunOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "displayName" | "state" | "configYaml" | "overrides" | "resolvedConfig" | "requestId" | "outputDir" | "error" | "limits" | "revision" | "createdAt" | "startedAt" | "endedAt", ExtArgs["result"]["run"]>
 export type RunInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   steps?: boolean | Prisma.Run$stepsArgs<ExtArgs>
   _count?: boolean | Prisma.RunCountOutputTypeDefaultArgs<ExtArgs>
@@ -736,6 +818,10 @@ export type $RunPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
      * Run limits (max trials, retry limit, lease seconds, ...), as the config states them.
      */
     limits: runtime.JsonValue
+    /**
+     * Increases on every change of the run, its steps or its trials: WatchRun's cursor.
+     */
+    revision: number
     createdAt: Date
     startedAt: Date | null
     endedAt: Date | null
@@ -1173,6 +1259,7 @@ export interface RunFieldRefs {
   readonly outputDir: Prisma.FieldRef<"Run", 'String'>
   readonly error: Prisma.FieldRef<"Run", 'String'>
   readonly limits: Prisma.FieldRef<"Run", 'Json'>
+  readonly revision: Prisma.FieldRef<"Run", 'Int'>
   readonly createdAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"Run", 'DateTime'>
   readonly endedAt: Prisma.FieldRef<"Run", 'DateTime'>

@@ -42,6 +42,9 @@ export type StepMinAggregateOutputType = {
   type: string | null
   state: $Enums.StepState | null
   searchId: string | null
+  searchCompleted: boolean | null
+  waitReason: string | null
+  outputDir: string | null
   error: string | null
   createdAt: Date | null
   startedAt: Date | null
@@ -55,6 +58,9 @@ export type StepMaxAggregateOutputType = {
   type: string | null
   state: $Enums.StepState | null
   searchId: string | null
+  searchCompleted: boolean | null
+  waitReason: string | null
+  outputDir: string | null
   error: string | null
   createdAt: Date | null
   startedAt: Date | null
@@ -70,6 +76,9 @@ export type StepCountAggregateOutputType = {
   objectives: number
   config: number
   searchId: number
+  searchCompleted: number
+  waitReason: number
+  outputDir: number
   error: number
   createdAt: number
   startedAt: number
@@ -93,6 +102,9 @@ export type StepMinAggregateInputType = {
   type?: true
   state?: true
   searchId?: true
+  searchCompleted?: true
+  waitReason?: true
+  outputDir?: true
   error?: true
   createdAt?: true
   startedAt?: true
@@ -106,6 +118,9 @@ export type StepMaxAggregateInputType = {
   type?: true
   state?: true
   searchId?: true
+  searchCompleted?: true
+  waitReason?: true
+  outputDir?: true
   error?: true
   createdAt?: true
   startedAt?: true
@@ -121,6 +136,9 @@ export type StepCountAggregateInputType = {
   objectives?: true
   config?: true
   searchId?: true
+  searchCompleted?: true
+  waitReason?: true
+  outputDir?: true
   error?: true
   createdAt?: true
   startedAt?: true
@@ -223,6 +241,9 @@ export type StepGroupByOutputType = {
   objectives: runtime.JsonValue
   config: runtime.JsonValue
   searchId: string | null
+  searchCompleted: boolean
+  waitReason: string | null
+  outputDir: string | null
   error: string | null
   createdAt: Date
   startedAt: Date | null
@@ -261,6 +282,9 @@ export type StepWhereInput = {
   objectives?: Prisma.JsonFilter<"Step">
   config?: Prisma.JsonFilter<"Step">
   searchId?: Prisma.UuidNullableFilter<"Step"> | string | null
+  searchCompleted?: Prisma.BoolFilter<"Step"> | boolean
+  waitReason?: Prisma.StringNullableFilter<"Step"> | string | null
+  outputDir?: Prisma.StringNullableFilter<"Step"> | string | null
   error?: Prisma.StringNullableFilter<"Step"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Step"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Step"> | Date | string | null
@@ -278,6 +302,9 @@ export type StepOrderByWithRelationInput = {
   objectives?: Prisma.SortOrder
   config?: Prisma.SortOrder
   searchId?: Prisma.SortOrderInput | Prisma.SortOrder
+  searchCompleted?: Prisma.SortOrder
+  waitReason?: Prisma.SortOrderInput | Prisma.SortOrder
+  outputDir?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -300,6 +327,9 @@ export type StepWhereUniqueInput = Prisma.AtLeast<{
   objectives?: Prisma.JsonFilter<"Step">
   config?: Prisma.JsonFilter<"Step">
   searchId?: Prisma.UuidNullableFilter<"Step"> | string | null
+  searchCompleted?: Prisma.BoolFilter<"Step"> | boolean
+  waitReason?: Prisma.StringNullableFilter<"Step"> | string | null
+  outputDir?: Prisma.StringNullableFilter<"Step"> | string | null
   error?: Prisma.StringNullableFilter<"Step"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Step"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Step"> | Date | string | null
@@ -317,6 +347,9 @@ export type StepOrderByWithAggregationInput = {
   objectives?: Prisma.SortOrder
   config?: Prisma.SortOrder
   searchId?: Prisma.SortOrderInput | Prisma.SortOrder
+  searchCompleted?: Prisma.SortOrder
+  waitReason?: Prisma.SortOrderInput | Prisma.SortOrder
+  outputDir?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -340,6 +373,9 @@ export type StepScalarWhereWithAggregatesInput = {
   objectives?: Prisma.JsonWithAggregatesFilter<"Step">
   config?: Prisma.JsonWithAggregatesFilter<"Step">
   searchId?: Prisma.UuidNullableWithAggregatesFilter<"Step"> | string | null
+  searchCompleted?: Prisma.BoolWithAggregatesFilter<"Step"> | boolean
+  waitReason?: Prisma.StringNullableWithAggregatesFilter<"Step"> | string | null
+  outputDir?: Prisma.StringNullableWithAggregatesFilter<"Step"> | string | null
   error?: Prisma.StringNullableWithAggregatesFilter<"Step"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Step"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Step"> | Date | string | null
@@ -354,6 +390,9 @@ export type StepCreateInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: string | null
+  searchCompleted?: boolean
+  waitReason?: string | null
+  outputDir?: string | null
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -371,6 +410,9 @@ export type StepUncheckedCreateInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: string | null
+  searchCompleted?: boolean
+  waitReason?: string | null
+  outputDir?: string | null
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -386,6 +428,9 @@ export type StepUpdateInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  searchCompleted?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -403,6 +448,9 @@ export type StepUncheckedUpdateInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  searchCompleted?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -419,6 +467,9 @@ export type StepCreateManyInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: string | null
+  searchCompleted?: boolean
+  waitReason?: string | null
+  outputDir?: string | null
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -433,6 +484,9 @@ export type StepUpdateManyMutationInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  searchCompleted?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -448,6 +502,9 @@ export type StepUncheckedUpdateManyInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  searchCompleted?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -483,6 +540,9 @@ export type StepCountOrderByAggregateInput = {
   objectives?: Prisma.SortOrder
   config?: Prisma.SortOrder
   searchId?: Prisma.SortOrder
+  searchCompleted?: Prisma.SortOrder
+  waitReason?: Prisma.SortOrder
+  outputDir?: Prisma.SortOrder
   error?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
@@ -500,6 +560,9 @@ export type StepMaxOrderByAggregateInput = {
   type?: Prisma.SortOrder
   state?: Prisma.SortOrder
   searchId?: Prisma.SortOrder
+  searchCompleted?: Prisma.SortOrder
+  waitReason?: Prisma.SortOrder
+  outputDir?: Prisma.SortOrder
   error?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
@@ -513,6 +576,9 @@ export type StepMinOrderByAggregateInput = {
   type?: Prisma.SortOrder
   state?: Prisma.SortOrder
   searchId?: Prisma.SortOrder
+  searchCompleted?: Prisma.SortOrder
+  waitReason?: Prisma.SortOrder
+  outputDir?: Prisma.SortOrder
   error?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
@@ -570,16 +636,12 @@ export type StepUncheckedUpdateManyWithoutRunNestedInput = {
   deleteMany?: Prisma.StepScalarWhereInput | Prisma.StepScalarWhereInput[]
 }
 
-export type IntFieldUpdateOperationsInput = {
-  set?: number
-  increment?: number
-  decrement?: number
-  multiply?: number
-  divide?: number
-}
-
 export type EnumStepStateFieldUpdateOperationsInput = {
   set?: $Enums.StepState
+}
+
+export type BoolFieldUpdateOperationsInput = {
+  set?: boolean
 }
 
 export type StepCreateNestedOneWithoutTrialsInput = {
@@ -604,6 +666,9 @@ export type StepCreateWithoutRunInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: string | null
+  searchCompleted?: boolean
+  waitReason?: string | null
+  outputDir?: string | null
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -619,6 +684,9 @@ export type StepUncheckedCreateWithoutRunInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: string | null
+  searchCompleted?: boolean
+  waitReason?: string | null
+  outputDir?: string | null
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -664,6 +732,9 @@ export type StepScalarWhereInput = {
   objectives?: Prisma.JsonFilter<"Step">
   config?: Prisma.JsonFilter<"Step">
   searchId?: Prisma.UuidNullableFilter<"Step"> | string | null
+  searchCompleted?: Prisma.BoolFilter<"Step"> | boolean
+  waitReason?: Prisma.StringNullableFilter<"Step"> | string | null
+  outputDir?: Prisma.StringNullableFilter<"Step"> | string | null
   error?: Prisma.StringNullableFilter<"Step"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Step"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Step"> | Date | string | null
@@ -678,6 +749,9 @@ export type StepCreateWithoutTrialsInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: string | null
+  searchCompleted?: boolean
+  waitReason?: string | null
+  outputDir?: string | null
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -694,6 +768,9 @@ export type StepUncheckedCreateWithoutTrialsInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: string | null
+  searchCompleted?: boolean
+  waitReason?: string | null
+  outputDir?: string | null
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -724,6 +801,9 @@ export type StepUpdateWithoutTrialsInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  searchCompleted?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -740,6 +820,9 @@ export type StepUncheckedUpdateWithoutTrialsInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  searchCompleted?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -754,6 +837,9 @@ export type StepCreateManyRunInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: string | null
+  searchCompleted?: boolean
+  waitReason?: string | null
+  outputDir?: string | null
   error?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
@@ -768,6 +854,9 @@ export type StepUpdateWithoutRunInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  searchCompleted?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -783,6 +872,9 @@ export type StepUncheckedUpdateWithoutRunInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  searchCompleted?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -798,6 +890,9 @@ export type StepUncheckedUpdateManyWithoutRunInput = {
   objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   config?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   searchId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  searchCompleted?: Prisma.BoolFieldUpdateOperationsInput | boolean
+  waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -844,6 +939,9 @@ export type StepSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   objectives?: boolean
   config?: boolean
   searchId?: boolean
+  searchCompleted?: boolean
+  waitReason?: boolean
+  outputDir?: boolean
   error?: boolean
   createdAt?: boolean
   startedAt?: boolean
@@ -862,6 +960,9 @@ export type StepSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   objectives?: boolean
   config?: boolean
   searchId?: boolean
+  searchCompleted?: boolean
+  waitReason?: boolean
+  outputDir?: boolean
   error?: boolean
   createdAt?: boolean
   startedAt?: boolean
@@ -878,6 +979,9 @@ export type StepSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   objectives?: boolean
   config?: boolean
   searchId?: boolean
+  searchCompleted?: boolean
+  waitReason?: boolean
+  outputDir?: boolean
   error?: boolean
   createdAt?: boolean
   startedAt?: boolean
@@ -894,13 +998,16 @@ export type StepSelectScalar = {
   objectives?: boolean
   config?: boolean
   searchId?: boolean
+  searchCompleted?: boolean
+  waitReason?: boolean
+  outputDir?: boolean
   error?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
 }
 
-export type StepOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"runId" | "name" | "index" | "type" | "state" | "objectives" | "config" | "searchId" | "error" | "createdAt" | "startedAt" | "endedAt", ExtArgs["result"]["step"]>
+export type StepOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"runId" | "name" | "index" | "type" | "state" | "objectives" | "config" | "searchId" | "searchCompleted" | "waitReason" | "outputDir" | "error" | "createdAt" | "startedAt" | "endedAt", ExtArgs["result"]["step"]>
 export type StepInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.RunDefaultArgs<ExtArgs>
   trials?: boolean | Prisma.Step$trialsArgs<ExtArgs>
@@ -940,6 +1047,12 @@ export type $StepPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
      * The generator's search for this step (`searches/{search}`); null for steps without one.
      */
     searchId: string | null
+    /**
+     * The generator said the search will suggest nothing more.
+     */
+    searchCompleted: boolean
+    waitReason: string | null
+    outputDir: string | null
     error: string | null
     createdAt: Date
     startedAt: Date | null
@@ -1377,6 +1490,9 @@ export interface StepFieldRefs {
   readonly objectives: Prisma.FieldRef<"Step", 'Json'>
   readonly config: Prisma.FieldRef<"Step", 'Json'>
   readonly searchId: Prisma.FieldRef<"Step", 'String'>
+  readonly searchCompleted: Prisma.FieldRef<"Step", 'Boolean'>
+  readonly waitReason: Prisma.FieldRef<"Step", 'String'>
+  readonly outputDir: Prisma.FieldRef<"Step", 'String'>
   readonly error: Prisma.FieldRef<"Step", 'String'>
   readonly createdAt: Prisma.FieldRef<"Step", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"Step", 'DateTime'>

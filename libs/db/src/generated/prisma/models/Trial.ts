@@ -33,6 +33,11 @@ export type TrialAvgAggregateOutputType = {
   budget: number | null
   rung: number | null
   fidelity: number | null
+  resumeEpoch: number | null
+  progressEpoch: number | null
+  totalEpochs: number | null
+  forwardedAttempt: number | null
+  forwardedEpoch: number | null
   gpus: number | null
   cpuSlots: number | null
   memoryBytes: number | null
@@ -45,6 +50,11 @@ export type TrialSumAggregateOutputType = {
   budget: number | null
   rung: number | null
   fidelity: number | null
+  resumeEpoch: number | null
+  progressEpoch: number | null
+  totalEpochs: number | null
+  forwardedAttempt: number | null
+  forwardedEpoch: number | null
   gpus: number | null
   cpuSlots: number | null
   memoryBytes: bigint | null
@@ -63,6 +73,14 @@ export type TrialMinAggregateOutputType = {
   fidelity: number | null
   parentTrialId: string | null
   checkpointArtifactId: string | null
+  task: string | null
+  resumeEpoch: number | null
+  progressEpoch: number | null
+  totalEpochs: number | null
+  forwardedAttempt: number | null
+  forwardedState: string | null
+  forwardedEpoch: number | null
+  completeRequestId: string | null
   gpus: number | null
   cpuSlots: number | null
   memoryBytes: bigint | null
@@ -90,6 +108,14 @@ export type TrialMaxAggregateOutputType = {
   fidelity: number | null
   parentTrialId: string | null
   checkpointArtifactId: string | null
+  task: string | null
+  resumeEpoch: number | null
+  progressEpoch: number | null
+  totalEpochs: number | null
+  forwardedAttempt: number | null
+  forwardedState: string | null
+  forwardedEpoch: number | null
+  completeRequestId: string | null
   gpus: number | null
   cpuSlots: number | null
   memoryBytes: bigint | null
@@ -119,6 +145,16 @@ export type TrialCountAggregateOutputType = {
   fidelity: number
   parentTrialId: number
   checkpointArtifactId: number
+  suggestion: number
+  task: number
+  resumeEpoch: number
+  progressEpoch: number
+  totalEpochs: number
+  progressObjectives: number
+  forwardedAttempt: number
+  forwardedState: number
+  forwardedEpoch: number
+  completeRequestId: number
   gpus: number
   cpuSlots: number
   memoryBytes: number
@@ -143,6 +179,11 @@ export type TrialAvgAggregateInputType = {
   budget?: true
   rung?: true
   fidelity?: true
+  resumeEpoch?: true
+  progressEpoch?: true
+  totalEpochs?: true
+  forwardedAttempt?: true
+  forwardedEpoch?: true
   gpus?: true
   cpuSlots?: true
   memoryBytes?: true
@@ -155,6 +196,11 @@ export type TrialSumAggregateInputType = {
   budget?: true
   rung?: true
   fidelity?: true
+  resumeEpoch?: true
+  progressEpoch?: true
+  totalEpochs?: true
+  forwardedAttempt?: true
+  forwardedEpoch?: true
   gpus?: true
   cpuSlots?: true
   memoryBytes?: true
@@ -173,6 +219,14 @@ export type TrialMinAggregateInputType = {
   fidelity?: true
   parentTrialId?: true
   checkpointArtifactId?: true
+  task?: true
+  resumeEpoch?: true
+  progressEpoch?: true
+  totalEpochs?: true
+  forwardedAttempt?: true
+  forwardedState?: true
+  forwardedEpoch?: true
+  completeRequestId?: true
   gpus?: true
   cpuSlots?: true
   memoryBytes?: true
@@ -200,6 +254,14 @@ export type TrialMaxAggregateInputType = {
   fidelity?: true
   parentTrialId?: true
   checkpointArtifactId?: true
+  task?: true
+  resumeEpoch?: true
+  progressEpoch?: true
+  totalEpochs?: true
+  forwardedAttempt?: true
+  forwardedState?: true
+  forwardedEpoch?: true
+  completeRequestId?: true
   gpus?: true
   cpuSlots?: true
   memoryBytes?: true
@@ -229,6 +291,16 @@ export type TrialCountAggregateInputType = {
   fidelity?: true
   parentTrialId?: true
   checkpointArtifactId?: true
+  suggestion?: true
+  task?: true
+  resumeEpoch?: true
+  progressEpoch?: true
+  totalEpochs?: true
+  progressObjectives?: true
+  forwardedAttempt?: true
+  forwardedState?: true
+  forwardedEpoch?: true
+  completeRequestId?: true
   gpus?: true
   cpuSlots?: true
   memoryBytes?: true
@@ -346,6 +418,16 @@ export type TrialGroupByOutputType = {
   fidelity: number | null
   parentTrialId: string | null
   checkpointArtifactId: string | null
+  suggestion: runtime.JsonValue | null
+  task: string
+  resumeEpoch: number | null
+  progressEpoch: number
+  totalEpochs: number | null
+  progressObjectives: runtime.JsonValue | null
+  forwardedAttempt: number
+  forwardedState: string | null
+  forwardedEpoch: number
+  completeRequestId: string | null
   gpus: number
   cpuSlots: number
   memoryBytes: bigint
@@ -399,6 +481,16 @@ export type TrialWhereInput = {
   fidelity?: Prisma.FloatNullableFilter<"Trial"> | number | null
   parentTrialId?: Prisma.UuidNullableFilter<"Trial"> | string | null
   checkpointArtifactId?: Prisma.UuidNullableFilter<"Trial"> | string | null
+  suggestion?: Prisma.JsonNullableFilter<"Trial">
+  task?: Prisma.StringFilter<"Trial"> | string
+  resumeEpoch?: Prisma.IntNullableFilter<"Trial"> | number | null
+  progressEpoch?: Prisma.IntFilter<"Trial"> | number
+  totalEpochs?: Prisma.IntNullableFilter<"Trial"> | number | null
+  progressObjectives?: Prisma.JsonNullableFilter<"Trial">
+  forwardedAttempt?: Prisma.IntFilter<"Trial"> | number
+  forwardedState?: Prisma.StringNullableFilter<"Trial"> | string | null
+  forwardedEpoch?: Prisma.IntFilter<"Trial"> | number
+  completeRequestId?: Prisma.StringNullableFilter<"Trial"> | string | null
   gpus?: Prisma.IntFilter<"Trial"> | number
   cpuSlots?: Prisma.IntFilter<"Trial"> | number
   memoryBytes?: Prisma.BigIntFilter<"Trial"> | bigint | number
@@ -433,6 +525,16 @@ export type TrialOrderByWithRelationInput = {
   fidelity?: Prisma.SortOrderInput | Prisma.SortOrder
   parentTrialId?: Prisma.SortOrderInput | Prisma.SortOrder
   checkpointArtifactId?: Prisma.SortOrderInput | Prisma.SortOrder
+  suggestion?: Prisma.SortOrderInput | Prisma.SortOrder
+  task?: Prisma.SortOrder
+  resumeEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
+  progressEpoch?: Prisma.SortOrder
+  totalEpochs?: Prisma.SortOrderInput | Prisma.SortOrder
+  progressObjectives?: Prisma.SortOrderInput | Prisma.SortOrder
+  forwardedAttempt?: Prisma.SortOrder
+  forwardedState?: Prisma.SortOrderInput | Prisma.SortOrder
+  forwardedEpoch?: Prisma.SortOrder
+  completeRequestId?: Prisma.SortOrderInput | Prisma.SortOrder
   gpus?: Prisma.SortOrder
   cpuSlots?: Prisma.SortOrder
   memoryBytes?: Prisma.SortOrder
@@ -471,6 +573,16 @@ export type TrialWhereUniqueInput = Prisma.AtLeast<{
   fidelity?: Prisma.FloatNullableFilter<"Trial"> | number | null
   parentTrialId?: Prisma.UuidNullableFilter<"Trial"> | string | null
   checkpointArtifactId?: Prisma.UuidNullableFilter<"Trial"> | string | null
+  suggestion?: Prisma.JsonNullableFilter<"Trial">
+  task?: Prisma.StringFilter<"Trial"> | string
+  resumeEpoch?: Prisma.IntNullableFilter<"Trial"> | number | null
+  progressEpoch?: Prisma.IntFilter<"Trial"> | number
+  totalEpochs?: Prisma.IntNullableFilter<"Trial"> | number | null
+  progressObjectives?: Prisma.JsonNullableFilter<"Trial">
+  forwardedAttempt?: Prisma.IntFilter<"Trial"> | number
+  forwardedState?: Prisma.StringNullableFilter<"Trial"> | string | null
+  forwardedEpoch?: Prisma.IntFilter<"Trial"> | number
+  completeRequestId?: Prisma.StringNullableFilter<"Trial"> | string | null
   gpus?: Prisma.IntFilter<"Trial"> | number
   cpuSlots?: Prisma.IntFilter<"Trial"> | number
   memoryBytes?: Prisma.BigIntFilter<"Trial"> | bigint | number
@@ -505,6 +617,16 @@ export type TrialOrderByWithAggregationInput = {
   fidelity?: Prisma.SortOrderInput | Prisma.SortOrder
   parentTrialId?: Prisma.SortOrderInput | Prisma.SortOrder
   checkpointArtifactId?: Prisma.SortOrderInput | Prisma.SortOrder
+  suggestion?: Prisma.SortOrderInput | Prisma.SortOrder
+  task?: Prisma.SortOrder
+  resumeEpoch?: Prisma.SortOrderInput | Prisma.SortOrder
+  progressEpoch?: Prisma.SortOrder
+  totalEpochs?: Prisma.SortOrderInput | Prisma.SortOrder
+  progressObjectives?: Prisma.SortOrderInput | Prisma.SortOrder
+  forwardedAttempt?: Prisma.SortOrder
+  forwardedState?: Prisma.SortOrderInput | Prisma.SortOrder
+  forwardedEpoch?: Prisma.SortOrder
+  completeRequestId?: Prisma.SortOrderInput | Prisma.SortOrder
   gpus?: Prisma.SortOrder
   cpuSlots?: Prisma.SortOrder
   memoryBytes?: Prisma.SortOrder
@@ -543,6 +665,16 @@ export type TrialScalarWhereWithAggregatesInput = {
   fidelity?: Prisma.FloatNullableWithAggregatesFilter<"Trial"> | number | null
   parentTrialId?: Prisma.UuidNullableWithAggregatesFilter<"Trial"> | string | null
   checkpointArtifactId?: Prisma.UuidNullableWithAggregatesFilter<"Trial"> | string | null
+  suggestion?: Prisma.JsonNullableWithAggregatesFilter<"Trial">
+  task?: Prisma.StringWithAggregatesFilter<"Trial"> | string
+  resumeEpoch?: Prisma.IntNullableWithAggregatesFilter<"Trial"> | number | null
+  progressEpoch?: Prisma.IntWithAggregatesFilter<"Trial"> | number
+  totalEpochs?: Prisma.IntNullableWithAggregatesFilter<"Trial"> | number | null
+  progressObjectives?: Prisma.JsonNullableWithAggregatesFilter<"Trial">
+  forwardedAttempt?: Prisma.IntWithAggregatesFilter<"Trial"> | number
+  forwardedState?: Prisma.StringNullableWithAggregatesFilter<"Trial"> | string | null
+  forwardedEpoch?: Prisma.IntWithAggregatesFilter<"Trial"> | number
+  completeRequestId?: Prisma.StringNullableWithAggregatesFilter<"Trial"> | string | null
   gpus?: Prisma.IntWithAggregatesFilter<"Trial"> | number
   cpuSlots?: Prisma.IntWithAggregatesFilter<"Trial"> | number
   memoryBytes?: Prisma.BigIntWithAggregatesFilter<"Trial"> | bigint | number
@@ -570,6 +702,16 @@ export type TrialCreateInput = {
   rung?: number | null
   fidelity?: number | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -604,6 +746,16 @@ export type TrialUncheckedCreateInput = {
   fidelity?: number | null
   parentTrialId?: string | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -633,6 +785,16 @@ export type TrialUpdateInput = {
   rung?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -667,6 +829,16 @@ export type TrialUncheckedUpdateInput = {
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   parentTrialId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -699,6 +871,16 @@ export type TrialCreateManyInput = {
   fidelity?: number | null
   parentTrialId?: string | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -726,6 +908,16 @@ export type TrialUpdateManyMutationInput = {
   rung?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -756,6 +948,16 @@ export type TrialUncheckedUpdateManyInput = {
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   parentTrialId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -807,6 +1009,16 @@ export type TrialCountOrderByAggregateInput = {
   fidelity?: Prisma.SortOrder
   parentTrialId?: Prisma.SortOrder
   checkpointArtifactId?: Prisma.SortOrder
+  suggestion?: Prisma.SortOrder
+  task?: Prisma.SortOrder
+  resumeEpoch?: Prisma.SortOrder
+  progressEpoch?: Prisma.SortOrder
+  totalEpochs?: Prisma.SortOrder
+  progressObjectives?: Prisma.SortOrder
+  forwardedAttempt?: Prisma.SortOrder
+  forwardedState?: Prisma.SortOrder
+  forwardedEpoch?: Prisma.SortOrder
+  completeRequestId?: Prisma.SortOrder
   gpus?: Prisma.SortOrder
   cpuSlots?: Prisma.SortOrder
   memoryBytes?: Prisma.SortOrder
@@ -829,6 +1041,11 @@ export type TrialAvgOrderByAggregateInput = {
   budget?: Prisma.SortOrder
   rung?: Prisma.SortOrder
   fidelity?: Prisma.SortOrder
+  resumeEpoch?: Prisma.SortOrder
+  progressEpoch?: Prisma.SortOrder
+  totalEpochs?: Prisma.SortOrder
+  forwardedAttempt?: Prisma.SortOrder
+  forwardedEpoch?: Prisma.SortOrder
   gpus?: Prisma.SortOrder
   cpuSlots?: Prisma.SortOrder
   memoryBytes?: Prisma.SortOrder
@@ -847,6 +1064,14 @@ export type TrialMaxOrderByAggregateInput = {
   fidelity?: Prisma.SortOrder
   parentTrialId?: Prisma.SortOrder
   checkpointArtifactId?: Prisma.SortOrder
+  task?: Prisma.SortOrder
+  resumeEpoch?: Prisma.SortOrder
+  progressEpoch?: Prisma.SortOrder
+  totalEpochs?: Prisma.SortOrder
+  forwardedAttempt?: Prisma.SortOrder
+  forwardedState?: Prisma.SortOrder
+  forwardedEpoch?: Prisma.SortOrder
+  completeRequestId?: Prisma.SortOrder
   gpus?: Prisma.SortOrder
   cpuSlots?: Prisma.SortOrder
   memoryBytes?: Prisma.SortOrder
@@ -874,6 +1099,14 @@ export type TrialMinOrderByAggregateInput = {
   fidelity?: Prisma.SortOrder
   parentTrialId?: Prisma.SortOrder
   checkpointArtifactId?: Prisma.SortOrder
+  task?: Prisma.SortOrder
+  resumeEpoch?: Prisma.SortOrder
+  progressEpoch?: Prisma.SortOrder
+  totalEpochs?: Prisma.SortOrder
+  forwardedAttempt?: Prisma.SortOrder
+  forwardedState?: Prisma.SortOrder
+  forwardedEpoch?: Prisma.SortOrder
+  completeRequestId?: Prisma.SortOrder
   gpus?: Prisma.SortOrder
   cpuSlots?: Prisma.SortOrder
   memoryBytes?: Prisma.SortOrder
@@ -895,6 +1128,11 @@ export type TrialSumOrderByAggregateInput = {
   budget?: Prisma.SortOrder
   rung?: Prisma.SortOrder
   fidelity?: Prisma.SortOrder
+  resumeEpoch?: Prisma.SortOrder
+  progressEpoch?: Prisma.SortOrder
+  totalEpochs?: Prisma.SortOrder
+  forwardedAttempt?: Prisma.SortOrder
+  forwardedEpoch?: Prisma.SortOrder
   gpus?: Prisma.SortOrder
   cpuSlots?: Prisma.SortOrder
   memoryBytes?: Prisma.SortOrder
@@ -995,10 +1233,6 @@ export type BigIntFieldUpdateOperationsInput = {
   divide?: bigint | number
 }
 
-export type BoolFieldUpdateOperationsInput = {
-  set?: boolean
-}
-
 export type TrialUpdateOneWithoutChildrenNestedInput = {
   create?: Prisma.XOR<Prisma.TrialCreateWithoutChildrenInput, Prisma.TrialUncheckedCreateWithoutChildrenInput>
   connectOrCreate?: Prisma.TrialCreateOrConnectWithoutChildrenInput
@@ -1063,6 +1297,16 @@ export type TrialCreateWithoutStepRefInput = {
   rung?: number | null
   fidelity?: number | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -1094,6 +1338,16 @@ export type TrialUncheckedCreateWithoutStepRefInput = {
   fidelity?: number | null
   parentTrialId?: string | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -1155,6 +1409,16 @@ export type TrialScalarWhereInput = {
   fidelity?: Prisma.FloatNullableFilter<"Trial"> | number | null
   parentTrialId?: Prisma.UuidNullableFilter<"Trial"> | string | null
   checkpointArtifactId?: Prisma.UuidNullableFilter<"Trial"> | string | null
+  suggestion?: Prisma.JsonNullableFilter<"Trial">
+  task?: Prisma.StringFilter<"Trial"> | string
+  resumeEpoch?: Prisma.IntNullableFilter<"Trial"> | number | null
+  progressEpoch?: Prisma.IntFilter<"Trial"> | number
+  totalEpochs?: Prisma.IntNullableFilter<"Trial"> | number | null
+  progressObjectives?: Prisma.JsonNullableFilter<"Trial">
+  forwardedAttempt?: Prisma.IntFilter<"Trial"> | number
+  forwardedState?: Prisma.StringNullableFilter<"Trial"> | string | null
+  forwardedEpoch?: Prisma.IntFilter<"Trial"> | number
+  completeRequestId?: Prisma.StringNullableFilter<"Trial"> | string | null
   gpus?: Prisma.IntFilter<"Trial"> | number
   cpuSlots?: Prisma.IntFilter<"Trial"> | number
   memoryBytes?: Prisma.BigIntFilter<"Trial"> | bigint | number
@@ -1182,6 +1446,16 @@ export type TrialCreateWithoutChildrenInput = {
   rung?: number | null
   fidelity?: number | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -1215,6 +1489,16 @@ export type TrialUncheckedCreateWithoutChildrenInput = {
   fidelity?: number | null
   parentTrialId?: string | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -1248,6 +1532,16 @@ export type TrialCreateWithoutParentInput = {
   rung?: number | null
   fidelity?: number | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -1280,6 +1574,16 @@ export type TrialUncheckedCreateWithoutParentInput = {
   rung?: number | null
   fidelity?: number | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -1330,6 +1634,16 @@ export type TrialUpdateWithoutChildrenInput = {
   rung?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -1363,6 +1677,16 @@ export type TrialUncheckedUpdateWithoutChildrenInput = {
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   parentTrialId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -1407,6 +1731,16 @@ export type TrialCreateWithoutAttemptsInput = {
   rung?: number | null
   fidelity?: number | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -1440,6 +1774,16 @@ export type TrialUncheckedCreateWithoutAttemptsInput = {
   fidelity?: number | null
   parentTrialId?: string | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -1484,6 +1828,16 @@ export type TrialUpdateWithoutAttemptsInput = {
   rung?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -1517,6 +1871,16 @@ export type TrialUncheckedUpdateWithoutAttemptsInput = {
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   parentTrialId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -1546,6 +1910,16 @@ export type TrialCreateManyStepRefInput = {
   fidelity?: number | null
   parentTrialId?: string | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -1573,6 +1947,16 @@ export type TrialUpdateWithoutStepRefInput = {
   rung?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -1604,6 +1988,16 @@ export type TrialUncheckedUpdateWithoutStepRefInput = {
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   parentTrialId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -1634,6 +2028,16 @@ export type TrialUncheckedUpdateManyWithoutStepRefInput = {
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   parentTrialId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -1663,6 +2067,16 @@ export type TrialCreateManyParentInput = {
   rung?: number | null
   fidelity?: number | null
   checkpointArtifactId?: string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: string
+  resumeEpoch?: number | null
+  progressEpoch?: number
+  totalEpochs?: number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: number
+  forwardedState?: string | null
+  forwardedEpoch?: number
+  completeRequestId?: string | null
   gpus?: number
   cpuSlots?: number
   memoryBytes?: bigint | number
@@ -1690,6 +2104,16 @@ export type TrialUpdateWithoutParentInput = {
   rung?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -1722,6 +2146,16 @@ export type TrialUncheckedUpdateWithoutParentInput = {
   rung?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -1753,6 +2187,16 @@ export type TrialUncheckedUpdateManyWithoutParentInput = {
   rung?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   fidelity?: Prisma.NullableFloatFieldUpdateOperationsInput | number | null
   checkpointArtifactId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestion?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  task?: Prisma.StringFieldUpdateOperationsInput | string
+  resumeEpoch?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
+  progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
+  forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
+  completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
   cpuSlots?: Prisma.IntFieldUpdateOperationsInput | number
   memoryBytes?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
@@ -1823,6 +2267,16 @@ export type TrialSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = 
   fidelity?: boolean
   parentTrialId?: boolean
   checkpointArtifactId?: boolean
+  suggestion?: boolean
+  task?: boolean
+  resumeEpoch?: boolean
+  progressEpoch?: boolean
+  totalEpochs?: boolean
+  progressObjectives?: boolean
+  forwardedAttempt?: boolean
+  forwardedState?: boolean
+  forwardedEpoch?: boolean
+  completeRequestId?: boolean
   gpus?: boolean
   cpuSlots?: boolean
   memoryBytes?: boolean
@@ -1858,6 +2312,16 @@ export type TrialSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   fidelity?: boolean
   parentTrialId?: boolean
   checkpointArtifactId?: boolean
+  suggestion?: boolean
+  task?: boolean
+  resumeEpoch?: boolean
+  progressEpoch?: boolean
+  totalEpochs?: boolean
+  progressObjectives?: boolean
+  forwardedAttempt?: boolean
+  forwardedState?: boolean
+  forwardedEpoch?: boolean
+  completeRequestId?: boolean
   gpus?: boolean
   cpuSlots?: boolean
   memoryBytes?: boolean
@@ -1890,6 +2354,16 @@ export type TrialSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensi
   fidelity?: boolean
   parentTrialId?: boolean
   checkpointArtifactId?: boolean
+  suggestion?: boolean
+  task?: boolean
+  resumeEpoch?: boolean
+  progressEpoch?: boolean
+  totalEpochs?: boolean
+  progressObjectives?: boolean
+  forwardedAttempt?: boolean
+  forwardedState?: boolean
+  forwardedEpoch?: boolean
+  completeRequestId?: boolean
   gpus?: boolean
   cpuSlots?: boolean
   memoryBytes?: boolean
@@ -1922,6 +2396,16 @@ export type TrialSelectScalar = {
   fidelity?: boolean
   parentTrialId?: boolean
   checkpointArtifactId?: boolean
+  suggestion?: boolean
+  task?: boolean
+  resumeEpoch?: boolean
+  progressEpoch?: boolean
+  totalEpochs?: boolean
+  progressObjectives?: boolean
+  forwardedAttempt?: boolean
+  forwardedState?: boolean
+  forwardedEpoch?: boolean
+  completeRequestId?: boolean
   gpus?: boolean
   cpuSlots?: boolean
   memoryBytes?: boolean
@@ -1937,7 +2421,7 @@ export type TrialSelectScalar = {
   endedAt?: boolean
 }
 
-export type TrialOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "runId" | "step" | "number" | "state" | "attempt" | "desc" | "hyperparameters" | "seed" | "budget" | "rung" | "fidelity" | "parentTrialId" | "checkpointArtifactId" | "gpus" | "cpuSlots" | "memoryBytes" | "labels" | "leaseOwner" | "leaseExpiresAt" | "waitReason" | "stopRequested" | "stopReason" | "error" | "createdAt" | "startedAt" | "endedAt", ExtArgs["result"]["trial"]>
+export type TrialOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "runId" | "step" | "number" | "state" | "attempt" | "desc" | "hyperparameters" | "seed" | "budget" | "rung" | "fidelity" | "parentTrialId" | "checkpointArtifactId" | "suggestion" | "task" | "resumeEpoch" | "progressEpoch" | "totalEpochs" | "progressObjectives" | "forwardedAttempt" | "forwardedState" | "forwardedEpoch" | "completeRequestId" | "gpus" | "cpuSlots" | "memoryBytes" | "labels" | "leaseOwner" | "leaseExpiresAt" | "waitReason" | "stopRequested" | "stopReason" | "error" | "createdAt" | "startedAt" | "endedAt", ExtArgs["result"]["trial"]>
 export type TrialInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   stepRef?: boolean | Prisma.StepDefaultArgs<ExtArgs>
   parent?: boolean | Prisma.Trial$parentArgs<ExtArgs>
@@ -1992,6 +2476,31 @@ export type $TrialPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
      * The checkpoint artifact (report's `artifacts/{artifact}`) to start from.
      */
     checkpointArtifactId: string | null
+    /**
+     * The suggestion as the generator made it, forwarded with the trial's first observation.
+     */
+    suggestion: runtime.JsonValue | null
+    /**
+     * train (search and fully-train steps) or evaluate (benchmark steps).
+     */
+    task: string
+    /**
+     * Epoch to resume from (promotions, PBT children, retries after a checkpoint).
+     */
+    resumeEpoch: number | null
+    /**
+     * The latest progress report: epoch, of how many, and its objectives.
+     */
+    progressEpoch: number
+    totalEpochs: number | null
+    progressObjectives: runtime.JsonValue | null
+    /**
+     * What the generator has been told (an outbox): the attempt, state and epoch last forwarded.
+     */
+    forwardedAttempt: number
+    forwardedState: string | null
+    forwardedEpoch: number
+    completeRequestId: string | null
     gpus: number
     cpuSlots: number
     memoryBytes: bigint
@@ -2455,6 +2964,16 @@ export interface TrialFieldRefs {
   readonly fidelity: Prisma.FieldRef<"Trial", 'Float'>
   readonly parentTrialId: Prisma.FieldRef<"Trial", 'String'>
   readonly checkpointArtifactId: Prisma.FieldRef<"Trial", 'String'>
+  readonly suggestion: Prisma.FieldRef<"Trial", 'Json'>
+  readonly task: Prisma.FieldRef<"Trial", 'String'>
+  readonly resumeEpoch: Prisma.FieldRef<"Trial", 'Int'>
+  readonly progressEpoch: Prisma.FieldRef<"Trial", 'Int'>
+  readonly totalEpochs: Prisma.FieldRef<"Trial", 'Int'>
+  readonly progressObjectives: Prisma.FieldRef<"Trial", 'Json'>
+  readonly forwardedAttempt: Prisma.FieldRef<"Trial", 'Int'>
+  readonly forwardedState: Prisma.FieldRef<"Trial", 'String'>
+  readonly forwardedEpoch: Prisma.FieldRef<"Trial", 'Int'>
+  readonly completeRequestId: Prisma.FieldRef<"Trial", 'String'>
   readonly gpus: Prisma.FieldRef<"Trial", 'Int'>
   readonly cpuSlots: Prisma.FieldRef<"Trial", 'Int'>
   readonly memoryBytes: Prisma.FieldRef<"Trial", 'BigInt'>
