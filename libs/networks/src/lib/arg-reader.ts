@@ -55,10 +55,12 @@ export class ArgReader {
     return this;
   }
 
-  /** The first of several spellings that is present (Vega uses both `num_class` and `num_classes`). */
+  /** The one of several spellings that is present (Vega uses both `num_class` and `num_classes`); both present is an error. */
   firstOf(names: readonly string[]): string {
     this.accept(...names);
-    return names.find((name) => this.has(name)) ?? names[0];
+    const present = names.filter((name) => this.has(name));
+    if (present.length > 1) throw new InvalidArgumentError(`give one of ${present.join(', ')}, not several`, this.path(present[1]));
+    return present[0] ?? names[0];
   }
 
   value(name: string): unknown {

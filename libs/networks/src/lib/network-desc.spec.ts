@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { NETWORK_ROLES, registry } from '@vela/registry';
 import { buildModel, NetworkDesc } from './network-desc';
+import type { ArgReader } from './arg-reader';
+import type { LayerFactory } from './layers';
+import { modelStatistics } from './model-statistics';
+import type { NetworkModule } from './network.types';
 import { useCpuBackend } from '../testing';
 
 beforeAll(useCpuBackend);
@@ -39,8 +43,30 @@ describe('NetworkDesc', () => {
     [{ modules: ['backbone'], backbone: { type: 'ResNt' } }, "backbone.type: unknown network 'ResNt'; did you mean 'ResNet'?"],
     [{ modules: ['backbone'], backbone: { type: 'MLP', num_class: 0 } }, 'backbone.num_class: must be >= 1, got 0'],
     [{ modules: ['head'], head: { type: 'MLP', hidden_units: [8, 'x'] } }, "head.hidden_units[1]: must be a finite number, got 'x'"],
+    [{ modules: ['head'], head: { type: 'MLP', num_class: 3, num_classes: 3 } }, 'head.num_classes: give one of num_class, num_classes, not several'],
   ])('rejects %j', (desc, message) => {
     expect(() => new NetworkDesc(desc)).toThrow(message);
+  });
+
+  it('builds a family registered by a user: one class and one registration', () => {
+    class TwoLayerNetwork implements NetworkModule {
+      private readonly width: number;
+      constructor(args: ArgReader) {
+        this.width = args.int('width', 4, { min: 1 });
+      }
+      apply(input: tf.SymbolicTensor, layers: LayerFactory): tf.SymbolicTensor {
+        return layers.dense(layers.relu(layers.dense(layers.flatten(input), this.width)), 2);
+      }
+    }
+    registry.register('network', 'TwoLayer', TwoLayerNetwork, { role: 'customs' });
+    try {
+      const model = buildModel({ modules: ['custom'], custom: { type: 'TwoLayer', width: 3 } }, { inputShape: [5] });
+      expect(modelStatistics(model).paramCount).toBe(5 * 3 + 3 + 3 * 2 + 2);
+      model.dispose();
+      expect(() => new NetworkDesc({ type: 'TwoLayer', widht: 3 })).toThrow("widht: unknown argument; did you mean 'width'?");
+    } finally {
+      registry.unregister('network', 'TwoLayer');
+    }
   });
 
   it('rejects a bad input shape', () => {

@@ -17,7 +17,7 @@ describe('trainer config errors', () => {
     [{ optimizer: { type: 'SGD', params: { lr: 0.1, nesterov: true } } }, 'trainer.optimizer.params.nesterov: needs momentum > 0 and dampening 0'],
     [{ optimizer: { type: 'Adam', params: { lr: 0.1, beta: [0.9, 0.99] } } }, "trainer.optimizer.params.beta: unknown argument; did you mean 'betas'?"],
     [{ optimizer: 42 }, 'trainer.optimizer: must be a type name or {type, params}, got 42'],
-    [{ optim: { type: 'SGD' }, optimizer: { type: 'SGD' } }, 'trainer.optim: give optimizer or optim, not both'],
+    [{ optim: { type: 'SGD' }, optimizer: { type: 'SGD' } }, 'trainer.optim: give one of optimizer, optim, not several'],
     [{ lr_scheduler: { type: 'StepLR' } }, 'trainer.lr_scheduler.step_size: is required'],
     [{ lr_scheduler: { type: 'MultiStepLR', params: { milestones: [5, 2] } } }, 'trainer.lr_scheduler.params.milestones: must increase, got [5, 2]'],
     [{ lr_scheduler: { type: 'CosineLR' } }, "trainer.lr_scheduler.type: unknown lr scheduler 'CosineLR'"],

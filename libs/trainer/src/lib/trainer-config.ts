@@ -9,8 +9,12 @@ export const DEFAULT_COMPONENTS = {
   metric: { type: 'accuracy' },
 } as const;
 
-/** Vega trainer keys accepted for compatibility that change nothing here (devices, mixed precision, distribution). */
-const IGNORED_VEGA_KEYS = ['type', 'cuda', 'device', 'distributed', 'horovod', 'syncbn', 'amp', 'opt_level', 'is_detection_trainer', 'save_model_desc', 'save_ext_model'];
+/**
+ * Vega trainer keys accepted for compatibility that change nothing here: devices, mixed
+ * precision, distribution, and `calc_params_each_epoch` (the statistics of a built model do
+ * not change, so every record carries them).
+ */
+const IGNORED_VEGA_KEYS = ['type', 'cuda', 'device', 'distributed', 'horovod', 'syncbn', 'amp', 'opt_level', 'is_detection_trainer', 'save_model_desc', 'save_ext_model', 'calc_params_each_epoch'];
 
 export interface Range {
   readonly min: number;
@@ -65,7 +69,6 @@ export function readTrainerSettings(raw: unknown, field = 'trainer'): TrainerSet
   const args = ArgReader.of(raw, field);
   args.accept(...IGNORED_VEGA_KEYS);
   const epochs = args.int('epochs', 1, { min: 1 });
-  if (args.has('optimizer') && args.has('optim')) throw new InvalidArgumentError('give optimizer or optim, not both', args.path('optim'));
   const optimizer = args.value(args.firstOf(['optimizer', 'optim'])) ?? DEFAULT_COMPONENTS.optimizer;
   const metric = args.value('metric') ?? DEFAULT_COMPONENTS.metric;
   const callbacks = args.value('callbacks') ?? [];

@@ -27,7 +27,8 @@ describe('Trainer', () => {
     expect(lines.some((line) => line.startsWith('epoch 3/3 train_loss='))).toBe(true);
   });
 
-  it('keeps tf.memory() flat across epochs', async () => {
+  it('keeps tf.memory() flat across epochs, and dispose() frees everything', async () => {
+    const baseline = tf.memory().numTensors;
     const counts: number[] = [];
     const trainer = new Trainer({
       ...TINY,
@@ -38,6 +39,7 @@ describe('Trainer', () => {
     });
     await trainer.train();
     trainer.dispose();
+    expect(tf.memory().numTensors).toBe(baseline);
     // Epoch 1 creates the optimizer's momentum buffers; from then on nothing accumulates.
     expect(new Set(counts.slice(1)).size).toBe(1);
     expect(counts[1]).toBe(counts[0]);

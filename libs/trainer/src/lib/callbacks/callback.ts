@@ -10,15 +10,17 @@ type Hook = void | Promise<void>;
  * Call order per run: beforeTrain, then per epoch beforeEpoch, (beforeTrainStep,
  * afterTrainStep) per batch, on validated epochs beforeValid, (beforeValidStep,
  * afterValidStep) per batch, afterValid, then afterEpoch; finally afterTrain. Within one hook,
- * callbacks run by ascending `priority` (Vega's defaults: ModelStatistics 220 …
- * ReportCallback 280; others 300).
+ * callbacks run by ascending `priority`: ModelStatistics 220, MetricsEvaluator 230,
+ * PerformanceSaver 235, EarlyStopping 238, ModelCheckpoint 240, LearningRateScheduler 260,
+ * ProgressLogger 270, ReportCallback 280; others 250 by default, so that a callback sees the
+ * epoch's metrics and what it adds to `summaryPerfs` reaches the record.
  *
  * A callback with state that must survive a resume returns it from `state()` (JSON) and takes
  * it back in `restore()`; ModelCheckpoint saves it with each checkpoint.
  */
 export abstract class Callback {
   abstract readonly name: string;
-  readonly priority: number = 300;
+  readonly priority: number = 250;
   private attached?: Trainer;
 
   /** The trainer this callback serves (set before beforeTrain). */
