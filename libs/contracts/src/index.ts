@@ -20,3 +20,4 @@ export * from './lib/converters/enum.converter';
 export * from './lib/converters/record.converter';
 export * from './lib/converters/record-query.converter';
 export * from './lib/converters/artifact.converter';
+export * from './lib/converters/search.converter';

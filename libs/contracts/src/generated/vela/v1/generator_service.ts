@@ -869,7 +869,10 @@ export const GeneratorServiceService = {
   },
   /**
    * Asks the search's algorithm for up to `suggestion_count` new points; the
-   * answer also says whether the search is complete.
+   * answer also says whether the search is complete. Suggesting does not
+   * change the search: the caller persists each suggestion as a trial and
+   * observes it as PENDING (carrying the suggestion) before asking again,
+   * else the same suggestions come back.
    */
   suggest: {
     path: "/vela.v1.GeneratorService/Suggest" as const,
@@ -883,7 +886,8 @@ export const GeneratorServiceService = {
   /**
    * Applies records and outcomes to the search's algorithm, in the order given.
    * At-least-once safe: an observation whose key (trial_id, attempt, epoch,
-   * final) was applied before is skipped.
+   * final, state) was applied before is skipped. A malformed observation is
+   * INVALID_ARGUMENT and none of the request's observations is applied.
    */
   observe: {
     path: "/vela.v1.GeneratorService/Observe" as const,
@@ -903,13 +907,17 @@ export interface GeneratorServiceServer extends UntypedServiceImplementation {
   getSearch: handleUnaryCall<GetSearchRequest, GetSearchResponse>;
   /**
    * Asks the search's algorithm for up to `suggestion_count` new points; the
-   * answer also says whether the search is complete.
+   * answer also says whether the search is complete. Suggesting does not
+   * change the search: the caller persists each suggestion as a trial and
+   * observes it as PENDING (carrying the suggestion) before asking again,
+   * else the same suggestions come back.
    */
   suggest: handleUnaryCall<SuggestRequest, SuggestResponse>;
   /**
    * Applies records and outcomes to the search's algorithm, in the order given.
    * At-least-once safe: an observation whose key (trial_id, attempt, epoch,
-   * final) was applied before is skipped.
+   * final, state) was applied before is skipped. A malformed observation is
+   * INVALID_ARGUMENT and none of the request's observations is applied.
    */
   observe: handleUnaryCall<ObserveRequest, ObserveResponse>;
 }
@@ -949,7 +957,10 @@ export interface GeneratorServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Asks the search's algorithm for up to `suggestion_count` new points; the
-   * answer also says whether the search is complete.
+   * answer also says whether the search is complete. Suggesting does not
+   * change the search: the caller persists each suggestion as a trial and
+   * observes it as PENDING (carrying the suggestion) before asking again,
+   * else the same suggestions come back.
    */
   suggest(
     request: SuggestRequest,
@@ -969,7 +980,8 @@ export interface GeneratorServiceClient extends Client {
   /**
    * Applies records and outcomes to the search's algorithm, in the order given.
    * At-least-once safe: an observation whose key (trial_id, attempt, epoch,
-   * final) was applied before is skipped.
+   * final, state) was applied before is skipped. A malformed observation is
+   * INVALID_ARGUMENT and none of the request's observations is applied.
    */
   observe(
     request: ObserveRequest,

@@ -87,11 +87,43 @@ export interface Suggestion {
   parentTrialId: string;
   /** The checkpoint to start from (`artifacts/{artifact}`), for example the parent's. */
   checkpointArtifact: string;
+  /**
+   * The value of every active parameter of the search space, by dotted key
+   * (`trainer.optimizer.params.lr`); `desc` and `hyperparameters` are built from it.
+   */
+  point?:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * The algorithm's bookkeeping for this suggestion (bracket, generation, ...):
+   * the caller stores it and sends it back unchanged in the trial's observations.
+   */
+  info?:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * The codec's encoding of the point, for evolutionary algorithms: an integer
+   * index per discrete gene, a number in [0, 1] per continuous gene.
+   */
+  code: number[];
+  /**
+   * The epoch of `continue_trial_id`'s or `parent_trial_id`'s checkpoint that
+   * training resumes from; ignored when neither is set.
+   */
+  resumeEpoch: number;
+  /**
+   * The trial the suggestion belongs to: set by the algorithm for a promotion
+   * (the trial it continues), and by the caller once it has persisted a new
+   * suggestion as a trial.
+   */
+  trialId: string;
 }
 
 /**
  * One record or outcome the generator applies to a search's algorithm. The
- * key is (trial_id, attempt, epoch, final): a repeat of a key is ignored.
+ * key is (trial_id, attempt, epoch, final, state): a repeat of a key is ignored.
+ * The state is `trial_state`, or STALE when `attempt_state` is STALE, so that a
+ * PENDING, a RUNNING and a FAILED at the same epoch are three observations.
  */
 export interface Observation {
   /** The id of the trial. */
@@ -118,6 +150,12 @@ export interface Observation {
     | undefined;
   /** The position of the observation in the search's log, from 1; the order in which it was applied. */
   seq: number;
+  /**
+   * The suggestion as the caller persisted it, with its `trial_id`. Required
+   * on a trial's first observation (PENDING) and on the first observation of
+   * each promotion; the algorithm learns its trials from it.
+   */
+  suggestion?: Suggestion | undefined;
 }
 
 function createBaseSearch(): Search {
@@ -473,6 +511,11 @@ function createBaseSuggestion(): Suggestion {
     continueTrialId: "",
     parentTrialId: "",
     checkpointArtifact: "",
+    point: undefined,
+    info: undefined,
+    code: [],
+    resumeEpoch: 0,
+    trialId: "",
   };
 }
 
@@ -501,6 +544,25 @@ export const Suggestion: MessageFns<Suggestion> = {
     }
     if (message.checkpointArtifact !== "") {
       writer.uint32(66).string(message.checkpointArtifact);
+    }
+    if (message.point !== undefined) {
+      Struct.encode(Struct.wrap(message.point), writer.uint32(74).fork()).join();
+    }
+    if (message.info !== undefined) {
+      Struct.encode(Struct.wrap(message.info), writer.uint32(82).fork()).join();
+    }
+    if (message.code.length !== 0) {
+      writer.uint32(90).fork();
+      for (const v of message.code) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.resumeEpoch !== 0) {
+      writer.uint32(96).int32(message.resumeEpoch);
+    }
+    if (message.trialId !== "") {
+      writer.uint32(106).string(message.trialId);
     }
     return writer;
   },
@@ -582,6 +644,56 @@ export const Suggestion: MessageFns<Suggestion> = {
             message.checkpointArtifact = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.point = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.info = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag === 89) {
+              message.code.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 90) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.code.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.resumeEpoch = reader.int32();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.trialId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -620,6 +732,21 @@ export const Suggestion: MessageFns<Suggestion> = {
         : isSet(object.checkpoint_artifact)
         ? globalThis.String(object.checkpoint_artifact)
         : "",
+      point: isObject(object.point) ? object.point : undefined,
+      info: isObject(object.info) ? object.info : undefined,
+      code: globalThis.Array.isArray(object?.code)
+        ? object.code.map((e: any) => globalThis.Number(e))
+        : [],
+      resumeEpoch: isSet(object.resumeEpoch)
+        ? globalThis.Number(object.resumeEpoch)
+        : isSet(object.resume_epoch)
+        ? globalThis.Number(object.resume_epoch)
+        : 0,
+      trialId: isSet(object.trialId)
+        ? globalThis.String(object.trialId)
+        : isSet(object.trial_id)
+        ? globalThis.String(object.trial_id)
+        : "",
     };
   },
 
@@ -649,6 +776,21 @@ export const Suggestion: MessageFns<Suggestion> = {
     if (message.checkpointArtifact !== "") {
       obj.checkpointArtifact = message.checkpointArtifact;
     }
+    if (message.point !== undefined) {
+      obj.point = message.point;
+    }
+    if (message.info !== undefined) {
+      obj.info = message.info;
+    }
+    if (message.code?.length) {
+      obj.code = message.code.map((e) => floatToJson(e));
+    }
+    if (message.resumeEpoch !== 0) {
+      obj.resumeEpoch = Math.round(message.resumeEpoch);
+    }
+    if (message.trialId !== "") {
+      obj.trialId = message.trialId;
+    }
     return obj;
   },
 
@@ -665,12 +807,27 @@ export const Suggestion: MessageFns<Suggestion> = {
     message.continueTrialId = object.continueTrialId ?? "";
     message.parentTrialId = object.parentTrialId ?? "";
     message.checkpointArtifact = object.checkpointArtifact ?? "";
+    message.point = object.point ?? undefined;
+    message.info = object.info ?? undefined;
+    message.code = object.code?.map((e) => e) || [];
+    message.resumeEpoch = object.resumeEpoch ?? 0;
+    message.trialId = object.trialId ?? "";
     return message;
   },
 };
 
 function createBaseObservation(): Observation {
-  return { trialId: "", attempt: 0, epoch: 0, final: false, trialState: 0, attemptState: 0, record: undefined, seq: 0 };
+  return {
+    trialId: "",
+    attempt: 0,
+    epoch: 0,
+    final: false,
+    trialState: 0,
+    attemptState: 0,
+    record: undefined,
+    seq: 0,
+    suggestion: undefined,
+  };
 }
 
 export const Observation: MessageFns<Observation> = {
@@ -698,6 +855,9 @@ export const Observation: MessageFns<Observation> = {
     }
     if (message.seq !== 0) {
       writer.uint32(64).int64(message.seq);
+    }
+    if (message.suggestion !== undefined) {
+      Suggestion.encode(message.suggestion, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -779,6 +939,14 @@ export const Observation: MessageFns<Observation> = {
             message.seq = longToNumber(reader.int64());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.suggestion = Suggestion.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -813,6 +981,7 @@ export const Observation: MessageFns<Observation> = {
         : 0,
       record: isSet(object.record) ? Record.fromJSON(object.record) : undefined,
       seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+      suggestion: isSet(object.suggestion) ? Suggestion.fromJSON(object.suggestion) : undefined,
     };
   },
 
@@ -842,6 +1011,9 @@ export const Observation: MessageFns<Observation> = {
     if (message.seq !== 0) {
       obj.seq = Math.round(message.seq);
     }
+    if (message.suggestion !== undefined) {
+      obj.suggestion = Suggestion.toJSON(message.suggestion);
+    }
     return obj;
   },
 
@@ -860,9 +1032,16 @@ export const Observation: MessageFns<Observation> = {
       ? Record.fromPartial(object.record)
       : undefined;
     message.seq = object.seq ?? 0;
+    message.suggestion = (object.suggestion !== undefined && object.suggestion !== null)
+      ? Suggestion.fromPartial(object.suggestion)
+      : undefined;
     return message;
   },
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
