@@ -153,6 +153,8 @@ export interface ConformanceOptions {
   readonly settings?: Readonly<Record<string, JsonObject>>;
   /** A search space per name, for algorithms that need a particular one (e.g. PruneEA). */
   readonly spaces?: Readonly<Record<string, SearchSpaceConfig>>;
+  /** A small discrete space per name for the de-duplication check (default SMALL_DISCRETE_SPACE). */
+  readonly smallSpaces?: Readonly<Record<string, SearchSpaceConfig>>;
   /** The objectives reported, per name (multi-objective algorithms want two). */
   readonly objectives?: Readonly<Record<string, DriveOptions['objectives']>>;
   /** Names to leave out (e.g. a remote algorithm that needs a server). */
@@ -199,8 +201,10 @@ export function describeSearchAlgorithmConformance(options: ConformanceOptions =
       driveSearch(algorithm, { trials: cap, parallel: 3, objectives, objective, failTrial: 4, ...extra });
 
     it('suggests only allowed points, with consistent descs, budgets and promotions', () => {
-      const result = drive(make(1));
+      const algorithm = make(1);
+      const result = drive(algorithm);
       expect(result.suggestions.length).toBeGreaterThan(0);
+      const space = algorithm.space;
       const known = new Set<string>();
       for (const suggestion of result.suggestions) {
         expect(space.problems(suggestion.point)).toEqual([]);
@@ -271,7 +275,7 @@ export function describeSearchAlgorithmConformance(options: ConformanceOptions =
     });
 
     it('never re-suggests a point in flight, nor repeats one in a batch', () => {
-      const small = SearchSpace.fromConfig(options.spaces?.[name] ?? SMALL_DISCRETE_SPACE);
+      const small = SearchSpace.fromConfig(options.smallSpaces?.[name] ?? SMALL_DISCRETE_SPACE);
       const algorithm = createSearchAlgorithm(settings, small, { seed: 6 });
       const first = algorithm.suggest(3);
       expect(first.length).toBeGreaterThan(0);

@@ -20,7 +20,7 @@ export interface ObjectiveSpec {
  */
 export abstract class BaseAlgorithm<P> implements SearchAlgorithm {
   protected book = new TrialBook();
-  protected readonly space: SearchSpace;
+  readonly space: SearchSpace;
   protected readonly seed: number;
   protected readonly path: string;
 

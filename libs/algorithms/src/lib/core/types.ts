@@ -111,6 +111,8 @@ export type AlgorithmSnapshot = JsonObject;
 export interface SearchAlgorithm {
   /** The registered name. */
   readonly name: string;
+  /** The space the suggestions' points belong to: the configured one, or its codec's. */
+  readonly space: SearchSpace;
   /** Up to `n` suggestions (fewer, even none, while it waits for results). */
   suggest(n: number): Suggestion[];
   /** Applies observations in order. Throws InvalidArgumentError for a malformed one. */
@@ -141,9 +143,11 @@ export type SearchAlgorithmFactory = (context: AlgorithmContext) => SearchAlgori
  */
 export interface Codec {
   readonly name: string;
+  /** The space the decoded points belong to (the configured one, or one the codec defines). */
+  readonly space: SearchSpace;
   /** Number of genes. */
   readonly length: number;
-  /** How many values gene i takes (0 .. cardinality-1). */
+  /** How many values gene i takes (0 .. cardinality-1), or 0 for a continuous gene in [0, 1]. */
   cardinality(gene: number): number;
   encode(point: Point): number[];
   decode(code: readonly number[]): { readonly point: Point; readonly desc?: NetworkDesc; readonly hyperparameters: JsonObject };
