@@ -497,6 +497,23 @@ export type EnumWorkerStateWithAggregatesFilter<$PrismaModel = never> = {
   _max?: Prisma.NestedEnumWorkerStateFilter<$PrismaModel>
 }
 
+export type EnumObservationStateFilter<$PrismaModel = never> = {
+  equals?: $Enums.ObservationState | Prisma.EnumObservationStateFieldRefInput<$PrismaModel>
+  in?: $Enums.ObservationState[] | Prisma.ListEnumObservationStateFieldRefInput<$PrismaModel>
+  notIn?: $Enums.ObservationState[] | Prisma.ListEnumObservationStateFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumObservationStateFilter<$PrismaModel> | $Enums.ObservationState
+}
+
+export type EnumObservationStateWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.ObservationState | Prisma.EnumObservationStateFieldRefInput<$PrismaModel>
+  in?: $Enums.ObservationState[] | Prisma.ListEnumObservationStateFieldRefInput<$PrismaModel>
+  notIn?: $Enums.ObservationState[] | Prisma.ListEnumObservationStateFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumObservationStateWithAggregatesFilter<$PrismaModel> | $Enums.ObservationState
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumObservationStateFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumObservationStateFilter<$PrismaModel>
+}
+
 export type EnumArtifactKindFilter<$PrismaModel = never> = {
   equals?: $Enums.ArtifactKind | Prisma.EnumArtifactKindFieldRefInput<$PrismaModel>
   in?: $Enums.ArtifactKind[] | Prisma.ListEnumArtifactKindFieldRefInput<$PrismaModel>
@@ -939,6 +956,23 @@ export type NestedEnumWorkerStateWithAggregatesFilter<$PrismaModel = never> = {
   _count?: Prisma.NestedIntFilter<$PrismaModel>
   _min?: Prisma.NestedEnumWorkerStateFilter<$PrismaModel>
   _max?: Prisma.NestedEnumWorkerStateFilter<$PrismaModel>
+}
+
+export type NestedEnumObservationStateFilter<$PrismaModel = never> = {
+  equals?: $Enums.ObservationState | Prisma.EnumObservationStateFieldRefInput<$PrismaModel>
+  in?: $Enums.ObservationState[] | Prisma.ListEnumObservationStateFieldRefInput<$PrismaModel>
+  notIn?: $Enums.ObservationState[] | Prisma.ListEnumObservationStateFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumObservationStateFilter<$PrismaModel> | $Enums.ObservationState
+}
+
+export type NestedEnumObservationStateWithAggregatesFilter<$PrismaModel = never> = {
+  equals?: $Enums.ObservationState | Prisma.EnumObservationStateFieldRefInput<$PrismaModel>
+  in?: $Enums.ObservationState[] | Prisma.ListEnumObservationStateFieldRefInput<$PrismaModel>
+  notIn?: $Enums.ObservationState[] | Prisma.ListEnumObservationStateFieldRefInput<$PrismaModel>
+  not?: Prisma.NestedEnumObservationStateWithAggregatesFilter<$PrismaModel> | $Enums.ObservationState
+  _count?: Prisma.NestedIntFilter<$PrismaModel>
+  _min?: Prisma.NestedEnumObservationStateFilter<$PrismaModel>
+  _max?: Prisma.NestedEnumObservationStateFilter<$PrismaModel>
 }
 
 export type NestedEnumArtifactKindFilter<$PrismaModel = never> = {

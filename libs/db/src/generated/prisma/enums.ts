@@ -72,3 +72,16 @@ export const ArtifactKind = {
 } as const
 
 export type ArtifactKind = (typeof ArtifactKind)[keyof typeof ArtifactKind]
+
+
+export const ObservationState = {
+  PENDING: 'PENDING',
+  LEASED: 'LEASED',
+  RUNNING: 'RUNNING',
+  SUCCEEDED: 'SUCCEEDED',
+  FAILED: 'FAILED',
+  STALE: 'STALE',
+  CANCELLED: 'CANCELLED'
+} as const
+
+export type ObservationState = (typeof ObservationState)[keyof typeof ObservationState]

@@ -1251,9 +1251,15 @@ export const SearchScalarFieldEnum = {
   algorithm: 'algorithm',
   settings: 'settings',
   space: 'space',
+  objectives: 'objectives',
   seed: 'seed',
+  requestId: 'requestId',
   stateSnapshot: 'stateSnapshot',
   stateSeq: 'stateSeq',
+  observedSeq: 'observedSeq',
+  suggestionCount: 'suggestionCount',
+  suggestRequestId: 'suggestRequestId',
+  suggestResponse: 'suggestResponse',
   completed: 'completed',
   createdAt: 'createdAt',
   updatedAt: 'updatedAt'
@@ -1537,6 +1543,20 @@ export type EnumWorkerStateFieldRefInput<$PrismaModel> = FieldRefInputType<$Pris
  * Reference to a field of type 'WorkerState[]'
  */
 export type ListEnumWorkerStateFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'WorkerState[]'>
+    
+
+
+/**
+ * Reference to a field of type 'ObservationState'
+ */
+export type EnumObservationStateFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ObservationState'>
+    
+
+
+/**
+ * Reference to a field of type 'ObservationState[]'
+ */
+export type ListEnumObservationStateFieldRefInput<$PrismaModel> = FieldRefInputType<$PrismaModel, 'ObservationState[]'>
     
 
 

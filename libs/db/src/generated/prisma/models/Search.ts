@@ -29,11 +29,15 @@ export type AggregateSearch = {
 export type SearchAvgAggregateOutputType = {
   seed: number | null
   stateSeq: number | null
+  observedSeq: number | null
+  suggestionCount: number | null
 }
 
 export type SearchSumAggregateOutputType = {
-  seed: number | null
+  seed: bigint | null
   stateSeq: bigint | null
+  observedSeq: bigint | null
+  suggestionCount: bigint | null
 }
 
 export type SearchMinAggregateOutputType = {
@@ -41,8 +45,12 @@ export type SearchMinAggregateOutputType = {
   runId: string | null
   step: string | null
   algorithm: string | null
-  seed: number | null
+  seed: bigint | null
+  requestId: string | null
   stateSeq: bigint | null
+  observedSeq: bigint | null
+  suggestionCount: bigint | null
+  suggestRequestId: string | null
   completed: boolean | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -53,8 +61,12 @@ export type SearchMaxAggregateOutputType = {
   runId: string | null
   step: string | null
   algorithm: string | null
-  seed: number | null
+  seed: bigint | null
+  requestId: string | null
   stateSeq: bigint | null
+  observedSeq: bigint | null
+  suggestionCount: bigint | null
+  suggestRequestId: string | null
   completed: boolean | null
   createdAt: Date | null
   updatedAt: Date | null
@@ -67,9 +79,15 @@ export type SearchCountAggregateOutputType = {
   algorithm: number
   settings: number
   space: number
+  objectives: number
   seed: number
+  requestId: number
   stateSnapshot: number
   stateSeq: number
+  observedSeq: number
+  suggestionCount: number
+  suggestRequestId: number
+  suggestResponse: number
   completed: number
   createdAt: number
   updatedAt: number
@@ -80,11 +98,15 @@ export type SearchCountAggregateOutputType = {
 export type SearchAvgAggregateInputType = {
   seed?: true
   stateSeq?: true
+  observedSeq?: true
+  suggestionCount?: true
 }
 
 export type SearchSumAggregateInputType = {
   seed?: true
   stateSeq?: true
+  observedSeq?: true
+  suggestionCount?: true
 }
 
 export type SearchMinAggregateInputType = {
@@ -93,7 +115,11 @@ export type SearchMinAggregateInputType = {
   step?: true
   algorithm?: true
   seed?: true
+  requestId?: true
   stateSeq?: true
+  observedSeq?: true
+  suggestionCount?: true
+  suggestRequestId?: true
   completed?: true
   createdAt?: true
   updatedAt?: true
@@ -105,7 +131,11 @@ export type SearchMaxAggregateInputType = {
   step?: true
   algorithm?: true
   seed?: true
+  requestId?: true
   stateSeq?: true
+  observedSeq?: true
+  suggestionCount?: true
+  suggestRequestId?: true
   completed?: true
   createdAt?: true
   updatedAt?: true
@@ -118,9 +148,15 @@ export type SearchCountAggregateInputType = {
   algorithm?: true
   settings?: true
   space?: true
+  objectives?: true
   seed?: true
+  requestId?: true
   stateSnapshot?: true
   stateSeq?: true
+  observedSeq?: true
+  suggestionCount?: true
+  suggestRequestId?: true
+  suggestResponse?: true
   completed?: true
   createdAt?: true
   updatedAt?: true
@@ -220,9 +256,15 @@ export type SearchGroupByOutputType = {
   algorithm: string
   settings: runtime.JsonValue
   space: runtime.JsonValue
-  seed: number
+  objectives: runtime.JsonValue
+  seed: bigint
+  requestId: string | null
   stateSnapshot: runtime.JsonValue | null
   stateSeq: bigint
+  observedSeq: bigint
+  suggestionCount: bigint
+  suggestRequestId: string | null
+  suggestResponse: runtime.JsonValue | null
   completed: boolean
   createdAt: Date
   updatedAt: Date
@@ -258,9 +300,15 @@ export type SearchWhereInput = {
   algorithm?: Prisma.StringFilter<"Search"> | string
   settings?: Prisma.JsonFilter<"Search">
   space?: Prisma.JsonFilter<"Search">
-  seed?: Prisma.IntFilter<"Search"> | number
+  objectives?: Prisma.JsonFilter<"Search">
+  seed?: Prisma.BigIntFilter<"Search"> | bigint | number
+  requestId?: Prisma.StringNullableFilter<"Search"> | string | null
   stateSnapshot?: Prisma.JsonNullableFilter<"Search">
   stateSeq?: Prisma.BigIntFilter<"Search"> | bigint | number
+  observedSeq?: Prisma.BigIntFilter<"Search"> | bigint | number
+  suggestionCount?: Prisma.BigIntFilter<"Search"> | bigint | number
+  suggestRequestId?: Prisma.StringNullableFilter<"Search"> | string | null
+  suggestResponse?: Prisma.JsonNullableFilter<"Search">
   completed?: Prisma.BoolFilter<"Search"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Search"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Search"> | Date | string
@@ -274,9 +322,15 @@ export type SearchOrderByWithRelationInput = {
   algorithm?: Prisma.SortOrder
   settings?: Prisma.SortOrder
   space?: Prisma.SortOrder
+  objectives?: Prisma.SortOrder
   seed?: Prisma.SortOrder
+  requestId?: Prisma.SortOrderInput | Prisma.SortOrder
   stateSnapshot?: Prisma.SortOrderInput | Prisma.SortOrder
   stateSeq?: Prisma.SortOrder
+  observedSeq?: Prisma.SortOrder
+  suggestionCount?: Prisma.SortOrder
+  suggestRequestId?: Prisma.SortOrderInput | Prisma.SortOrder
+  suggestResponse?: Prisma.SortOrderInput | Prisma.SortOrder
   completed?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -285,6 +339,7 @@ export type SearchOrderByWithRelationInput = {
 
 export type SearchWhereUniqueInput = Prisma.AtLeast<{
   id?: string
+  requestId?: string
   runId_step?: Prisma.SearchRunIdStepCompoundUniqueInput
   AND?: Prisma.SearchWhereInput | Prisma.SearchWhereInput[]
   OR?: Prisma.SearchWhereInput[]
@@ -294,14 +349,19 @@ export type SearchWhereUniqueInput = Prisma.AtLeast<{
   algorithm?: Prisma.StringFilter<"Search"> | string
   settings?: Prisma.JsonFilter<"Search">
   space?: Prisma.JsonFilter<"Search">
-  seed?: Prisma.IntFilter<"Search"> | number
+  objectives?: Prisma.JsonFilter<"Search">
+  seed?: Prisma.BigIntFilter<"Search"> | bigint | number
   stateSnapshot?: Prisma.JsonNullableFilter<"Search">
   stateSeq?: Prisma.BigIntFilter<"Search"> | bigint | number
+  observedSeq?: Prisma.BigIntFilter<"Search"> | bigint | number
+  suggestionCount?: Prisma.BigIntFilter<"Search"> | bigint | number
+  suggestRequestId?: Prisma.StringNullableFilter<"Search"> | string | null
+  suggestResponse?: Prisma.JsonNullableFilter<"Search">
   completed?: Prisma.BoolFilter<"Search"> | boolean
   createdAt?: Prisma.DateTimeFilter<"Search"> | Date | string
   updatedAt?: Prisma.DateTimeFilter<"Search"> | Date | string
   observations?: Prisma.SearchObservationListRelationFilter
-}, "id" | "runId_step">
+}, "id" | "requestId" | "runId_step">
 
 export type SearchOrderByWithAggregationInput = {
   id?: Prisma.SortOrder
@@ -310,9 +370,15 @@ export type SearchOrderByWithAggregationInput = {
   algorithm?: Prisma.SortOrder
   settings?: Prisma.SortOrder
   space?: Prisma.SortOrder
+  objectives?: Prisma.SortOrder
   seed?: Prisma.SortOrder
+  requestId?: Prisma.SortOrderInput | Prisma.SortOrder
   stateSnapshot?: Prisma.SortOrderInput | Prisma.SortOrder
   stateSeq?: Prisma.SortOrder
+  observedSeq?: Prisma.SortOrder
+  suggestionCount?: Prisma.SortOrder
+  suggestRequestId?: Prisma.SortOrderInput | Prisma.SortOrder
+  suggestResponse?: Prisma.SortOrderInput | Prisma.SortOrder
   completed?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -333,9 +399,15 @@ export type SearchScalarWhereWithAggregatesInput = {
   algorithm?: Prisma.StringWithAggregatesFilter<"Search"> | string
   settings?: Prisma.JsonWithAggregatesFilter<"Search">
   space?: Prisma.JsonWithAggregatesFilter<"Search">
-  seed?: Prisma.IntWithAggregatesFilter<"Search"> | number
+  objectives?: Prisma.JsonWithAggregatesFilter<"Search">
+  seed?: Prisma.BigIntWithAggregatesFilter<"Search"> | bigint | number
+  requestId?: Prisma.StringNullableWithAggregatesFilter<"Search"> | string | null
   stateSnapshot?: Prisma.JsonNullableWithAggregatesFilter<"Search">
   stateSeq?: Prisma.BigIntWithAggregatesFilter<"Search"> | bigint | number
+  observedSeq?: Prisma.BigIntWithAggregatesFilter<"Search"> | bigint | number
+  suggestionCount?: Prisma.BigIntWithAggregatesFilter<"Search"> | bigint | number
+  suggestRequestId?: Prisma.StringNullableWithAggregatesFilter<"Search"> | string | null
+  suggestResponse?: Prisma.JsonNullableWithAggregatesFilter<"Search">
   completed?: Prisma.BoolWithAggregatesFilter<"Search"> | boolean
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Search"> | Date | string
   updatedAt?: Prisma.DateTimeWithAggregatesFilter<"Search"> | Date | string
@@ -348,9 +420,15 @@ export type SearchCreateInput = {
   algorithm: string
   settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   space: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  seed: number
+  objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  seed: bigint | number
+  requestId?: string | null
   stateSnapshot?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   stateSeq?: bigint | number
+  observedSeq?: bigint | number
+  suggestionCount?: bigint | number
+  suggestRequestId?: string | null
+  suggestResponse?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   completed?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -364,9 +442,15 @@ export type SearchUncheckedCreateInput = {
   algorithm: string
   settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   space: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  seed: number
+  objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  seed: bigint | number
+  requestId?: string | null
   stateSnapshot?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   stateSeq?: bigint | number
+  observedSeq?: bigint | number
+  suggestionCount?: bigint | number
+  suggestRequestId?: string | null
+  suggestResponse?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   completed?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -380,9 +464,15 @@ export type SearchUpdateInput = {
   algorithm?: Prisma.StringFieldUpdateOperationsInput | string
   settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   space?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  seed?: Prisma.IntFieldUpdateOperationsInput | number
+  objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateSnapshot?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   stateSeq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  observedSeq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  suggestionCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  suggestRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestResponse?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   completed?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -396,9 +486,15 @@ export type SearchUncheckedUpdateInput = {
   algorithm?: Prisma.StringFieldUpdateOperationsInput | string
   settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   space?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  seed?: Prisma.IntFieldUpdateOperationsInput | number
+  objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateSnapshot?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   stateSeq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  observedSeq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  suggestionCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  suggestRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestResponse?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   completed?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -412,9 +508,15 @@ export type SearchCreateManyInput = {
   algorithm: string
   settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   space: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  seed: number
+  objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  seed: bigint | number
+  requestId?: string | null
   stateSnapshot?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   stateSeq?: bigint | number
+  observedSeq?: bigint | number
+  suggestionCount?: bigint | number
+  suggestRequestId?: string | null
+  suggestResponse?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   completed?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -427,9 +529,15 @@ export type SearchUpdateManyMutationInput = {
   algorithm?: Prisma.StringFieldUpdateOperationsInput | string
   settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   space?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  seed?: Prisma.IntFieldUpdateOperationsInput | number
+  objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateSnapshot?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   stateSeq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  observedSeq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  suggestionCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  suggestRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestResponse?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   completed?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -442,9 +550,15 @@ export type SearchUncheckedUpdateManyInput = {
   algorithm?: Prisma.StringFieldUpdateOperationsInput | string
   settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   space?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  seed?: Prisma.IntFieldUpdateOperationsInput | number
+  objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateSnapshot?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   stateSeq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  observedSeq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  suggestionCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  suggestRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestResponse?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   completed?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -462,9 +576,15 @@ export type SearchCountOrderByAggregateInput = {
   algorithm?: Prisma.SortOrder
   settings?: Prisma.SortOrder
   space?: Prisma.SortOrder
+  objectives?: Prisma.SortOrder
   seed?: Prisma.SortOrder
+  requestId?: Prisma.SortOrder
   stateSnapshot?: Prisma.SortOrder
   stateSeq?: Prisma.SortOrder
+  observedSeq?: Prisma.SortOrder
+  suggestionCount?: Prisma.SortOrder
+  suggestRequestId?: Prisma.SortOrder
+  suggestResponse?: Prisma.SortOrder
   completed?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -473,6 +593,8 @@ export type SearchCountOrderByAggregateInput = {
 export type SearchAvgOrderByAggregateInput = {
   seed?: Prisma.SortOrder
   stateSeq?: Prisma.SortOrder
+  observedSeq?: Prisma.SortOrder
+  suggestionCount?: Prisma.SortOrder
 }
 
 export type SearchMaxOrderByAggregateInput = {
@@ -481,7 +603,11 @@ export type SearchMaxOrderByAggregateInput = {
   step?: Prisma.SortOrder
   algorithm?: Prisma.SortOrder
   seed?: Prisma.SortOrder
+  requestId?: Prisma.SortOrder
   stateSeq?: Prisma.SortOrder
+  observedSeq?: Prisma.SortOrder
+  suggestionCount?: Prisma.SortOrder
+  suggestRequestId?: Prisma.SortOrder
   completed?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -493,7 +619,11 @@ export type SearchMinOrderByAggregateInput = {
   step?: Prisma.SortOrder
   algorithm?: Prisma.SortOrder
   seed?: Prisma.SortOrder
+  requestId?: Prisma.SortOrder
   stateSeq?: Prisma.SortOrder
+  observedSeq?: Prisma.SortOrder
+  suggestionCount?: Prisma.SortOrder
+  suggestRequestId?: Prisma.SortOrder
   completed?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   updatedAt?: Prisma.SortOrder
@@ -502,6 +632,8 @@ export type SearchMinOrderByAggregateInput = {
 export type SearchSumOrderByAggregateInput = {
   seed?: Prisma.SortOrder
   stateSeq?: Prisma.SortOrder
+  observedSeq?: Prisma.SortOrder
+  suggestionCount?: Prisma.SortOrder
 }
 
 export type SearchScalarRelationFilter = {
@@ -530,9 +662,15 @@ export type SearchCreateWithoutObservationsInput = {
   algorithm: string
   settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   space: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  seed: number
+  objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  seed: bigint | number
+  requestId?: string | null
   stateSnapshot?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   stateSeq?: bigint | number
+  observedSeq?: bigint | number
+  suggestionCount?: bigint | number
+  suggestRequestId?: string | null
+  suggestResponse?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   completed?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -545,9 +683,15 @@ export type SearchUncheckedCreateWithoutObservationsInput = {
   algorithm: string
   settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   space: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  seed: number
+  objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  seed: bigint | number
+  requestId?: string | null
   stateSnapshot?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   stateSeq?: bigint | number
+  observedSeq?: bigint | number
+  suggestionCount?: bigint | number
+  suggestRequestId?: string | null
+  suggestResponse?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   completed?: boolean
   createdAt?: Date | string
   updatedAt?: Date | string
@@ -576,9 +720,15 @@ export type SearchUpdateWithoutObservationsInput = {
   algorithm?: Prisma.StringFieldUpdateOperationsInput | string
   settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   space?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  seed?: Prisma.IntFieldUpdateOperationsInput | number
+  objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateSnapshot?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   stateSeq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  observedSeq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  suggestionCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  suggestRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestResponse?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   completed?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -591,9 +741,15 @@ export type SearchUncheckedUpdateWithoutObservationsInput = {
   algorithm?: Prisma.StringFieldUpdateOperationsInput | string
   settings?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   space?: Prisma.JsonNullValueInput | runtime.InputJsonValue
-  seed?: Prisma.IntFieldUpdateOperationsInput | number
+  objectives?: Prisma.JsonNullValueInput | runtime.InputJsonValue
+  seed?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  requestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   stateSnapshot?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   stateSeq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  observedSeq?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  suggestionCount?: Prisma.BigIntFieldUpdateOperationsInput | bigint | number
+  suggestRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  suggestResponse?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   completed?: Prisma.BoolFieldUpdateOperationsInput | boolean
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   updatedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
@@ -637,9 +793,15 @@ export type SearchSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   algorithm?: boolean
   settings?: boolean
   space?: boolean
+  objectives?: boolean
   seed?: boolean
+  requestId?: boolean
   stateSnapshot?: boolean
   stateSeq?: boolean
+  observedSeq?: boolean
+  suggestionCount?: boolean
+  suggestRequestId?: boolean
+  suggestResponse?: boolean
   completed?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -654,9 +816,15 @@ export type SearchSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   algorithm?: boolean
   settings?: boolean
   space?: boolean
+  objectives?: boolean
   seed?: boolean
+  requestId?: boolean
   stateSnapshot?: boolean
   stateSeq?: boolean
+  observedSeq?: boolean
+  suggestionCount?: boolean
+  suggestRequestId?: boolean
+  suggestResponse?: boolean
   completed?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -669,9 +837,15 @@ export type SearchSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   algorithm?: boolean
   settings?: boolean
   space?: boolean
+  objectives?: boolean
   seed?: boolean
+  requestId?: boolean
   stateSnapshot?: boolean
   stateSeq?: boolean
+  observedSeq?: boolean
+  suggestionCount?: boolean
+  suggestRequestId?: boolean
+  suggestResponse?: boolean
   completed?: boolean
   createdAt?: boolean
   updatedAt?: boolean
@@ -684,15 +858,21 @@ export type SearchSelectScalar = {
   algorithm?: boolean
   settings?: boolean
   space?: boolean
+  objectives?: boolean
   seed?: boolean
+  requestId?: boolean
   stateSnapshot?: boolean
   stateSeq?: boolean
+  observedSeq?: boolean
+  suggestionCount?: boolean
+  suggestRequestId?: boolean
+  suggestResponse?: boolean
   completed?: boolean
   createdAt?: boolean
   updatedAt?: boolean
 }
 
-export type SearchOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "runId" | "step" | "algorithm" | "settings" | "space" | "seed" | "stateSnapshot" | "stateSeq" | "completed" | "createdAt" | "updatedAt", ExtArgs["result"]["search"]>
+export type SearchOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "runId" | "step" | "algorithm" | "settings" | "space" | "objectives" | "seed" | "requestId" | "stateSnapshot" | "stateSeq" | "observedSeq" | "suggestionCount" | "suggestRequestId" | "suggestResponse" | "completed" | "createdAt" | "updatedAt", ExtArgs["result"]["search"]>
 export type SearchInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   observations?: boolean | Prisma.Search$observationsArgs<ExtArgs>
   _count?: boolean | Prisma.SearchCountOutputTypeDefaultArgs<ExtArgs>
@@ -715,7 +895,15 @@ export type $SearchPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     algorithm: string
     settings: runtime.JsonValue
     space: runtime.JsonValue
-    seed: number
+    /**
+     * The objectives optimised, in order: `[{key, goal}]`.
+     */
+    objectives: runtime.JsonValue
+    seed: bigint
+    /**
+     * CreateSearch's request_id: a retry with it returns this search.
+     */
+    requestId: string | null
     /**
      * The algorithm's state blob as it last returned it; null until the first snapshot.
      */
@@ -724,6 +912,19 @@ export type $SearchPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
      * The observation seq the snapshot covers: replay starts after it.
      */
     stateSeq: bigint
+    /**
+     * The seq of the last observation applied: the length of the log.
+     */
+    observedSeq: bigint
+    /**
+     * How many suggestions Suggest has answered with (retries of one request counted once).
+     */
+    suggestionCount: bigint
+    /**
+     * The last Suggest's request_id and answer, so that its retry gets the same answer.
+     */
+    suggestRequestId: string | null
+    suggestResponse: runtime.JsonValue | null
     completed: boolean
     createdAt: Date
     updatedAt: Date
@@ -1157,9 +1358,15 @@ export interface SearchFieldRefs {
   readonly algorithm: Prisma.FieldRef<"Search", 'String'>
   readonly settings: Prisma.FieldRef<"Search", 'Json'>
   readonly space: Prisma.FieldRef<"Search", 'Json'>
-  readonly seed: Prisma.FieldRef<"Search", 'Int'>
+  readonly objectives: Prisma.FieldRef<"Search", 'Json'>
+  readonly seed: Prisma.FieldRef<"Search", 'BigInt'>
+  readonly requestId: Prisma.FieldRef<"Search", 'String'>
   readonly stateSnapshot: Prisma.FieldRef<"Search", 'Json'>
   readonly stateSeq: Prisma.FieldRef<"Search", 'BigInt'>
+  readonly observedSeq: Prisma.FieldRef<"Search", 'BigInt'>
+  readonly suggestionCount: Prisma.FieldRef<"Search", 'BigInt'>
+  readonly suggestRequestId: Prisma.FieldRef<"Search", 'String'>
+  readonly suggestResponse: Prisma.FieldRef<"Search", 'Json'>
   readonly completed: Prisma.FieldRef<"Search", 'Boolean'>
   readonly createdAt: Prisma.FieldRef<"Search", 'DateTime'>
   readonly updatedAt: Prisma.FieldRef<"Search", 'DateTime'>

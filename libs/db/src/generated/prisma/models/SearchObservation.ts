@@ -45,7 +45,7 @@ export type SearchObservationMinAggregateOutputType = {
   attempt: number | null
   epoch: number | null
   final: boolean | null
-  state: $Enums.AttemptState | null
+  state: $Enums.ObservationState | null
   createdAt: Date | null
 }
 
@@ -56,7 +56,7 @@ export type SearchObservationMaxAggregateOutputType = {
   attempt: number | null
   epoch: number | null
   final: boolean | null
-  state: $Enums.AttemptState | null
+  state: $Enums.ObservationState | null
   createdAt: Date | null
 }
 
@@ -214,7 +214,7 @@ export type SearchObservationGroupByOutputType = {
   attempt: number
   epoch: number
   final: boolean
-  state: $Enums.AttemptState
+  state: $Enums.ObservationState
   payload: runtime.JsonValue
   createdAt: Date
   _count: SearchObservationCountAggregateOutputType | null
@@ -249,7 +249,7 @@ export type SearchObservationWhereInput = {
   attempt?: Prisma.IntFilter<"SearchObservation"> | number
   epoch?: Prisma.IntFilter<"SearchObservation"> | number
   final?: Prisma.BoolFilter<"SearchObservation"> | boolean
-  state?: Prisma.EnumAttemptStateFilter<"SearchObservation"> | $Enums.AttemptState
+  state?: Prisma.EnumObservationStateFilter<"SearchObservation"> | $Enums.ObservationState
   payload?: Prisma.JsonFilter<"SearchObservation">
   createdAt?: Prisma.DateTimeFilter<"SearchObservation"> | Date | string
   search?: Prisma.XOR<Prisma.SearchScalarRelationFilter, Prisma.SearchWhereInput>
@@ -269,7 +269,7 @@ export type SearchObservationOrderByWithRelationInput = {
 }
 
 export type SearchObservationWhereUniqueInput = Prisma.AtLeast<{
-  searchId_trialId_attempt_epoch?: Prisma.SearchObservationSearchIdTrialIdAttemptEpochCompoundUniqueInput
+  searchId_trialId_attempt_epoch_final_state?: Prisma.SearchObservationSearchIdTrialIdAttemptEpochFinalStateCompoundUniqueInput
   searchId_seq?: Prisma.SearchObservationSearchIdSeqCompoundUniqueInput
   AND?: Prisma.SearchObservationWhereInput | Prisma.SearchObservationWhereInput[]
   OR?: Prisma.SearchObservationWhereInput[]
@@ -280,11 +280,11 @@ export type SearchObservationWhereUniqueInput = Prisma.AtLeast<{
   attempt?: Prisma.IntFilter<"SearchObservation"> | number
   epoch?: Prisma.IntFilter<"SearchObservation"> | number
   final?: Prisma.BoolFilter<"SearchObservation"> | boolean
-  state?: Prisma.EnumAttemptStateFilter<"SearchObservation"> | $Enums.AttemptState
+  state?: Prisma.EnumObservationStateFilter<"SearchObservation"> | $Enums.ObservationState
   payload?: Prisma.JsonFilter<"SearchObservation">
   createdAt?: Prisma.DateTimeFilter<"SearchObservation"> | Date | string
   search?: Prisma.XOR<Prisma.SearchScalarRelationFilter, Prisma.SearchWhereInput>
-}, "searchId_seq" | "searchId_trialId_attempt_epoch">
+}, "searchId_seq" | "searchId_trialId_attempt_epoch_final_state">
 
 export type SearchObservationOrderByWithAggregationInput = {
   searchId?: Prisma.SortOrder
@@ -313,7 +313,7 @@ export type SearchObservationScalarWhereWithAggregatesInput = {
   attempt?: Prisma.IntWithAggregatesFilter<"SearchObservation"> | number
   epoch?: Prisma.IntWithAggregatesFilter<"SearchObservation"> | number
   final?: Prisma.BoolWithAggregatesFilter<"SearchObservation"> | boolean
-  state?: Prisma.EnumAttemptStateWithAggregatesFilter<"SearchObservation"> | $Enums.AttemptState
+  state?: Prisma.EnumObservationStateWithAggregatesFilter<"SearchObservation"> | $Enums.ObservationState
   payload?: Prisma.JsonWithAggregatesFilter<"SearchObservation">
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"SearchObservation"> | Date | string
 }
@@ -324,7 +324,7 @@ export type SearchObservationCreateInput = {
   attempt: number
   epoch: number
   final?: boolean
-  state: $Enums.AttemptState
+  state: $Enums.ObservationState
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
   search: Prisma.SearchCreateNestedOneWithoutObservationsInput
@@ -337,7 +337,7 @@ export type SearchObservationUncheckedCreateInput = {
   attempt: number
   epoch: number
   final?: boolean
-  state: $Enums.AttemptState
+  state: $Enums.ObservationState
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
 }
@@ -348,7 +348,7 @@ export type SearchObservationUpdateInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.IntFieldUpdateOperationsInput | number
   final?: Prisma.BoolFieldUpdateOperationsInput | boolean
-  state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
+  state?: Prisma.EnumObservationStateFieldUpdateOperationsInput | $Enums.ObservationState
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   search?: Prisma.SearchUpdateOneRequiredWithoutObservationsNestedInput
@@ -361,7 +361,7 @@ export type SearchObservationUncheckedUpdateInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.IntFieldUpdateOperationsInput | number
   final?: Prisma.BoolFieldUpdateOperationsInput | boolean
-  state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
+  state?: Prisma.EnumObservationStateFieldUpdateOperationsInput | $Enums.ObservationState
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -373,7 +373,7 @@ export type SearchObservationCreateManyInput = {
   attempt: number
   epoch: number
   final?: boolean
-  state: $Enums.AttemptState
+  state: $Enums.ObservationState
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
 }
@@ -384,7 +384,7 @@ export type SearchObservationUpdateManyMutationInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.IntFieldUpdateOperationsInput | number
   final?: Prisma.BoolFieldUpdateOperationsInput | boolean
-  state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
+  state?: Prisma.EnumObservationStateFieldUpdateOperationsInput | $Enums.ObservationState
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -396,7 +396,7 @@ export type SearchObservationUncheckedUpdateManyInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.IntFieldUpdateOperationsInput | number
   final?: Prisma.BoolFieldUpdateOperationsInput | boolean
-  state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
+  state?: Prisma.EnumObservationStateFieldUpdateOperationsInput | $Enums.ObservationState
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -411,11 +411,13 @@ export type SearchObservationOrderByRelationAggregateInput = {
   _count?: Prisma.SortOrder
 }
 
-export type SearchObservationSearchIdTrialIdAttemptEpochCompoundUniqueInput = {
+export type SearchObservationSearchIdTrialIdAttemptEpochFinalStateCompoundUniqueInput = {
   searchId: string
   trialId: string
   attempt: number
   epoch: number
+  final: boolean
+  state: $Enums.ObservationState
 }
 
 export type SearchObservationSearchIdSeqCompoundUniqueInput = {
@@ -511,13 +513,17 @@ export type SearchObservationUncheckedUpdateManyWithoutSearchNestedInput = {
   deleteMany?: Prisma.SearchObservationScalarWhereInput | Prisma.SearchObservationScalarWhereInput[]
 }
 
+export type EnumObservationStateFieldUpdateOperationsInput = {
+  set?: $Enums.ObservationState
+}
+
 export type SearchObservationCreateWithoutSearchInput = {
   seq: bigint | number
   trialId: string
   attempt: number
   epoch: number
   final?: boolean
-  state: $Enums.AttemptState
+  state: $Enums.ObservationState
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
 }
@@ -528,7 +534,7 @@ export type SearchObservationUncheckedCreateWithoutSearchInput = {
   attempt: number
   epoch: number
   final?: boolean
-  state: $Enums.AttemptState
+  state: $Enums.ObservationState
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
 }
@@ -569,7 +575,7 @@ export type SearchObservationScalarWhereInput = {
   attempt?: Prisma.IntFilter<"SearchObservation"> | number
   epoch?: Prisma.IntFilter<"SearchObservation"> | number
   final?: Prisma.BoolFilter<"SearchObservation"> | boolean
-  state?: Prisma.EnumAttemptStateFilter<"SearchObservation"> | $Enums.AttemptState
+  state?: Prisma.EnumObservationStateFilter<"SearchObservation"> | $Enums.ObservationState
   payload?: Prisma.JsonFilter<"SearchObservation">
   createdAt?: Prisma.DateTimeFilter<"SearchObservation"> | Date | string
 }
@@ -580,7 +586,7 @@ export type SearchObservationCreateManySearchInput = {
   attempt: number
   epoch: number
   final?: boolean
-  state: $Enums.AttemptState
+  state: $Enums.ObservationState
   payload: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Date | string
 }
@@ -591,7 +597,7 @@ export type SearchObservationUpdateWithoutSearchInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.IntFieldUpdateOperationsInput | number
   final?: Prisma.BoolFieldUpdateOperationsInput | boolean
-  state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
+  state?: Prisma.EnumObservationStateFieldUpdateOperationsInput | $Enums.ObservationState
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -602,7 +608,7 @@ export type SearchObservationUncheckedUpdateWithoutSearchInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.IntFieldUpdateOperationsInput | number
   final?: Prisma.BoolFieldUpdateOperationsInput | boolean
-  state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
+  state?: Prisma.EnumObservationStateFieldUpdateOperationsInput | $Enums.ObservationState
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -613,7 +619,7 @@ export type SearchObservationUncheckedUpdateManyWithoutSearchInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   epoch?: Prisma.IntFieldUpdateOperationsInput | number
   final?: Prisma.BoolFieldUpdateOperationsInput | boolean
-  state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
+  state?: Prisma.EnumObservationStateFieldUpdateOperationsInput | $Enums.ObservationState
   payload?: Prisma.JsonNullValueInput | runtime.InputJsonValue
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
 }
@@ -697,16 +703,16 @@ export type $SearchObservationPayload<ExtArgs extends runtime.Types.Extensions.I
     attempt: number
     epoch: number
     /**
-     * true for a final outcome (SUCCEEDED, FAILED, STALE, CANCELLED), false for an
-     * intermediate record.
+     * true for a trial's result (the last record of a successful attempt), false for a
+     * state change or an intermediate record.
      */
     final: boolean
     /**
-     * The attempt's state when observed (STALE included).
+     * The trial's state as observed (STALE for an expired attempt).
      */
-    state: $Enums.AttemptState
+    state: $Enums.ObservationState
     /**
-     * The record as observed.
+     * The observation as the algorithm applies it (@vela/algorithms' Observation).
      */
     payload: runtime.JsonValue
     createdAt: Date
@@ -1140,7 +1146,7 @@ export interface SearchObservationFieldRefs {
   readonly attempt: Prisma.FieldRef<"SearchObservation", 'Int'>
   readonly epoch: Prisma.FieldRef<"SearchObservation", 'Int'>
   readonly final: Prisma.FieldRef<"SearchObservation", 'Boolean'>
-  readonly state: Prisma.FieldRef<"SearchObservation", 'AttemptState'>
+  readonly state: Prisma.FieldRef<"SearchObservation", 'ObservationState'>
   readonly payload: Prisma.FieldRef<"SearchObservation", 'Json'>
   readonly createdAt: Prisma.FieldRef<"SearchObservation", 'DateTime'>
 }
