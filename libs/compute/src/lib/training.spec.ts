@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initCompute } from './backend';
+import { registerVelaGradients } from './kernels/gradients';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -68,9 +69,11 @@ beforeAll(async () => {
   await initCompute({ backend: 'wasm', log: () => undefined });
 });
 
-it('gradients of a small conv net on wasm match the cpu backend', async () => {
+it('gradients of a small conv net on wasm (Vela kernels and gradients) match cpu with tfjs-core gradients', async () => {
   const wasm = await gradsOn('wasm');
+  registerVelaGradients(false);
   const cpu = await gradsOn('cpu');
+  registerVelaGradients(true);
   for (const k of Object.keys(SHAPES)) {
     const scale = Math.max(...Array.from(cpu[k], Math.abs));
     const worst = Math.max(...Array.from(cpu[k], (c, i) => Math.abs(c - wasm[k][i])));
@@ -106,4 +109,42 @@ it('training steps on wasm leave the tensor count and the backend buffers flat',
   expect(last).toBeLessThan(first);
   opt.dispose();
   tf.dispose(Object.values(vars));
+});
+
+describe("Vela's FusedBatchNorm gradient equals tfjs-core's", () => {
+  // (tfjs-core differentiates batchNorm only with both scale and offset given, and with
+  // rank-1 statistics: those are the cases it can be compared on.)
+  const shape: [number, number, number, number] = [3, 4, 4, 5];
+  const r = rng(21);
+  const data = (n: number, shift = 0) => Float32Array.from({ length: n }, () => r() + shift);
+  const xs = data(240);
+  const w = data(240);
+  const stats = [data(5), data(5, 1), data(5), data(5, 1)]; // mean, variance, offset, scale
+
+  async function grads(backend: 'wasm' | 'cpu', statShape: number[]): Promise<Float32Array[]> {
+    await tf.setBackend(backend);
+    const x = tf.tensor4d(xs, shape);
+    const weights = tf.tensor4d(w, shape);
+    const [mean, variance, offset, scale] = stats.map((v) => tf.tensor(v, statShape));
+    const f = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor) =>
+      tf.sum(tf.mul(tf.batchNorm(a, m, v, o, s, 1e-3), weights));
+    const gs = tf.grads(f as (...t: tf.Tensor[]) => tf.Tensor)([x, mean, variance, offset, scale]);
+    const out = gs.map((g) => g.dataSync() as Float32Array);
+    tf.dispose([...gs, x, weights, mean, variance, offset, scale]);
+    return out;
+  }
+
+  it('per-channel statistics', async () => {
+    const statShape = [5];
+    const vela = await grads('wasm', statShape);
+    registerVelaGradients(false);
+    const stock = await grads('cpu', statShape);
+    registerVelaGradients(true);
+    expect(vela).toHaveLength(5);
+    stock.forEach((want, i) => {
+      const scale = Math.max(...Array.from(want, Math.abs));
+      const worst = Math.max(...Array.from(want, (v, j) => Math.abs(v - vela[i][j])));
+      expect({ input: i, ok: worst / scale < 1e-4 }).toEqual({ input: i, ok: true });
+    });
+  });
 });

@@ -1,7 +1,9 @@
-// A leaner gradient for Mean (every batch norm's moments use it): tfjs-core's builds a
-// full-size tensor of ones in JS, copies it to the backend and multiplies by it; here dy is
-// scaled first (a per-channel vector) and broadcast once (a Tile). Same values.
+// Leaner gradients for the ops of batch norm in training.
+// Mean (its moments): tfjs-core's builds a full-size tensor of ones in JS, copies it to
+// the backend and multiplies by it; here dy is scaled first (a per-channel vector) and
+// broadcast once (a Tile). FusedBatchNorm: see batch-norm.ts.
 import * as tf from '@tensorflow/tfjs';
+import { fusedBatchNormGradConfig } from './batch-norm';
 
 export const meanGradConfig: tf.GradConfig = {
   kernelName: 'Mean',
@@ -18,13 +20,22 @@ export const meanGradConfig: tf.GradConfig = {
   },
 };
 
-let registered = false;
+const VELA_GRADIENTS: readonly tf.GradConfig[] = [meanGradConfig, fusedBatchNormGradConfig];
+const stockGradients = new Map<string, tf.GradConfig>();
 
-/** Registers Vela's gradients (once; they replace tfjs-core's for every backend). */
-export function registerVelaGradients(): string[] {
-  if (!registered) {
-    tf.registerGradient(meanGradConfig);
-    registered = true;
+/**
+ * Registers Vela's gradients, which replace tfjs-core's for every backend (same values,
+ * fewer full-size passes); `enable` false puts tfjs-core's back (tests compare the two).
+ */
+export function registerVelaGradients(enable = true): string[] {
+  for (const config of VELA_GRADIENTS) {
+    if (!stockGradients.has(config.kernelName)) {
+      const stock = tf.getGradient(config.kernelName);
+      if (stock) stockGradients.set(config.kernelName, stock);
+    }
+    const restore = stockGradients.get(config.kernelName);
+    if (enable) tf.registerGradient(config);
+    else if (restore) tf.registerGradient(restore);
   }
-  return ['Mean'];
+  return enable ? VELA_GRADIENTS.map((c) => c.kernelName) : [];
 }

@@ -83,6 +83,9 @@ const conv2dCases: ConvCase[] = [
   { x: [2, 9, 9, 3], f: [5, 5, 3, 2], strides: 3, pad: 'same' },
   { x: [2, 8, 7, 3], f: [3, 3, 3, 2], strides: 1, pad: [[0, 0], [1, 2], [4, 0], [0, 0]] },
   { x: [2, 8, 7, 3], f: [2, 3, 3, 2], strides: 3, pad: [[0, 0], [0, 3], [2, 1], [0, 0]] },
+  { x: [2, 10, 10, 3], f: [3, 3, 3, 4], strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
+  { x: [2, 7, 7, 2], f: [4, 4, 2, 3], strides: 2, pad: 'valid' },
+  { x: [1, 11, 11, 2], f: [3, 3, 2, 2], strides: 4, pad: [[0, 0], [5, 0], [0, 4], [0, 0]] },
   { x: [2, 9, 9, 3], f: [3, 3, 3, 2], strides: 1, pad: 'same', dilations: [2, 2] },
   { x: [1, 10, 9, 2], f: [3, 2, 2, 3], strides: 1, pad: 'valid', dilations: [2, 3] },
   { x: [2, 8, 8, 2], f: [3, 3, 2, 2], strides: 1, pad: [[0, 0], [2, 1], [0, 3], [0, 0]], dilations: [3, 1] },
@@ -179,6 +182,29 @@ describe('replaced stock kernels match cpu', () => {
     const x = { shape: [...shape], data: values([...shape], 8) };
     const got = await runOn('wasm', kernel, { x }, { axis: [...axis], keepDims });
     const want = await runOn('cpu', kernel, { x }, { axis: [...axis], keepDims });
+    expect(got.shape).toEqual(want.shape);
+    expectClose(got.data, want.data, 1e-5);
+  });
+
+  it.each([
+    ['per-channel stats, scale and offset', [3, 4, 5, 6], [6], true, true],
+    ['[1,1,1,C] stats, no scale', [2, 3, 3, 4], [1, 1, 1, 4], false, true],
+    ['no scale, no offset', [2, 3, 3, 4], [4], false, false],
+    ['full-size stats (stock fallback)', [2, 3, 3, 4], [2, 3, 3, 4], true, true],
+  ] as const)('FusedBatchNorm with %s', async (_, xShape, statShape, withScale, withOffset) => {
+    const stat = (seed: number, positive = false) => {
+      const data = values([...statShape], seed);
+      return { shape: [...statShape], data: positive ? data.map((v) => v + 1.5) : data };
+    };
+    const inputs: Record<string, { shape: number[]; data: Float32Array }> = {
+      x: { shape: [...xShape], data: values([...xShape], 9) },
+      mean: stat(10),
+      variance: stat(11, true),
+    };
+    if (withScale) inputs['scale'] = stat(12);
+    if (withOffset) inputs['offset'] = stat(13);
+    const got = await runOn('wasm', 'FusedBatchNorm', inputs, { varianceEpsilon: 1e-3 });
+    const want = await runOn('cpu', 'FusedBatchNorm', inputs, { varianceEpsilon: 1e-3 });
     expect(got.shape).toEqual(want.shape);
     expectClose(got.data, want.data, 1e-5);
   });

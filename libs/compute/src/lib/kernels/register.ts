@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterConfig, conv2DBackpropInputConfig } from './conv2d-backprop';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-backprop';
+import { fusedBatchNormConfig } from './batch-norm';
 import { registerVelaGradients } from './gradients';
 import { castConfig, identityConfig, meanConfig, sumConfig, tileConfig } from './tile-reduce';
 import { captureStockKernels } from './wasm-ops';
@@ -23,10 +24,11 @@ export const REPLACED_KERNELS: readonly tf.KernelConfig[] = [
   meanConfig,
   identityConfig,
   castConfig,
+  fusedBatchNormConfig,
 ];
 
 /** Stock wasm kernels Vela's kernels call. */
-const USED_STOCK = ['Conv2D', 'DepthwiseConv2dNative', 'Transpose', 'Slice', 'Sum', 'Mean', 'Tile', 'Identity', 'AvgPool', 'Cast'];
+const USED_STOCK = ['Conv2D', 'DepthwiseConv2dNative', 'Transpose', 'Slice', 'Sum', 'Mean', 'Tile', 'Identity', 'AvgPool', 'Cast', 'FusedBatchNorm', 'Multiply', 'Add'];
 
 const replacedStock = new Map<string, tf.KernelConfig>();
 
@@ -66,6 +68,6 @@ export function registerVelaKernels(options: VelaKernelOptions = {}): string[] {
     }
     if (replaceStock) names.push(config.kernelName);
   }
-  if (replaceStock) names.push(...registerVelaGradients().map((k) => `${k}Grad`));
+  names.push(...registerVelaGradients(replaceStock).map((k) => `${k}Grad`));
   return names;
 }
