@@ -30,12 +30,18 @@ const server = new EmbeddedPostgres({
   onError: log,
 });
 
+// The package's stop() waits for an 'exit' event, which never comes for a Postgres that
+// already exited (it failed to start, or was killed): only stop a live one.
+const postgresRunning = () => {
+  const child = server.process;
+  return child !== undefined && child.exitCode === null && child.signalCode === null;
+};
+
 let stopping;
-const stop = () => {
-  stopping ??= server
-    .stop()
+const stop = (code = 0) => {
+  stopping ??= (postgresRunning() ? server.stop() : Promise.resolve())
     .catch((error) => log(error))
-    .finally(() => process.exit(0));
+    .finally(() => process.exit(code));
   return stopping;
 };
 
@@ -48,9 +54,14 @@ process.on('disconnect', () => void stop());
 try {
   if (config.initialise) await server.initialise();
   await server.start();
+  // Postgres dying on its own (killed, out of disk) ends the supervisor too, so the owner's
+  // stop() returns at once.
+  server.process?.on('exit', (code, signal) => {
+    log(`postgres exited (code ${code}, signal ${signal})`);
+    void stop(1);
+  });
   send({ type: 'ready' });
 } catch (error) {
   send({ type: 'failed', message: error instanceof Error ? error.message : 'postgres exited before it was ready' });
-  await server.stop().catch(() => undefined);
-  process.exit(1);
+  await stop(1);
 }

@@ -115,7 +115,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   try {
     await waitUntilReady(child, options.startTimeoutMs ?? 60_000);
   } catch (error) {
-    child.kill('SIGTERM');
+    await stopSupervisor(child);
     const detail = error instanceof Error ? error.message : String(error);
     throw new UnavailableError(
       `embedded postgres in ${dataDir} on port ${port} did not start: ${detail}\n  ${recent.slice(-15).join('\n  ')}`,
@@ -127,6 +127,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   // IPC channel, and the supervisor shuts Postgres down.
   child.unref();
   child.channel?.unref();
+  (child.stderr as (NodeJS.ReadableStream & { unref?: () => void }) | null)?.unref?.();
 
   let stopped: Promise<void> | undefined;
   return {
