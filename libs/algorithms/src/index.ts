@@ -24,3 +24,4 @@ export * from './lib/prune-ea/prune-ea.algorithm';
 export * from './lib/regularized-evolution/regularized-evolution.algorithm';
 export * from './lib/backbone-nas/backbone-nas.algorithm';
 export * from './lib/nsga2/nsga2.algorithm';
+export * from './lib/pbt/pbt.algorithm';

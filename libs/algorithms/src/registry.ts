@@ -8,6 +8,7 @@ import { createPruneCodec } from './lib/codecs/prune.codec';
 import { createSpaceCodec } from './lib/codecs/space.codec';
 import { EvolutionAlgorithm } from './lib/evolution/evolution.algorithm';
 import { Nsga2Algorithm } from './lib/nsga2/nsga2.algorithm';
+import { PbtAlgorithm } from './lib/pbt/pbt.algorithm';
 import { PruneEaAlgorithm } from './lib/prune-ea/prune-ea.algorithm';
 import { RegularizedEvolutionAlgorithm } from './lib/regularized-evolution/regularized-evolution.algorithm';
 import { GridAlgorithm } from './lib/grid/grid.algorithm';
@@ -29,6 +30,7 @@ algorithm('prune_ea', (c) => new PruneEaAlgorithm(c), { aliases: ['PruneEA'], de
 algorithm('regularized_evolution', (c) => new RegularizedEvolutionAlgorithm(c), { aliases: ['RegularizedEvolution', 'AgingEvolution'], description: 'Aging evolution (Real et al. 2019)', capabilities: { conditions: true, multiObjective: false, multiFidelity: false, codec: 'SpaceCodec' } });
 algorithm('backbone_nas', (c) => new BackboneNasAlgorithm(c), { aliases: ['BackboneNas'], description: 'Mutation search over backbone choices (Vega BackboneNas)', capabilities: { conditions: true, multiObjective: false, multiFidelity: false, codec: 'BackboneNasCodec' } });
 algorithm('nsga2', (c) => new Nsga2Algorithm(c), { aliases: ['NSGAII', 'Nsga2'], description: 'NSGA-II multi-objective evolution', capabilities: { conditions: true, multiObjective: true, multiFidelity: false, codec: 'SpaceCodec' } });
+algorithm('pbt', (c) => new PbtAlgorithm(c), { aliases: ['PBTHpo', 'PBT'], description: 'Population based training: exploit/explore over checkpoints', capabilities: { conditions: true, multiObjective: false, multiFidelity: true } });
 
 codec('SpaceCodec', createSpaceCodec, { aliases: ['space'], description: 'One gene per unit-cube coordinate of the space' });
 codec('PruneCodec', createPruneCodec, { description: 'Channel masks of a PruneResNet-style backbone (Vega)' });

@@ -21,6 +21,7 @@ describeSearchAlgorithmConformance({
     prune_ea: { codec: 'PruneCodec', policy: { length: 12, num_individual: 5, num_generation: 3, random_samples: 6 }, objective_keys: ['accuracy', 'flops'] },
     regularized_evolution: { policy: { num_sample: 25, num_individual: 6, sample_size: 3 } },
     backbone_nas: { policy: { num_mutate: 2 }, range: { max_sample: 20, min_sample: 5 } },
+    pbt: { policy: { each_epochs: 2, config_count: 5, total_rungs: 4 } },
     nsga2: { policy: { num_individual: 6, num_generation: 3 }, objective_keys: ['accuracy', 'flops'] },
   },
   spaces: { prune_ea: PRUNE_SPACE, backbone_nas: NETWORK_SPACE },
