@@ -254,7 +254,7 @@ async function profileStep(model: tf.LayersModel, opt: tf.Optimizer, batches: Ba
     process.stderr.write(`  ${name.padEnd(36)} ${e.ms.toFixed(1).padStart(8)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  x${e.n}\n`);
   }
   process.stderr.write('by kernel and input shapes:\n');
-  for (const [key, e] of group((c) => c.key).slice(0, 25)) {
+  for (const [key, e] of group((c) => c.key).slice(0, 45)) {
     process.stderr.write(`  ${e.ms.toFixed(1).padStart(8)} ms  x${e.n}  ${key}\n`);
   }
 }

@@ -12,6 +12,7 @@ import {
   release,
   slice,
   transpose,
+  view,
 } from './wasm-ops';
 
 type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
@@ -179,9 +180,15 @@ function inputGradSubPixel(backend: BackendWasm, dy: Info, filter: Info, convInf
   const phases = conv2d(backend, dy, sub, [1, 1], [1, 1], [jh - 1, Math.max(0, qh - oh), jw - 1, Math.max(0, qw - ow)]);
   release(backend, sub);
   // Interleave the phases into dx, dropping the padding rows and columns. (The stock
-  // DepthToSpace kernel takes ~45 ms where this loop takes ~3.)
+  // DepthToSpace kernel takes ~45 ms where this loop takes ~3.) Without padding to drop,
+  // [N*Q, Q', s, s*Ci] -> [N*Q, s, Q', s*Ci] is a transpose of contiguous blocks, faster still.
   const n = phases.shape[0];
   const pw = phases.shape[2];
+  if (top === 0 && left === 0 && phases.shape[1] * s === h && pw * s === w) {
+    const t = transpose(backend, view(phases, [n * phases.shape[1], pw, s, s * ci]), [0, 2, 1, 3]);
+    release(backend, phases);
+    return view(t, [n, h, w, ci]);
+  }
   const out = backend.makeOutput([n, h, w, ci], 'float32');
   const ps = f32(backend, phases);
   const os = f32(backend, out);
