@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import type { EpochRecord, Reporter } from './lib/trainer.types';
 
 /** A Reporter that keeps every record, for specs and local runs. */
@@ -24,8 +23,4 @@ export const TINY = {
   },
 } as const;
 
-/** Selects the pure-JS backend quietly (specs train tiny models on it). */
-export async function useCpuBackend(): Promise<void> {
-  tf.env().set('IS_TEST', true);
-  await tf.setBackend('cpu');
-}
+export { useCpuBackend } from '@vela/networks/testing';

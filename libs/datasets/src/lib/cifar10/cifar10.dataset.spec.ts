@@ -2,12 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { useCpuBackend } from '@vela/networks/testing';
 import { createDataset } from '../create-dataset';
 
-beforeAll(async () => {
-  tf.env().set('IS_TEST', true);
-  await tf.setBackend('cpu');
-});
+beforeAll(useCpuBackend);
 
 /** `count` CIFAR-10 records: label = (first + i) % 10, red plane = 10 × i, green = 1, blue = 2. */
 function records(count: number, first: number): Buffer {

@@ -3,15 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tf from '@tensorflow/tfjs';
+import { useCpuBackend } from '@vela/networks/testing';
 import { createDataset } from '../create-dataset';
 import { parseIdx } from '../idx';
 import { FASHION_MNIST } from './mnist.dataset';
 import { loadMnistLike } from './mnist-source';
 
-beforeAll(async () => {
-  tf.env().set('IS_TEST', true);
-  await tf.setBackend('cpu');
-});
+beforeAll(useCpuBackend);
 
 /** An IDX file of unsigned bytes with the given dims, filled by `value(i)`. */
 function idx(dims: number[], value: (i: number) => number): Buffer {

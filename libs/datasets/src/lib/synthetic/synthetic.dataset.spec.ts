@@ -1,11 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import { useCpuBackend } from '@vela/networks/testing';
 import { createDataset } from '../create-dataset';
 import type { Dataset } from '../dataset.types';
 
-beforeAll(async () => {
-  tf.env().set('IS_TEST', true);
-  await tf.setBackend('cpu');
-});
+beforeAll(useCpuBackend);
 
 const config = { type: 'Synthetic', common: { num_samples: 50, num_test: 20, batch_size: 16, train_portion: 0.8, seed: 3 } };
 
