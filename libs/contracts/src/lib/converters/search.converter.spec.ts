@@ -1,9 +1,9 @@
 import { createSearchAlgorithm, type Observation as DomainObservation, type Suggestion as DomainSuggestion } from '@vela/algorithms';
 import { SearchSpace } from '@vela/search-space';
 import { ObjectiveGoal } from '../../generated/vela/v1/common';
-import { Observation, Suggestion } from '../../generated/vela/v1/search';
+import { Observation, Search, Suggestion } from '../../generated/vela/v1/search';
 import { AttemptState, TrialState } from '../../generated/vela/v1/trial';
-import { observationFromProto, observationToProto, suggestionFromProto, suggestionToProto } from './search.converter';
+import { observationFromProto, observationToProto, searchDefinitionFromProto, searchToProto, suggestionFromProto, suggestionToProto } from './search.converter';
 
 // Through the binary encoding too, so Structs, repeated doubles and defaults are what the wire gives.
 const overTheWire = (suggestion: DomainSuggestion) => suggestionFromProto(Suggestion.decode(Suggestion.encode(suggestionToProto(suggestion)).finish()));
@@ -93,5 +93,39 @@ describe('search converters', () => {
     expect(() => observationFromProto({ ...base, suggestion: Suggestion.fromPartial({}) }, 'observations[0]')).toThrow('observations[0].suggestion.point: is required');
     expect(() => suggestionFromProto(Suggestion.fromPartial({ point: {}, continueTrialId: 'a', parentTrialId: 'b' }))).toThrow(/^suggestion\.parent_trial_id: /);
     expect(() => suggestionToProto({ ...promotion, parent: { trialId: 't0', epoch: 1 } })).toThrow(/^suggestion: continues a trial and derives from a parent/);
+  });
+});
+
+describe('search resource converters', () => {
+  it('round-trips a search definition through the Search resource', () => {
+    const stored = {
+      id: '6f1c0c3e-8b1a-4c55-9d7e-2a4f0e9b1c22',
+      runId: '0c6b8a51-3d2e-4f1a-8e9b-7c5d4a3b2a10',
+      step: 'hpo',
+      algorithm: 'TPE',
+      settings: { policy: { num_sample: 8 } },
+      searchSpace: { hyperparameters: [{ key: 'trainer.optimizer.params.lr', type: 'FLOAT_EXP', range: [1e-4, 1e-2] }] },
+      objectives: [{ key: 'accuracy', goal: 'MAXIMIZE' as const }],
+      seed: 42,
+      completed: false,
+      observedSeq: 3,
+      snapshotSeq: 3,
+      suggestionCount: 2,
+      createdAt: new Date(1),
+      updatedAt: new Date(2),
+    };
+    const proto = searchToProto(stored);
+    expect(proto).toMatchObject({ name: `searches/${stored.id}`, stepId: 'hpo', observedSeq: 3 });
+    const { id: _id, completed: _c, observedSeq: _o, snapshotSeq: _s, suggestionCount: _n, createdAt: _a, updatedAt: _u, ...definition } = stored;
+    expect(searchDefinitionFromProto(Search.decode(Search.encode(proto).finish()))).toEqual(definition);
+  });
+
+  it('names the missing fields of a search', () => {
+    expect(() => searchDefinitionFromProto(undefined)).toThrow('search: is required');
+    expect(() => searchDefinitionFromProto(Search.fromPartial({ searchSpace: {} }))).toThrow(/^search\.algorithm: is required/);
+    expect(() => searchDefinitionFromProto(Search.fromPartial({ algorithm: 'TPE' }))).toThrow(/^search\.search_space: is required/);
+    expect(() => searchDefinitionFromProto(Search.fromPartial({ algorithm: 'TPE', searchSpace: {}, objectives: [{ key: 'accuracy' }] }))).toThrow(
+      /^search\.objectives\[0\]\.goal: must be one of/,
+    );
   });
 });

@@ -1,10 +1,12 @@
-import type { ObjectiveValue, Observation as DomainObservation, Suggestion as DomainSuggestion, TrialState as DomainTrialState } from '@vela/algorithms';
+import type { ObjectiveGoal as DomainGoal, ObjectiveValue, Observation as DomainObservation, Suggestion as DomainSuggestion, TrialState as DomainTrialState } from '@vela/algorithms';
 import { InvalidArgumentError } from '@vela/errors';
 import type { JsonObject, Point } from '@vela/search-space';
 import { Record as RecordProto } from '../../generated/vela/v1/record';
-import { Observation as ObservationProto, Suggestion as SuggestionProto } from '../../generated/vela/v1/search';
+import { Observation as ObservationProto, Search as SearchProto, Suggestion as SuggestionProto } from '../../generated/vela/v1/search';
 import { AttemptState, TrialState } from '../../generated/vela/v1/trial';
+import { searchName } from '../resource-names';
 import { objectiveFromProto, objectiveGoalConverter, trialStateConverter } from './record.converter';
+import { objectiveSpecFromProto } from './record-query.converter';
 
 /**
  * Suggestions and observations between the wire (`vela.v1.Suggestion`, `vela.v1.Observation`)
@@ -140,4 +142,67 @@ export function observationToProto(observation: DomainObservation, seq = 0): Obs
     seq,
     suggestion: observation.suggestion ? suggestionToProto(observation.suggestion, 'observation.suggestion') : undefined,
   });
+}
+
+/** What a search is made of (the generator's CreateSearch input). */
+export interface SearchDefinition {
+  readonly runId: string;
+  readonly step: string;
+  /** The registered algorithm type (`search_algorithm.type`). */
+  readonly algorithm: string;
+  /** The rest of the `search_algorithm` section (policy, objective_keys, codec, ...). */
+  readonly settings: JsonObject;
+  /** The raw `search_space` section. */
+  readonly searchSpace: JsonObject;
+  readonly objectives: readonly { readonly key: string; readonly goal: DomainGoal }[];
+  readonly seed: number;
+}
+
+/** A search as the generator keeps it. */
+export interface StoredSearch extends SearchDefinition {
+  readonly id: string;
+  readonly completed: boolean;
+  /** The seq of the last observation applied. */
+  readonly observedSeq: number;
+  /** The seq the persisted state snapshot covers. */
+  readonly snapshotSeq: number;
+  readonly suggestionCount: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/** A CreateSearch's search (output-only fields ignored); the generator validates the content. */
+export function searchDefinitionFromProto(proto: SearchProto | undefined, field = 'search'): SearchDefinition {
+  if (!proto) throw new InvalidArgumentError('is required', field);
+  if (!proto.algorithm) throw new InvalidArgumentError('is required: a registered algorithm type such as RandomSearch or TPE', `${field}.algorithm`);
+  if (!isObject(proto.searchSpace)) throw new InvalidArgumentError('is required: the search_space section (hyperparameters and/or modules)', `${field}.search_space`);
+  return {
+    runId: proto.runId,
+    step: proto.stepId,
+    algorithm: proto.algorithm,
+    settings: (proto.settings ?? {}) as JsonObject,
+    searchSpace: proto.searchSpace as JsonObject,
+    objectives: proto.objectives.map((spec, index) => objectiveSpecFromProto(spec, `${field}.objectives[${index}]`)),
+    seed: proto.seed,
+  };
+}
+
+export function searchToProto(search: StoredSearch): SearchProto {
+  return {
+    name: searchName(search.id),
+    id: search.id,
+    runId: search.runId,
+    stepId: search.step,
+    algorithm: search.algorithm,
+    settings: { ...search.settings },
+    searchSpace: { ...search.searchSpace },
+    objectives: search.objectives.map((o) => ({ key: o.key, goal: objectiveGoalConverter.toProto(o.goal) })),
+    seed: search.seed,
+    completed: search.completed,
+    observedSeq: search.observedSeq,
+    snapshotSeq: search.snapshotSeq,
+    suggestionCount: search.suggestionCount,
+    createTime: search.createdAt,
+    updateTime: search.updatedAt,
+  };
 }

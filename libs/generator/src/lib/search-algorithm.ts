@@ -1,0 +1,38 @@
+import { createSearchAlgorithm, type SearchAlgorithm } from '@vela/algorithms';
+import type { SearchDefinition } from '@vela/contracts';
+import { InvalidArgumentError } from '@vela/errors';
+import { SearchSpace, show } from '@vela/search-space';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A lower-cased uuid, or INVALID_ARGUMENT naming `field`. */
+export function checkId(value: string | undefined, field: string, what: string): string {
+  if (!value) throw new InvalidArgumentError('is required', field);
+  if (!UUID.test(value)) throw new InvalidArgumentError(`must be ${what} id (a uuid), got '${value}'`, field);
+  return value.toLowerCase();
+}
+
+/**
+ * The `search_algorithm` section the algorithm is built from: the settings with the search's
+ * algorithm as `type` and, unless the settings name them, the search's objectives as
+ * `objective_keys` (so the algorithm optimises what the step optimises).
+ */
+export function algorithmSection(definition: SearchDefinition): Record<string, unknown> {
+  const declared = definition.settings['type'];
+  if (declared !== undefined && declared !== definition.algorithm) {
+    throw new InvalidArgumentError(`names ${show(declared)} but the search's algorithm is '${definition.algorithm}'; leave it out or make them equal`, 'search.settings.type');
+  }
+  const objectiveKeys = definition.settings['objective_keys'] ?? (definition.objectives.length > 0 ? definition.objectives.map((o) => o.key) : undefined);
+  return { ...definition.settings, type: definition.algorithm, ...(objectiveKeys === undefined ? {} : { objective_keys: objectiveKeys }) };
+}
+
+/**
+ * A fresh algorithm for a search: its space and settings checked by the libs (errors name the
+ * config key, e.g. `search_algorithm.policy.num_sample` or `search_space.hyperparameters[0].range`),
+ * seeded with the search's seed, having seen nothing yet.
+ */
+export function buildSearchAlgorithm(definition: SearchDefinition): SearchAlgorithm {
+  if (!Number.isSafeInteger(definition.seed)) throw new InvalidArgumentError(`must be an integer of at most 53 bits, got ${show(definition.seed)}`, 'search.seed');
+  const space = SearchSpace.fromConfig(definition.searchSpace, 'search_space');
+  return createSearchAlgorithm(algorithmSection(definition), space, { seed: definition.seed, path: 'search_algorithm' });
+}

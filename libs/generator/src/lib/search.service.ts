@@ -1,0 +1,371 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import type { Observation, SearchAlgorithm, Suggestion } from '@vela/algorithms';
+import { assertResourceId, type SearchDefinition, type StoredSearch } from '@vela/contracts';
+import { Prisma, PrismaClient } from '@vela/db';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@vela/errors';
+import { canonicalJson, cloneJson, isPlainObject, type JsonObject } from '@vela/search-space';
+import { buildSearchAlgorithm, checkId } from './search-algorithm';
+
+/** Options of the generator's search service. */
+export interface SearchServiceOptions {
+  /**
+   * Write the algorithm's state snapshot once this many observations have been applied since
+   * the last one (default 1: every Observe that applies something writes one, in the same
+   * transaction as its log entries). 0 never writes one: a restart replays the whole log.
+   * Larger values trade a longer replay on restart for less writing per Observe.
+   */
+  readonly snapshotEvery?: number;
+}
+
+export const SEARCH_SERVICE_OPTIONS = Symbol('SEARCH_SERVICE_OPTIONS');
+
+/** The most suggestions one Suggest may ask for. */
+export const MAX_SUGGESTIONS_PER_CALL = 1000;
+/** How many log entries a replay reads at a time. */
+const REPLAY_PAGE = 1000;
+/** Long replays run inside the lock-holding transaction; give them room. */
+const TRANSACTION = { maxWait: 30_000, timeout: 120_000 };
+
+export interface SuggestResult {
+  readonly suggestions: readonly Suggestion[];
+  readonly isCompleted: boolean;
+}
+
+export interface ObserveResult {
+  readonly appliedCount: number;
+  readonly duplicateCount: number;
+  readonly observedSeq: number;
+  readonly isCompleted: boolean;
+}
+
+interface SearchRow {
+  id: string;
+  run_id: string;
+  step: string;
+  algorithm: string;
+  settings: Prisma.JsonValue;
+  space: Prisma.JsonValue;
+  objectives: Prisma.JsonValue;
+  seed: bigint;
+  request_id: string | null;
+  state_snapshot: Prisma.JsonValue | null;
+  state_seq: bigint;
+  observed_seq: bigint;
+  suggestion_count: bigint;
+  suggest_request_id: string | null;
+  suggest_response: Prisma.JsonValue | null;
+  completed: boolean;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** An algorithm in memory and the log position its state reflects. */
+interface Loaded {
+  readonly algorithm: SearchAlgorithm;
+  observedSeq: number;
+}
+
+type Tx = Prisma.TransactionClient;
+
+/** The identity of an observation in the log: a repeat of it is skipped. */
+const keyOf = (o: { trialId: string; attempt: number; epoch: number; final?: boolean | null; state: string }) =>
+  `${o.trialId.toLowerCase()}|${o.attempt}|${o.epoch}|${o.final ? 1 : 0}|${o.state}`;
+
+/**
+ * The generator's searches (DESIGN.md, "Generator ↔ pipeline"): a search space plus an
+ * algorithm per pipeline step, Suggest and Observe, and their persistence.
+ *
+ * - Suggest does not change the algorithm's state (the algorithms' contract): the caller
+ *   persists each suggestion as a trial and sends it back in the trial's first (PENDING)
+ *   observation. A retry of the last Suggest (same request_id) gets the same answer.
+ * - Observe is at-least-once: an observation whose (trial, attempt, epoch, final, state) is in
+ *   the log is skipped. New ones are applied in order and appended to the log (seq) in one
+ *   transaction with the new state snapshot; a malformed one applies nothing.
+ * - The algorithm lives in memory per search. Each call locks the search's row and checks
+ *   that the memory reflects the log's length; if not (a new process, another replica wrote,
+ *   a failed call) it rebuilds it from the snapshot, or by replaying the log in seq order on
+ *   an algorithm built with the search's seed, and so makes the same next suggestions.
+ *
+ * Thread safety: calls on one search are serialised in this process (a queue) and across
+ * processes (`SELECT ... FOR UPDATE` on the search's row).
+ */
+@Injectable()
+export class SearchService {
+  private readonly loaded = new Map<string, Loaded>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly snapshotEvery: number;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    @Optional() @Inject(SEARCH_SERVICE_OPTIONS) options: SearchServiceOptions = {},
+  ) {
+    this.snapshotEvery = options?.snapshotEvery ?? 1;
+    if (!Number.isInteger(this.snapshotEvery) || this.snapshotEvery < 0) {
+      throw new InvalidArgumentError(`must be an integer >= 0, got ${this.snapshotEvery}`, 'snapshotEvery');
+    }
+  }
+
+  /**
+   * Creates a search after checking that its algorithm can run it (settings and space, each
+   * error naming its key). Idempotent: a repeat of `requestId` returns the search it created;
+   * an existing `searchId`, or an existing search of the same run and step, is returned when
+   * its content is the same and ALREADY_EXISTS otherwise.
+   */
+  async createSearch(definition: SearchDefinition, options: { searchId?: string; requestId?: string } = {}): Promise<StoredSearch> {
+    const wanted = normaliseDefinition(definition);
+    const searchId = options.searchId ? checkId(options.searchId, 'search_id', 'a search') : undefined;
+    const requestId = options.requestId || undefined;
+    if (requestId) {
+      const [earlier] = await this.prisma.$queryRaw<SearchRow[]>`SELECT * FROM searches WHERE request_id = ${requestId}`;
+      if (earlier) return toStoredSearch(earlier);
+    }
+    const algorithm = buildSearchAlgorithm(wanted);
+    const [created] = await this.prisma.$queryRaw<SearchRow[]>`
+      INSERT INTO searches (id, run_id, step, algorithm, settings, space, objectives, seed, request_id, completed, updated_at)
+      VALUES (COALESCE(${searchId ?? null}::uuid, gen_random_uuid()), ${wanted.runId}::uuid, ${wanted.step}, ${wanted.algorithm},
+              ${json(wanted.settings)}::jsonb, ${json(wanted.searchSpace)}::jsonb, ${json(wanted.objectives)}::jsonb, ${wanted.seed}::bigint, ${requestId ?? null},
+              ${algorithm.isCompleted}, now())
+      ON CONFLICT DO NOTHING
+      RETURNING *`;
+    if (created) {
+      this.loaded.set(created.id, { algorithm, observedSeq: 0 });
+      return toStoredSearch(created);
+    }
+    // Lost to an existing row: the same request, the same id, or the same run and step.
+    const [existing] = await this.prisma.$queryRaw<SearchRow[]>`
+      SELECT * FROM searches
+      WHERE request_id = ${requestId ?? null} OR id = ${searchId ?? null}::uuid OR (run_id = ${wanted.runId}::uuid AND step = ${wanted.step})
+      ORDER BY (request_id = ${requestId ?? null}) DESC NULLS LAST LIMIT 1`;
+    if (!existing) throw new AlreadyExistsError(`search_id: a search with this id or request id was created concurrently; retry`);
+    const stored = toStoredSearch(existing);
+    if (requestId && existing.request_id === requestId) return stored;
+    if (canonicalJson(definitionOf(stored)) !== canonicalJson(wanted)) {
+      const which = searchId && existing.id === searchId ? `search '${searchId}'` : `the search of run '${wanted.runId}' step '${wanted.step}' (${existing.id})`;
+      throw new AlreadyExistsError(`search: ${which} already exists with different content`);
+    }
+    return stored;
+  }
+
+  async getSearch(id: string, field = 'name'): Promise<StoredSearch> {
+    const searchId = checkId(id, field, 'a search');
+    const [row] = await this.prisma.$queryRaw<SearchRow[]>`SELECT * FROM searches WHERE id = ${searchId}::uuid`;
+    if (!row) throw new NotFoundError(`${field}: search '${searchId}' not found`);
+    return toStoredSearch(row);
+  }
+
+  /**
+   * Up to `count` suggestions and whether the search is complete. The same `requestId` as the
+   * previous call returns that call's answer. `count` 0 only asks for completion.
+   */
+  async suggest(id: string, count: number, requestId?: string): Promise<SuggestResult> {
+    if (!Number.isInteger(count) || count < 0 || count > MAX_SUGGESTIONS_PER_CALL) {
+      throw new InvalidArgumentError(`must be an integer in [0, ${MAX_SUGGESTIONS_PER_CALL}], got ${count}`, 'suggestion_count');
+    }
+    return this.locked(id, async (tx, row, load) => {
+      if (requestId && row.suggest_request_id === requestId && isPlainObject(row.suggest_response)) {
+        return row.suggest_response as unknown as SuggestResult;
+      }
+      const loaded = await load();
+      const suggestions = loaded.algorithm.suggest(count);
+      const result: SuggestResult = { suggestions, isCompleted: loaded.algorithm.isCompleted };
+      await tx.$executeRaw`
+        UPDATE searches SET suggestion_count = suggestion_count + ${suggestions.length}, completed = ${result.isCompleted},
+          suggest_request_id = ${requestId || null}, suggest_response = ${requestId ? json(result) : null}::jsonb, updated_at = now()
+        WHERE id = ${row.id}::uuid`;
+      return result;
+    });
+  }
+
+  /**
+   * Applies observations in order, skipping those already in the log (and repeats within the
+   * call). Any malformed observation is INVALID_ARGUMENT naming it (`observations[2].attempt`),
+   * and then nothing of the call is applied.
+   */
+  async observe(id: string, observations: readonly Observation[]): Promise<ObserveResult> {
+    if (!Array.isArray(observations)) throw new InvalidArgumentError('must be a list of observations', 'observations');
+    observations.forEach((o, i) => checkId(o?.trialId, `observations[${i}].trial_id`, 'a trial'));
+    return this.locked(id, async (tx, row, load) => {
+      const seen = await this.loggedKeys(tx, row.id, observations);
+      const fresh: { observation: Observation; index: number }[] = [];
+      observations.forEach((observation, index) => {
+        const key = keyOf(observation);
+        if (seen.has(key)) return;
+        seen.add(key);
+        fresh.push({ observation: { ...observation, trialId: observation.trialId.toLowerCase() }, index });
+      });
+      const loaded = await load();
+      let seq = Number(row.observed_seq);
+      if (fresh.length === 0) return { appliedCount: 0, duplicateCount: observations.length, observedSeq: seq, isCompleted: loaded.algorithm.isCompleted };
+      for (const { observation, index } of fresh) applyAt(loaded.algorithm, observation, index);
+      await tx.searchObservation.createMany({
+        data: fresh.map(({ observation }) => ({
+          searchId: row.id,
+          seq: BigInt(++seq),
+          trialId: observation.trialId,
+          attempt: observation.attempt,
+          epoch: observation.epoch,
+          final: observation.final ?? false,
+          state: observation.state,
+          payload: cloneJson(observation) as unknown as Prisma.InputJsonValue,
+        })),
+      });
+      const isCompleted = loaded.algorithm.isCompleted;
+      const snapshotDue = this.snapshotEvery > 0 && seq - Number(row.state_seq) >= this.snapshotEvery;
+      if (snapshotDue) {
+        await tx.$executeRaw`
+          UPDATE searches SET observed_seq = ${seq}, completed = ${isCompleted}, state_snapshot = ${json(loaded.algorithm.snapshot())}::jsonb,
+            state_seq = ${seq}, updated_at = now() WHERE id = ${row.id}::uuid`;
+      } else {
+        await tx.$executeRaw`UPDATE searches SET observed_seq = ${seq}, completed = ${isCompleted}, updated_at = now() WHERE id = ${row.id}::uuid`;
+      }
+      loaded.observedSeq = seq;
+      return { appliedCount: fresh.length, duplicateCount: observations.length - fresh.length, observedSeq: seq, isCompleted };
+    });
+  }
+
+  /** The log, in seq order (for inspection and tests). */
+  async observationLog(id: string): Promise<{ seq: number; observation: Observation }[]> {
+    const searchId = checkId(id, 'name', 'a search');
+    const rows = await this.prisma.searchObservation.findMany({ where: { searchId }, orderBy: { seq: 'asc' } });
+    return rows.map((row) => ({ seq: Number(row.seq), observation: row.payload as unknown as Observation }));
+  }
+
+  /** Forgets every algorithm held in memory, as a restarted process would start. */
+  forgetLoaded(): void {
+    this.loaded.clear();
+  }
+
+  /**
+   * Runs `work` with the search's row locked, serialised with this process's other calls on
+   * the search. `load` gives the algorithm as of the log; if `work` fails after touching it,
+   * the memory is dropped so the next call rebuilds it from what was committed.
+   */
+  private async locked<T>(id: string, work: (tx: Tx, row: SearchRow, load: () => Promise<Loaded>) => Promise<T>): Promise<T> {
+    const searchId = checkId(id, 'name', 'a search');
+    const previous = this.queues.get(searchId) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(async () => {
+      try {
+        return await this.prisma.$transaction(async (tx) => {
+          const [row] = await tx.$queryRaw<SearchRow[]>`SELECT * FROM searches WHERE id = ${searchId}::uuid FOR UPDATE`;
+          if (!row) throw new NotFoundError(`name: search '${searchId}' not found`);
+          return work(tx, row, () => this.load(tx, row));
+        }, TRANSACTION);
+      } catch (error) {
+        this.loaded.delete(searchId);
+        throw error;
+      }
+    });
+    this.queues.set(searchId, run);
+    try {
+      return await run;
+    } finally {
+      if (this.queues.get(searchId) === run) this.queues.delete(searchId);
+    }
+  }
+
+  /** The algorithm as of the search's log: from memory when it is current, else rebuilt. */
+  private async load(tx: Tx, row: SearchRow): Promise<Loaded> {
+    const cached = this.loaded.get(row.id);
+    if (cached && cached.observedSeq === Number(row.observed_seq)) return cached;
+    this.loaded.delete(row.id);
+    const definition = definitionOf(toStoredSearch(row));
+    let algorithm = buildSearchAlgorithm(definition);
+    let from = 0;
+    if (row.state_snapshot !== null) {
+      try {
+        algorithm.restore(row.state_snapshot as JsonObject);
+        from = Number(row.state_seq);
+      } catch {
+        // A snapshot this build cannot read (an algorithm changed between versions): the log
+        // is the source of truth, so replay all of it instead.
+        algorithm = buildSearchAlgorithm(definition);
+      }
+    }
+    for (;;) {
+      const page = await tx.searchObservation.findMany({
+        where: { searchId: row.id, seq: { gt: BigInt(from) } },
+        orderBy: { seq: 'asc' },
+        take: REPLAY_PAGE,
+        select: { seq: true, payload: true },
+      });
+      if (page.length === 0) break;
+      algorithm.observe(page.map((entry) => entry.payload as unknown as Observation));
+      from = Number(page[page.length - 1].seq);
+    }
+    const loaded = { algorithm, observedSeq: Number(row.observed_seq) };
+    this.loaded.set(row.id, loaded);
+    return loaded;
+  }
+
+  /** The keys among `observations`' trials that the log already holds. */
+  private async loggedKeys(tx: Tx, searchId: string, observations: readonly Observation[]): Promise<Set<string>> {
+    const trialIds = [...new Set(observations.map((o) => o.trialId.toLowerCase()))];
+    const rows = await tx.searchObservation.findMany({
+      where: { searchId, trialId: { in: trialIds } },
+      select: { trialId: true, attempt: true, epoch: true, final: true, state: true },
+    });
+    return new Set(rows.map(keyOf));
+  }
+}
+
+/** Applies one observation, naming it by its index in the request when it is malformed. */
+function applyAt(algorithm: SearchAlgorithm, observation: Observation, index: number): void {
+  try {
+    algorithm.observe([observation]);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError && error.message.startsWith('observations[0]')) {
+      throw new InvalidArgumentError(error.message.replace(/^observations\[0\]/, `observations[${index}]`));
+    }
+    if (error instanceof InvalidArgumentError) throw new InvalidArgumentError(`observations[${index}]: ${error.message}`);
+    throw error;
+  }
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value ?? null);
+}
+
+function normaliseDefinition(definition: SearchDefinition): SearchDefinition {
+  const objectives = definition.objectives.map((o) => ({ key: o.key, goal: o.goal }));
+  if (objectives.length === 0) throw new InvalidArgumentError('at least one objective is required (e.g. {key: accuracy, goal: MAXIMIZE})', 'search.objectives');
+  return {
+    runId: checkId(definition.runId, 'search.run_id', 'a run'),
+    step: assertResourceId(definition.step, 'search.step_id'),
+    algorithm: definition.algorithm,
+    settings: definition.settings,
+    searchSpace: definition.searchSpace,
+    objectives,
+    seed: definition.seed,
+  };
+}
+
+function definitionOf(search: StoredSearch): SearchDefinition {
+  return {
+    runId: search.runId,
+    step: search.step,
+    algorithm: search.algorithm,
+    settings: search.settings,
+    searchSpace: search.searchSpace,
+    objectives: search.objectives,
+    seed: search.seed,
+  };
+}
+
+function toStoredSearch(row: SearchRow): StoredSearch {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    step: row.step,
+    algorithm: row.algorithm,
+    settings: row.settings as JsonObject,
+    searchSpace: row.space as JsonObject,
+    objectives: row.objectives as unknown as StoredSearch['objectives'],
+    seed: Number(row.seed),
+    completed: row.completed,
+    observedSeq: Number(row.observed_seq),
+    snapshotSeq: Number(row.state_seq),
+    suggestionCount: Number(row.suggestion_count),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

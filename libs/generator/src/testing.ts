@@ -1,0 +1,90 @@
+// A pipeline stand-in for tests of the generator (in process or over gRPC): import from
+// '@vela/generator/testing'.
+import type { Observation, Suggestion } from '@vela/algorithms';
+import { stableHash, type Point } from '@vela/search-space';
+import type { ObserveResult, SuggestResult } from './lib/search.service';
+
+/** The generator as the pipeline sees it: one search's Suggest and Observe. */
+export interface SearchPort {
+  suggest(count: number, requestId?: string): Promise<SuggestResult>;
+  observe(observations: readonly Observation[]): Promise<ObserveResult>;
+}
+
+/** The n-th trial id the simulated pipeline assigns (deterministic, so runs can be compared). */
+export function simulatedTrialId(n: number): string {
+  return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+
+/** A deterministic accuracy in [0.5, 0.9) for a point, growing with the epoch. */
+export function simulatedAccuracy(point: Point, epoch: number): number {
+  return 0.5 + (0.4 * parseInt(stableHash(point).slice(0, 8), 16)) / 2 ** 32 * (epoch / (epoch + 1));
+}
+
+export interface SimulationOptions {
+  /** Trials in flight at once (the free capacity Suggest is asked for). */
+  readonly parallel?: number;
+  /** Stop after this many Suggest calls (default: until the search completes). */
+  readonly steps?: number;
+  /** Epochs a suggestion without a budget trains. */
+  readonly epochs?: number;
+  /** The trial counter to start from (to continue an earlier simulation). */
+  readonly firstTrial?: number;
+  /** Called before each Suggest (e.g. to restart the generator). */
+  readonly beforeSuggest?: (step: number) => Promise<void>;
+}
+
+export interface SimulationResult {
+  /** Every suggestion, with the trial id it was persisted as, in order. */
+  readonly suggestions: Suggestion[];
+  readonly completed: boolean;
+  readonly nextTrial: number;
+}
+
+/**
+ * Drives a search as the pipeline does: Suggest(free capacity) → persist each suggestion as a
+ * trial → Observe PENDING carrying the suggestion → train the oldest trial in flight: RUNNING,
+ * one record per epoch, the last SUCCEEDED and final → ... until the search completes (or
+ * `steps` Suggest calls). Every observation is sent twice, as an at-least-once transport may.
+ */
+export async function simulatePipeline(port: SearchPort, options: SimulationOptions = {}): Promise<SimulationResult> {
+  const parallel = options.parallel ?? 2;
+  const suggestions: Suggestion[] = [];
+  const inFlight: Suggestion[] = [];
+  let next = options.firstTrial ?? 0;
+  const send = async (observations: Observation[]) => {
+    await port.observe(observations);
+    await port.observe(observations);
+  };
+  for (let step = 0; options.steps === undefined || step < options.steps; step++) {
+    await options.beforeSuggest?.(step);
+    const answer = await port.suggest(parallel - inFlight.length);
+    if (answer.isCompleted) return { suggestions, completed: true, nextTrial: next };
+    const pending: Observation[] = [];
+    for (const suggestion of answer.suggestions) {
+      const trialId = suggestion.continues?.trialId ?? simulatedTrialId(next++);
+      const stored = { ...suggestion, trialId };
+      suggestions.push(stored);
+      inFlight.push(stored);
+      pending.push({ trialId, attempt: 1, epoch: suggestion.continues?.epoch ?? 0, state: 'PENDING', suggestion: stored });
+    }
+    if (pending.length > 0) await send(pending);
+    const trial = inFlight.shift();
+    if (!trial?.trialId) throw new Error(`the search suggested nothing with nothing in flight, yet is not complete (step ${step})`);
+    const start = trial.continues?.epoch ?? 0;
+    const end = trial.budget?.epochs ?? options.epochs ?? 2;
+    const records: Observation[] = [{ trialId: trial.trialId, attempt: 1, epoch: start, state: 'RUNNING' }];
+    for (let epoch = start + 1; epoch <= end; epoch++) {
+      const value = simulatedAccuracy(trial.point, epoch);
+      records.push({
+        trialId: trial.trialId,
+        attempt: 1,
+        epoch,
+        state: epoch === end ? 'SUCCEEDED' : 'RUNNING',
+        objectives: [{ key: 'accuracy', goal: 'MAXIMIZE', value }],
+        ...(epoch === end ? { final: true } : {}),
+      });
+    }
+    await send(records);
+  }
+  return { suggestions, completed: false, nextTrial: next };
+}
