@@ -3,7 +3,10 @@ import { openDatabase, type Database } from '@vela/db';
 import { startServiceProcess, type ServiceProcess } from '@vela/grpc-server';
 
 /** The services local mode starts, with their entry points; later services join this table. */
-export const LOCAL_SERVICES = [{ name: 'report', entry: 'apps/report/src/main.ts', portVariable: 'VELA_REPORT_PORT' }] as const;
+export const LOCAL_SERVICES = [
+  { name: 'report', entry: 'apps/report/src/main.ts', portVariable: 'VELA_REPORT_PORT' },
+  { name: 'generator', entry: 'apps/generator/src/main.ts', portVariable: 'VELA_GENERATOR_PORT' },
+] as const;
 
 export interface LocalClusterOptions {
   readonly env?: NodeJS.ProcessEnv;
