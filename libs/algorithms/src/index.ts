@@ -25,3 +25,5 @@ export * from './lib/regularized-evolution/regularized-evolution.algorithm';
 export * from './lib/backbone-nas/backbone-nas.algorithm';
 export * from './lib/nsga2/nsga2.algorithm';
 export * from './lib/pbt/pbt.algorithm';
+export * from './lib/stopping/stopping-rule';
+export * from './lib/stopping/stopping.settings';
