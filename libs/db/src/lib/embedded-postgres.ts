@@ -177,8 +177,10 @@ function stopSupervisor(child: ChildProcess): Promise<void> {
       clearTimeout(timer);
       resolveStop();
     });
-    if (child.connected) child.send({ type: 'stop' });
-    else child.kill('SIGTERM');
+    // The supervisor may be exiting already (a failed start): then the channel is closing
+    // and a signal does the job.
+    if (!child.connected) child.kill('SIGTERM');
+    else child.send({ type: 'stop' }, (error) => error && child.kill('SIGTERM'));
   });
 }
 
