@@ -49,6 +49,23 @@ describe('Trainer behaviour', () => {
     trainer.dispose();
   });
 
+  it('also stops between validation steps', async () => {
+    const signal = { aborted: false, reason: 'run cancelled' };
+    class StopInValidation extends Callback {
+      readonly name = 'StopInValidation';
+      override afterValidStep(): void {
+        signal.aborted = true;
+      }
+    }
+    const reporter = new InMemoryReporter();
+    const trainer = new Trainer({ ...TINY, signal, reporter, ...quiet });
+    (trainer.callbacks.callbacks as Callback[]).push(new StopInValidation());
+    for (const callback of trainer.callbacks.callbacks) callback.setTrainer(trainer);
+    expect(await trainer.train()).toMatchObject({ status: 'stopped', epochsCompleted: 0, message: 'stopped: run cancelled' });
+    expect(reporter.records).toEqual([]);
+    trainer.dispose();
+  });
+
   it('calls the ten hooks in Vega order', async () => {
     const calls: string[] = [];
     const hooks = ['beforeTrain', 'beforeEpoch', 'beforeTrainStep', 'afterTrainStep', 'beforeValid', 'beforeValidStep', 'afterValidStep', 'afterValid', 'afterEpoch', 'afterTrain'] as const;

@@ -161,8 +161,9 @@ export class Trainer {
         stopped = true;
         break;
       }
-      if (this.datasets.valid && ((epoch + 1) % this.settings.validInterval === 0 || epoch === this.epochs - 1)) {
-        await this.validEpoch(logs);
+      if (this.datasets.valid && ((epoch + 1) % this.settings.validInterval === 0 || epoch === this.epochs - 1) && !(await this.validEpoch(logs))) {
+        stopped = true;
+        break;
       }
       await this.callbacks.call('afterEpoch', epoch, logs);
     }
@@ -232,11 +233,7 @@ export class Trainer {
     let seconds = 0;
     for (const batch of this.datasets.train.batches(epoch)) {
       try {
-        await yieldToEventLoop();
-        if (this.signal?.aborted) {
-          this.requestStop(`stopped: ${String(this.signal.reason ?? 'stop signal')}`);
-          return false;
-        }
+        if (await this.stopSignalled()) return false;
         const step: StepLogs = { batch };
         await this.callbacks.call('beforeTrainStep', index, step);
         const started = performance.now();
@@ -274,13 +271,23 @@ export class Trainer {
     return { loss: value, output: output as tf.Tensor };
   }
 
-  private async validEpoch(logs: EpochLogs): Promise<void> {
+  /** True (after noting why) when the stop signal is raised; first lets pending I/O deliver it. */
+  private async stopSignalled(): Promise<boolean> {
+    await yieldToEventLoop();
+    if (!this.signal?.aborted) return false;
+    this.requestStop(`stopped: ${String(this.signal.reason ?? 'stop signal')}`);
+    return true;
+  }
+
+  /** One validation pass; false when the stop signal ended it. */
+  private async validEpoch(logs: EpochLogs): Promise<boolean> {
     const valid = this.datasets.valid as Dataset;
     const started = performance.now();
     await this.callbacks.call('beforeValid', logs);
     let index = 0;
     for (const batch of valid.batches(0)) {
       try {
+        if (await this.stopSignalled()) return false;
         const step: StepLogs = { batch };
         await this.callbacks.call('beforeValidStep', index, step);
         const { output, loss } = tf.tidy(() => {
@@ -302,6 +309,7 @@ export class Trainer {
     logs.validated = true;
     await this.callbacks.call('afterValid', logs);
     logs.validSeconds = (performance.now() - started) / 1000;
+    return true;
   }
 
   private buildCallbacks(): Callback[] {
