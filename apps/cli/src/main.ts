@@ -3,11 +3,12 @@ import { runUntilSignalled, serviceSettingsFromEnv } from '@vela/grpc-server';
 import { serveGenerator } from '@vela/generator';
 import { startLocalCluster } from '@vela/local-mode';
 import { serveReport } from '@vela/report';
+import { serveWorker } from '@vela/worker';
 
 /** Exit codes scripts can rely on. */
 const EXIT = { success: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
-const SERVERS = { report: serveReport, generator: serveGenerator } as const;
+const SERVERS = { report: serveReport, generator: serveGenerator, worker: serveWorker } as const;
 type ServerName = keyof typeof SERVERS;
 
 const program = new Command()

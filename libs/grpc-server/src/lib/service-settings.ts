@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@vela/errors';
 
 /** Vela's services and the ports they listen on unless told otherwise. */
-export const DEFAULT_PORTS = { pipeline: 50051, generator: 50052, report: 50053, dashboard: 8080 } as const;
+export const DEFAULT_PORTS = { pipeline: 50051, generator: 50052, report: 50053, dashboard: 8080, worker: 0 } as const;
 export type ServiceName = keyof typeof DEFAULT_PORTS;
 
 export interface ServiceSettings {

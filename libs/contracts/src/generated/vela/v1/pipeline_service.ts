@@ -311,6 +311,11 @@ export interface CompleteTrialRequest {
    * the same answer.
    */
   requestId: string;
+  /**
+   * The last lines of the attempt's training log, for a FAILED outcome (the
+   * failure record in Report carries them too), so GetRun can show why.
+   */
+  logTail: string;
 }
 
 /** The response of CompleteTrial. */
@@ -2874,6 +2879,7 @@ function createBaseCompleteTrialRequest(): CompleteTrialRequest {
     finalEpoch: undefined,
     checkpointArtifact: "",
     requestId: "",
+    logTail: "",
   };
 }
 
@@ -2899,6 +2905,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     }
     if (message.requestId !== "") {
       writer.uint32(58).string(message.requestId);
+    }
+    if (message.logTail !== "") {
+      writer.uint32(66).string(message.logTail);
     }
     return writer;
   },
@@ -2972,6 +2981,14 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.logTail = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3009,6 +3026,11 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      logTail: isSet(object.logTail)
+        ? globalThis.String(object.logTail)
+        : isSet(object.log_tail)
+        ? globalThis.String(object.log_tail)
+        : "",
     };
   },
 
@@ -3035,6 +3057,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.logTail !== "") {
+      obj.logTail = message.logTail;
+    }
     return obj;
   },
 
@@ -3050,6 +3075,7 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     message.finalEpoch = object.finalEpoch ?? undefined;
     message.checkpointArtifact = object.checkpointArtifact ?? "";
     message.requestId = object.requestId ?? "";
+    message.logTail = object.logTail ?? "";
     return message;
   },
 };

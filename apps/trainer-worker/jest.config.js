@@ -1,0 +1,1 @@
+module.exports = { ...require('../../jest.preset'), displayName: 'app-trainer-worker', rootDir: __dirname, testTimeout: 60000 };

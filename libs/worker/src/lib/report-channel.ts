@@ -1,0 +1,232 @@
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  ArtifactKind,
+  ListRecordsRequest,
+  RecordOrder,
+  ReportServiceService,
+  UploadArtifactRequest,
+  type Record as RecordProto,
+  type ReportServiceServer,
+} from '@vela/contracts';
+import { FailedPreconditionError, InvalidArgumentError, VelaError } from '@vela/errors';
+import { createAsyncClient, type AsyncClient } from '@vela/grpc-server';
+import type { ArtifactStore } from '@vela/trainer';
+import { Backoff, callMessage, isFenced, isTransient, sleep, unauthenticated } from './calls';
+
+const UPLOAD_CHUNK_BYTES = 1024 * 1024;
+const CALL_TIMEOUT_MS = 30000;
+
+export type ReportClient = AsyncClient<ReportServiceServer>;
+
+export function reportClient(address: string, token?: string): ReportClient {
+  return createAsyncClient<ReportServiceServer>(ReportServiceService, 'vela.v1.ReportService', address, token);
+}
+
+/** Where an attempt's artifacts belong. */
+export interface ArtifactOwner {
+  readonly runId: string;
+  readonly trialId: string;
+  readonly attempt: number;
+}
+
+type Operation = { readonly describe: string; readonly run: () => Promise<void> };
+
+/**
+ * One attempt's writes to Report, in order: epoch records and artifact uploads. Writes are
+ * queued and sent by one background loop, so training never waits on Report: while Report is
+ * unreachable they stay buffered and are retried with backoff (nothing is dropped), and the
+ * attempt's end waits for `flush()`. A refusal ends the channel: FAILED_PRECONDITION (the
+ * attempt was fenced by a newer one), a wrong token, or a refused record (each with Report's
+ * message); later writes are dropped and `failure` says why.
+ */
+export class ReportChannel {
+  /** Why the channel stopped sending, once it has. */
+  failure?: VelaError;
+  private readonly queue: Operation[] = [];
+  private readonly artifactNames = new Map<string, string>();
+  private readonly closed = new AbortController();
+  private pumping?: Promise<void>;
+  private readonly listeners: ((failure: VelaError) => void)[] = [];
+
+  constructor(
+    private readonly client: ReportClient,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {}
+
+  /** Called once when the channel fails (to stop the training it serves). */
+  onFailure(listener: (failure: VelaError) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Queues a record; `checkpointKey` names an artifact queued before it, resolved when the record is sent. */
+  writeRecord(record: RecordProto, checkpointKey?: string): void {
+    this.enqueue({
+      describe: `record of epoch ${record.epoch}`,
+      run: async () => {
+        const checkpointArtifact = checkpointKey ? (this.artifactNames.get(checkpointKey) ?? '') : record.checkpointArtifact;
+        await this.client.updateRecord({ record: { ...record, checkpointArtifact } }, { timeoutMs: CALL_TIMEOUT_MS });
+      },
+    });
+  }
+
+  /** Queues an upload of `bytes` (copied now) under `key`; its artifact name is `artifactName(key)` once sent. */
+  upload(key: string, bytes: Uint8Array, owner: ArtifactOwner, kind: ArtifactKind): void {
+    const copy = Buffer.from(bytes);
+    const requestId = randomUUID();
+    const fileName = key.split('/').pop() as string;
+    const sha256 = createHash('sha256').update(copy).digest('hex');
+    this.enqueue({
+      describe: `upload of ${fileName}`,
+      run: async () => {
+        const requests: UploadArtifactRequest[] = [
+          UploadArtifactRequest.fromPartial({ metadata: { artifact: { ...owner, kind, fileName, sizeBytes: copy.length, sha256 }, requestId } }),
+        ];
+        for (let at = 0; at < copy.length; at += UPLOAD_CHUNK_BYTES) requests.push(UploadArtifactRequest.fromPartial({ chunk: copy.subarray(at, at + UPLOAD_CHUNK_BYTES) }));
+        const { artifact } = await this.client.uploadArtifact(requests, { timeoutMs: CALL_TIMEOUT_MS * 4 });
+        if (artifact) this.artifactNames.set(key, artifact.name);
+      },
+    });
+  }
+
+  /** The name of the artifact last uploaded under `key`, once its upload went through. */
+  artifactName(key: string): string | undefined {
+    return this.artifactNames.get(key);
+  }
+
+  /** Downloads an artifact whole, checking its size and SHA-256; transient failures are retried. */
+  async download(name: string): Promise<Uint8Array> {
+    return this.retrying(`download of ${name}`, async () => {
+      const chunks: Buffer[] = [];
+      let expected: { size: number; sha256: string } | undefined;
+      for await (const message of this.client.downloadArtifact({ name }, { timeoutMs: CALL_TIMEOUT_MS * 4 })) {
+        if (message.metadata) expected = { size: message.metadata.sizeBytes, sha256: message.metadata.sha256 };
+        if (message.chunk) chunks.push(message.chunk);
+      }
+      const bytes = Buffer.concat(chunks);
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      if (!expected || bytes.length !== expected.size || sha256 !== expected.sha256) {
+        throw new InvalidArgumentError(`received ${bytes.length} bytes hashing to ${sha256}, expected ${expected?.size} bytes hashing to ${expected?.sha256}`, name);
+      }
+      return new Uint8Array(bytes);
+    });
+  }
+
+  /** The checkpoint artifact of the newest earlier attempt that left one, or undefined. */
+  async previousCheckpoint(trialId: string, attempt: number): Promise<string | undefined> {
+    for (let earlier = attempt - 1; earlier >= 1; earlier--) {
+      const found = await this.retrying(`records of attempt ${earlier}`, async () => {
+        try {
+          const { records } = await this.client.listRecords(ListRecordsRequest.fromPartial({ filter: { trialId }, pageSize: 1000, order: RecordOrder.RECORD_ORDER_TRIAL }), {
+            timeoutMs: CALL_TIMEOUT_MS,
+          });
+          return records
+            .filter((record) => record.attempt === earlier && record.checkpointArtifact)
+            .sort((a, b) => b.epoch - a.epoch)[0]?.checkpointArtifact;
+        } catch (error) {
+          if (isFenced(error)) return undefined;
+          throw error;
+        }
+      });
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Resolves when every queued write went through; rejects with `failure` if the channel failed. */
+  async flush(): Promise<void> {
+    while (this.pumping) await this.pumping;
+    if (this.failure) throw this.failure;
+  }
+
+  /** Writes still queued (not yet accepted by Report). */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  /** Stops retrying; queued writes are dropped (they are counted in `pending`). */
+  close(): void {
+    this.closed.abort();
+  }
+
+  private enqueue(operation: Operation): void {
+    if (this.failure || this.closed.signal.aborted) return;
+    this.queue.push(operation);
+    this.pumping ??= this.pump().finally(() => (this.pumping = undefined));
+  }
+
+  private async pump(): Promise<void> {
+    while (this.queue.length && !this.failure && !this.closed.signal.aborted) {
+      const operation = this.queue[0];
+      try {
+        await this.retrying(operation.describe, operation.run);
+        this.queue.shift();
+      } catch (error) {
+        if (this.closed.signal.aborted) return;
+        this.fail(error instanceof VelaError ? error : new InvalidArgumentError(callMessage(error), operation.describe));
+      }
+    }
+  }
+
+  private fail(failure: VelaError): void {
+    if (this.failure) return;
+    this.failure = failure;
+    this.queue.length = 0;
+    for (const listener of this.listeners) listener(failure);
+  }
+
+  /** Runs `call` until it succeeds, retrying while Report is unreachable; a refusal becomes a VelaError. */
+  private async retrying<T>(describe: string, call: () => Promise<T>): Promise<T> {
+    const backoff = new Backoff();
+    let reported = false;
+    for (;;) {
+      try {
+        const result = await call();
+        if (reported) this.log(`report: ${describe} went through after Report came back`);
+        return result;
+      } catch (error) {
+        const denied = unauthenticated(error, 'Report');
+        if (denied) throw denied;
+        if (isFenced(error)) throw new FailedPreconditionError(`Report refused the ${describe}: ${callMessage(error)}`);
+        if (!isTransient(error)) throw new InvalidArgumentError(`Report refused the ${describe}: ${callMessage(error)}`);
+        if (this.closed.signal.aborted) throw error;
+        if (!reported) this.log(`report: ${describe} failed (${callMessage(error)}); buffering and retrying`);
+        reported = true;
+        await sleep(backoff.next(), this.closed.signal);
+      }
+    }
+  }
+}
+
+/**
+ * The trainer's ArtifactStore over Report's artifact RPCs, for one attempt. `checkpoint.vela`
+ * is uploaded after every epoch (a CHECKPOINT artifact that the epoch's record names), so a
+ * retry, a promotion or a PBT child resumes from it on any host; the trial's own checkpoint
+ * (`resumeFrom`, an `artifacts/{id}` name) is downloaded the first time the trainer asks for
+ * its checkpoint. Other keys (best weights, performance.json) stay in memory for the attempt:
+ * the records carry the performance and the checkpoints carry the weights. Puts return once
+ * queued (see ReportChannel), and a `get` after a `put` reads the bytes put.
+ */
+export class ReportArtifactStore implements ArtifactStore {
+  private readonly local = new Map<string, Uint8Array>();
+
+  constructor(
+    private readonly channel: ReportChannel,
+    private readonly owner: ArtifactOwner,
+    private readonly checkpointKey: string,
+    private readonly resumeFrom?: string,
+  ) {}
+
+  async put(key: string, bytes: Uint8Array): Promise<void> {
+    this.local.set(key, bytes.slice());
+    if (key === this.checkpointKey) this.channel.upload(key, bytes, this.owner, ArtifactKind.ARTIFACT_KIND_CHECKPOINT);
+  }
+
+  async get(key: string): Promise<Uint8Array | undefined> {
+    const held = this.local.get(key);
+    if (held) return held.slice();
+    if (key !== this.checkpointKey || !this.resumeFrom) return undefined;
+    const bytes = await this.channel.download(this.resumeFrom);
+    this.local.set(key, bytes);
+    return bytes.slice();
+  }
+}

@@ -1,0 +1,172 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ListRecordsRequest,
+  ObjectiveGoal,
+  RecordOrder,
+  StopReason,
+  TrialOutcome,
+  TrialState,
+  type CompleteTrialRequest,
+  type ReportProgressRequest,
+} from '@vela/contracts';
+import { startServiceProcess, type ServiceProcess } from '@vela/grpc-server';
+import { seedRunWithTrials, setTrialState, useTestDatabase, type SeededRun } from '@vela/testing';
+import { FakePipeline } from '../testing';
+import { reportClient, type ReportClient } from './report-channel';
+import { TrainerWorker } from './trainer-worker';
+import { workerSettingsFromEnv } from './worker-settings';
+
+// The worker against a fake master (a real gRPC server on loopback) and the real Report
+// service process over a real Postgres: real training of a tiny MLP on synthetic data.
+const TOKEN = 'worker-spec-token';
+
+const TINY_DESC = { modules: ['backbone'], backbone: { type: 'MLP', hidden_units: [16], num_class: 4 } };
+const STEP_CONFIG = {
+  trainer: { type: 'Trainer', epochs: 2, optimizer: { type: 'SGD', params: { lr: 0.05, momentum: 0.9 } }, metric: { type: 'accuracy' } },
+  dataset: { type: 'Synthetic', common: { num_samples: 128, num_test: 32, image_size: [6, 6, 1], num_class: 4, batch_size: 32, seed: 1 } },
+};
+const OBJECTIVES = [{ key: 'accuracy', goal: ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE }];
+
+describe('TrainerWorker', () => {
+  const database = useTestDatabase();
+  let artifactRoot: string;
+  let reportProcess: ServiceProcess;
+  let report: ReportClient;
+  let master: FakePipeline;
+  let worker: TrainerWorker;
+  let run: SeededRun;
+  const lines: string[] = [];
+
+  const settings = (overrides: NodeJS.ProcessEnv = {}) =>
+    workerSettingsFromEnv({
+      VELA_PIPELINE_ADDRESS: master.address,
+      VELA_REPORT_ADDRESS: reportProcess.address,
+      VELA_TOKEN: TOKEN,
+      VELA_WORKER_ID: 'spec-worker',
+      VELA_WORKER_CPU_SLOTS: '2',
+      VELA_WORKER_BACKEND: 'wasm',
+      VELA_WORKER_ACQUIRE_WAIT_MS: '1000',
+      VELA_WORKER_DRAIN_MS: '20000',
+      ...overrides,
+    });
+
+  const trialOf = (index: number, extra: Record<string, unknown> = {}) =>
+    master.enqueue({ id: run.trials[index].id, runId: run.runId, stepId: run.step, number: run.trials[index].number, desc: TINY_DESC, hyperparameters: {}, stepConfig: STEP_CONFIG, objectives: OBJECTIVES, seed: 3, ...extra });
+
+  const recordsOf = async (trialId: string) =>
+    (await report.listRecords(ListRecordsRequest.fromPartial({ filter: { trialId }, pageSize: 100, order: RecordOrder.RECORD_ORDER_TRIAL }))).records;
+
+  const completionOf = (name: string) => master.requests<CompleteTrialRequest>('completeTrial', name)[0];
+
+  beforeAll(async () => {
+    artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
+    const [started, seeded] = await Promise.all([
+      startServiceProcess({ name: 'report', entry: 'apps/report/src/main.ts', env: { DATABASE_URL: database.url, VELA_REPORT_PORT: '0', VELA_TOKEN: TOKEN, VELA_ARTIFACT_ROOT: artifactRoot } }),
+      seedRunWithTrials(database.url, { trials: 6, attempt: 1, state: 'LEASED' }),
+    ]);
+    reportProcess = started;
+    run = seeded;
+    report = reportClient(reportProcess.address, TOKEN);
+    master = await new FakePipeline({ token: TOKEN, heartbeatMs: 200 }).start();
+    worker = new TrainerWorker({ settings: settings(), log: (line) => lines.push(line) });
+    await worker.start();
+  }, 120000);
+
+  afterAll(async () => {
+    await worker?.stop();
+    master?.stop();
+    report?.close();
+    await reportProcess?.stop();
+    await rm(artifactRoot, { recursive: true, force: true });
+  });
+
+  it('registers its CPU slots and the backend its training process started', () => {
+    const [registration] = master.requests<{ worker: { id: string; capacity: { cpuSlots: number; gpus: number }; backend: string; threads: number } }>('registerWorker');
+    expect(registration.worker).toMatchObject({ id: 'spec-worker', capacity: { cpuSlots: 2, gpus: 0 }, backend: 'wasm', threads: 1 });
+  });
+
+  it('acquires a trial, trains it, streams its records to Report and completes it SUCCEEDED', async () => {
+    const trial = trialOf(0);
+    await master.until(() => completionOf(trial.name) !== undefined);
+    const completion = completionOf(trial.name);
+    expect(completion).toMatchObject({ attempt: 1, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, errorMessage: '', finalEpoch: 2 });
+    expect(completion.checkpointArtifact).toMatch(/^artifacts\//);
+    expect(completion.requestId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const progress = master.requests<ReportProgressRequest>('reportProgress', trial.name);
+    expect(progress[0]).toMatchObject({ epoch: 0, totalEpochs: 2 });
+    expect(progress.at(-1)).toMatchObject({ epoch: 2, totalEpochs: 2, objectives: [{ key: 'accuracy' }] });
+
+    const records = await recordsOf(trial.id);
+    expect(records.map((r) => [r.epoch, r.trialState])).toEqual([
+      [1, TrialState.TRIAL_STATE_RUNNING],
+      [2, TrialState.TRIAL_STATE_SUCCEEDED],
+    ]);
+    const last = records[1];
+    expect(last).toMatchObject({ runId: run.runId, stepId: 'nas', attempt: 1, backend: 'wasm', threads: 1, desc: TINY_DESC });
+    expect(last.device).toContain('wasm');
+    expect(last.objectives).toEqual([{ key: 'accuracy', goal: ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE, value: last.performance['accuracy'] }]);
+    expect(last.params).toBeGreaterThan(0);
+    expect(last.flops).toBeGreaterThan(0);
+    expect(last.trainDuration!.seconds * 1e9 + last.trainDuration!.nanos).toBeGreaterThan(0);
+    expect(last.checkpointArtifact).toBe(completion.checkpointArtifact);
+    const { artifact } = await report.getArtifact({ name: last.checkpointArtifact });
+    expect(artifact).toMatchObject({ trialId: trial.id, attempt: 1, fileName: 'checkpoint.vela' });
+  });
+
+  it('stops a trial the master asks to stop at the next step boundary and completes it CANCELLED', async () => {
+    const trial = trialOf(1, { budgetEpochs: 200 });
+    await master.until(() => master.requests<ReportProgressRequest>('reportProgress', trial.name).some((p) => p.epoch >= 1));
+    master.requestStop(trial.id, StopReason.STOP_REASON_EARLY_STOPPED, 'stopped by the median rule');
+    await master.until(() => completionOf(trial.name) !== undefined);
+    const completion = completionOf(trial.name);
+    expect(completion.outcome).toBe(TrialOutcome.TRIAL_OUTCOME_CANCELLED);
+    expect(completion.finalEpoch).toBeLessThan(200);
+    expect(completion.errorMessage).toContain('stopped by the median rule');
+  });
+
+  it('completes a trial whose desc cannot be built FAILED with the error, recorded in Report with its log tail', async () => {
+    const trial = trialOf(2, { desc: { modules: ['backbone'], backbone: { type: 'NoSuchNetwork' } } });
+    await master.until(() => completionOf(trial.name) !== undefined);
+    const completion = completionOf(trial.name);
+    expect(completion.outcome).toBe(TrialOutcome.TRIAL_OUTCOME_FAILED);
+    expect(completion.errorMessage).toContain('NoSuchNetwork');
+    expect(completion.logTail).toContain('failed');
+    expect(completion.finalEpoch).toBeUndefined();
+    const records = await recordsOf(trial.id);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ epoch: 0, trialState: TrialState.TRIAL_STATE_FAILED });
+    expect(records[0].errorMessage).toContain('NoSuchNetwork');
+    expect(records[0].logTail).toContain('NoSuchNetwork');
+  });
+
+  it('stops a trial whose lease is lost and does not complete it', async () => {
+    const trial = trialOf(3, { budgetEpochs: 200 });
+    await master.until(() => master.requests<ReportProgressRequest>('reportProgress', trial.name).some((p) => p.epoch >= 1));
+    master.trials.get(trial.id)!.fenced = true;
+    await master.until(() => !worker.heldTrials().some((h) => h.trialId === trial.id));
+    expect(completionOf(trial.name)).toBeUndefined();
+    expect(lines.join('\n')).toContain(`lease on trial ${trial.name} attempt 1 lost`);
+  });
+
+  it('resumes a retried attempt from the checkpoint its earlier attempt left in Report', async () => {
+    const first = await recordsOf(run.trials[3].id);
+    const resumedAfter = first.at(-1)!.epoch;
+    expect(resumedAfter).toBeGreaterThanOrEqual(1);
+    // The master retries the fenced trial as attempt 2 (Report fences by the trials table).
+    await setTrialState(database.url, [run.trials[3].id], 'LEASED', 2);
+    const trial = trialOf(3, { attempt: 2, budgetEpochs: resumedAfter + 1 });
+    await master.until(() => completionOf(trial.name) !== undefined);
+    expect(completionOf(trial.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: resumedAfter + 1 });
+    const second = (await recordsOf(trial.id)).filter((r) => r.attempt === 2);
+    expect(second.map((r) => r.epoch)).toEqual([resumedAfter + 1]);
+    expect(lines.join('\n')).toContain(`resumed from trials/${trial.id}/checkpoint.vela after epoch ${resumedAfter}`);
+  });
+
+  it('refuses to start with a wrong token, saying what to set', async () => {
+    const stranger = new TrainerWorker({ settings: settings({ VELA_TOKEN: 'wrong', VELA_WORKER_ID: 'stranger', VELA_WORKER_CPU_SLOTS: '1' }), log: () => undefined });
+    await expect(stranger.start()).rejects.toThrow(/refused the worker's token .*set VELA_TOKEN/);
+  });
+});

@@ -1,0 +1,562 @@
+import { randomUUID } from 'node:crypto';
+import * as os from 'node:os';
+import { status } from '@grpc/grpc-js';
+import {
+  AcquireTrialsRequest,
+  Capacity,
+  CompleteTrialRequest,
+  HeartbeatRequest,
+  PipelineServiceService,
+  RegisterWorkerRequest,
+  ReportProgressRequest,
+  StopReason,
+  TrialOutcome,
+  WorkerState,
+  durationFromMillis,
+  durationToMillis,
+  workerName,
+  type Objective,
+  type PipelineServiceServer,
+  type StopSignal,
+  type Trial,
+} from '@vela/contracts';
+import { InvalidArgumentError, UnauthenticatedError, type VelaError } from '@vela/errors';
+import { createAsyncClient, type AsyncClient } from '@vela/grpc-server';
+import { Backoff, callMessage, grpcCode, isFenced, isTransient, settlesWithin, sleep, unauthenticated } from './calls';
+import { ReportChannel, reportClient, type ReportClient } from './report-channel';
+import { TrainingProcess, type ComputeReport } from './training-process';
+import { attemptIdentity, failureRecordToProto } from './trial-records';
+import type { TrainingOutcome } from './trial-training';
+import type { WorkerSettings } from './worker-settings';
+
+const CALL_TIMEOUT_MS = 15000;
+const DEFAULT_HEARTBEAT_MS = 10000;
+const DEREGISTER_TIMEOUT_MS = 10000;
+
+export interface TrainerWorkerOptions {
+  readonly settings: WorkerSettings;
+  /** Progress and warnings, one line each (default: stdout). */
+  readonly log?: (line: string) => void;
+  /** Called once when the worker cannot go on (the master or Report refused its token); it has stopped by then. */
+  readonly onFatal?: (error: VelaError) => void;
+  /** The software version sent at registration. */
+  readonly version?: string;
+}
+
+/** One trial attempt this worker holds a lease on. */
+interface HeldTrial {
+  readonly trial: Trial;
+  /** Slots (GPUs or CPU slots) it occupies, and which GPUs. */
+  readonly slots: number;
+  readonly gpuIndices?: number[];
+  process?: TrainingProcess;
+  /** The master asked to stop it. */
+  stop?: StopSignal;
+  /** Its lease is gone: stop it and do not complete it. */
+  fenced?: string;
+  /** The worker is shutting down: stop it and hand it back. */
+  handback?: boolean;
+  lastEpoch?: number;
+  progress?: { epoch: number; totalEpochs: number; objectives: Objective[] };
+  reporting?: boolean;
+  done?: Promise<void>;
+}
+
+/**
+ * The trainer-worker's supervisor. It registers with the master (PipelineService) under its
+ * stable id, advertising its capacity: the GPUs its backend sees, else `cpuSlots` CPU slots;
+ * heartbeats at the interval the master gives, with its held leases and free capacity;
+ * acquires trials up to its free capacity (AcquireTrials long-polls); trains each in a
+ * training process of its own (TrainingProcess: one per CPU slot, or per GPU set, reused
+ * across trials), which writes the records and checkpoints to Report; reports each epoch
+ * (ReportProgress) and applies the stop signals of both answers at the next step boundary;
+ * and completes each attempt (CompleteTrial, idempotent by request id).
+ *
+ * Faults: an unreachable master is retried with backoff while training goes on (completions
+ * wait, leases are renewed when it is back); a re-registration returns this id's leases,
+ * which are resumed; FAILED_PRECONDITION (lease lost, attempt fenced) stops that trial
+ * without completing it; a wrong token ends the worker through `onFatal`.
+ *
+ * `stop()` (SIGTERM) drains: no new trials; held trials stop at their next step boundary
+ * and are handed back (their checkpoint of the last finished epoch is in Report, so the next
+ * attempt continues from it), trials that finish before that are completed; then the worker
+ * deregisters, which returns what it held to the queue at once.
+ */
+export class TrainerWorker {
+  readonly name: string;
+  capacity?: Capacity;
+  compute?: ComputeReport;
+  private readonly settings: WorkerSettings;
+  private readonly log: (line: string) => void;
+  private readonly pipeline: AsyncClient<PipelineServiceServer>;
+  private readonly report: ReportClient;
+  private readonly held = new Map<string, HeldTrial>();
+  private readonly idle: TrainingProcess[] = [];
+  private slotKind: 'gpus' | 'cpuSlots' = 'cpuSlots';
+  private totalSlots = 0;
+  private freeGpus: number[] = [];
+  private heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  private masterDraining = false;
+  private draining = false;
+  private readonly stopped = new AbortController();
+  private readonly acquireAbort = new AbortController();
+  private loops: Promise<void>[] = [];
+  private wake?: () => void;
+  private stopping?: Promise<void>;
+  private fatal?: VelaError;
+  private registering?: Promise<void>;
+
+  constructor(private readonly options: TrainerWorkerOptions) {
+    this.settings = options.settings;
+    this.name = workerName(this.settings.workerId);
+    this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+    this.pipeline = createAsyncClient<PipelineServiceServer>(PipelineServiceService, 'vela.v1.PipelineService', this.settings.pipelineAddress, this.settings.token);
+    this.report = reportClient(this.settings.reportAddress, this.settings.token);
+  }
+
+  /** Starts the first training process (to learn the backend and GPUs), registers, and starts the loops. */
+  async start(): Promise<void> {
+    const probe = await this.startProcess(undefined);
+    this.compute = probe.compute as ComputeReport;
+    if (this.compute.gpus > 0) {
+      // It sees every GPU; trials get processes pinned to the GPUs they are given.
+      await probe.close();
+      this.slotKind = 'gpus';
+      this.totalSlots = this.compute.gpus;
+      this.freeGpus = Array.from({ length: this.compute.gpus }, (_, i) => i);
+    } else {
+      this.totalSlots = this.settings.cpuSlots;
+      if (this.totalSlots === 0) {
+        await probe.close();
+        throw new InvalidArgumentError('is 0 and no GPU is visible, so this worker could train nothing; set it to 1 or more', 'VELA_WORKER_CPU_SLOTS');
+      }
+      this.idle.push(probe);
+    }
+    this.capacity = Capacity.fromPartial({
+      gpus: this.slotKind === 'gpus' ? this.totalSlots : 0,
+      cpuSlots: this.slotKind === 'cpuSlots' ? this.totalSlots : 0,
+      memoryBytes: this.settings.memoryBytes,
+      labels: { ...this.settings.labels },
+    });
+    try {
+      await this.checkReportToken();
+      await this.register();
+    } catch (error) {
+      await this.closeProcesses();
+      this.closeClients();
+      throw error;
+    }
+    this.log(`worker ${this.settings.workerId}: registered with ${this.totalSlots} ${this.slotKind === 'gpus' ? 'GPU(s)' : 'CPU slot(s)'} (${this.compute.backend}, ${this.compute.device}); master ${this.settings.pipelineAddress}, report ${this.settings.reportAddress}`);
+    this.loops = [this.heartbeatLoop(), this.acquireLoop()];
+  }
+
+  /** The trials held now, by id. */
+  heldTrials(): { trialId: string; attempt: number }[] {
+    return [...this.held.values()].map((h) => ({ trialId: h.trial.id, attempt: h.trial.attempt }));
+  }
+
+  /** Drains and deregisters (see the class comment); resolves when everything is closed. */
+  stop(): Promise<void> {
+    return (this.stopping ??= this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    this.acquireAbort.abort();
+    this.wake?.();
+    for (const held of this.held.values()) {
+      held.handback = true;
+      held.process?.stop('the worker is shutting down; the trial is handed back');
+    }
+    const running = [...this.held.values()].map((h) => h.done);
+    if (running.length) this.log(`worker ${this.settings.workerId}: draining ${running.length} trial(s)`);
+    // A worker that lost its token cannot report anything more: no grace for it.
+    const grace = this.fatal ? 0 : this.settings.drainMs;
+    const drained = await settlesWithin(Promise.all(running), grace);
+    if (!drained) {
+      this.log(`worker ${this.settings.workerId}: trials did not stop within ${grace} ms; ending their processes (they are handed back)`);
+      await Promise.all([...this.held.values()].map((h) => h.process?.close(1000)));
+      await settlesWithin(Promise.all(running), 5000);
+    }
+    if (!this.fatal) await this.deregister();
+    this.stopped.abort();
+    await Promise.all(this.loops);
+    await this.closeProcesses();
+    this.closeClients();
+  }
+
+  // ---- registration and heartbeats ----
+
+  private register(): Promise<void> {
+    return (this.registering ??= this.registerOnce().finally(() => (this.registering = undefined)));
+  }
+
+  private async registerOnce(): Promise<void> {
+    const backoff = new Backoff();
+    for (;;) {
+      try {
+        const response = await this.pipeline.registerWorker(
+          RegisterWorkerRequest.fromPartial({
+            worker: {
+              id: this.settings.workerId,
+              hostname: this.settings.hostname,
+              capacity: this.capacity,
+              backend: this.compute?.backend ?? '',
+              device: this.compute?.device ?? '',
+              threads: this.compute?.threads ?? 0,
+              version: this.options.version ?? '',
+            },
+          }),
+          { timeoutMs: CALL_TIMEOUT_MS },
+        );
+        this.heartbeatMs = durationToMillis(response.heartbeatInterval) || this.heartbeatMs;
+        this.resumeLeases(response.leasedTrials);
+        return;
+      } catch (error) {
+        const denied = unauthenticated(error, 'the master');
+        if (denied) throw denied;
+        if (!isTransient(error) || this.stopped.signal.aborted) throw new InvalidArgumentError(`the master refused the registration: ${callMessage(error)}`, 'RegisterWorker');
+        this.log(`worker ${this.settings.workerId}: master ${this.settings.pipelineAddress} unreachable (${callMessage(error)}); retrying`);
+        await sleep(backoff.next(), this.stopped.signal);
+      }
+    }
+  }
+
+  /** After (re)registration: resume the leases the master says this id holds; stop those it does not. */
+  private resumeLeases(leased: readonly Trial[]): void {
+    const byId = new Map(leased.map((trial) => [trial.id, trial]));
+    for (const held of this.held.values()) {
+      const lease = byId.get(held.trial.id);
+      if (!lease || lease.attempt !== held.trial.attempt) this.fence(held, 'the master no longer holds this lease for the worker');
+    }
+    for (const trial of leased) {
+      if (this.held.has(trial.id) || this.draining) continue;
+      this.log(`worker ${this.settings.workerId}: resuming leased trial ${trial.name} attempt ${trial.attempt}`);
+      this.begin(trial);
+    }
+  }
+
+  private async heartbeatLoop(): Promise<void> {
+    let unreachableSince: number | undefined;
+    while (!this.stopped.signal.aborted) {
+      await sleep(unreachableSince === undefined ? this.heartbeatMs : Math.min(this.heartbeatMs, 2000), this.stopped.signal);
+      if (this.stopped.signal.aborted) return;
+      try {
+        const response = await this.pipeline.heartbeat(
+          HeartbeatRequest.fromPartial({ name: this.name, freeCapacity: this.freeCapacity(), leases: this.heldTrials() }),
+          { timeoutMs: CALL_TIMEOUT_MS },
+        );
+        if (unreachableSince !== undefined) this.log(`worker ${this.settings.workerId}: master reachable again after ${Math.round((Date.now() - unreachableSince) / 1000)} s`);
+        unreachableSince = undefined;
+        for (const stop of response.stops) this.applyStop(stop);
+        this.heartbeatMs = durationToMillis(response.heartbeatInterval) || this.heartbeatMs;
+        const draining = response.workerState === WorkerState.WORKER_STATE_DRAINING;
+        if (draining !== this.masterDraining) this.log(`worker ${this.settings.workerId}: the master ${draining ? 'drains this worker: acquiring nothing more' : 'lets this worker acquire again'}`);
+        this.masterDraining = draining;
+        this.wake?.();
+      } catch (error) {
+        if (this.handleCommonError(error, true)) continue;
+        if (isTransient(error)) {
+          if (unreachableSince === undefined) this.log(`worker ${this.settings.workerId}: heartbeat failed (${callMessage(error)}); training goes on, retrying`);
+          unreachableSince ??= Date.now();
+        } else {
+          this.log(`worker ${this.settings.workerId}: heartbeat refused: ${callMessage(error)}`);
+        }
+      }
+    }
+  }
+
+  /**
+   * UNAUTHENTICATED ends the worker; on the worker's own calls (heartbeat, acquire) NOT_FOUND
+   * means the master forgot this worker (a new database, an operator's DeregisterWorker), so
+   * it registers again. True when handled.
+   */
+  private handleCommonError(error: unknown, workerCall = false): boolean {
+    const denied = unauthenticated(error, 'the master');
+    if (denied) {
+      this.die(denied);
+      return true;
+    }
+    if (workerCall && grpcCode(error) === status.NOT_FOUND && !this.stopped.signal.aborted && !this.draining) {
+      this.log(`worker ${this.settings.workerId}: the master does not know this worker (${callMessage(error)}); registering again`);
+      this.register().catch((failure: unknown) => this.die(failure instanceof UnauthenticatedError ? failure : new UnauthenticatedError(String(failure))));
+      return true;
+    }
+    return false;
+  }
+
+  private async deregister(): Promise<void> {
+    const deadline = Date.now() + DEREGISTER_TIMEOUT_MS;
+    const backoff = new Backoff();
+    while (Date.now() < deadline) {
+      try {
+        await this.pipeline.deregisterWorker({ name: this.name, reason: 'the worker was stopped (SIGTERM)' }, { timeoutMs: Math.max(1000, deadline - Date.now()) });
+        this.log(`worker ${this.settings.workerId}: deregistered`);
+        return;
+      } catch (error) {
+        if (grpcCode(error) === status.NOT_FOUND) return;
+        if (!isTransient(error)) {
+          this.log(`worker ${this.settings.workerId}: deregistration refused: ${callMessage(error)}`);
+          return;
+        }
+        await sleep(backoff.next());
+      }
+    }
+    this.log(`worker ${this.settings.workerId}: could not deregister (master unreachable); its leases expire on their own`);
+  }
+
+  // ---- acquiring ----
+
+  private freeSlots(): number {
+    let used = 0;
+    for (const held of this.held.values()) used += held.slots;
+    return Math.max(0, this.totalSlots - used);
+  }
+
+  private freeCapacity(): Capacity {
+    const free = this.freeSlots();
+    return Capacity.fromPartial({
+      gpus: this.slotKind === 'gpus' ? free : 0,
+      cpuSlots: this.slotKind === 'cpuSlots' ? free : 0,
+      memoryBytes: Math.min(this.settings.memoryBytes, os.freemem()),
+      labels: { ...this.settings.labels },
+    });
+  }
+
+  private async acquireLoop(): Promise<void> {
+    const backoff = new Backoff();
+    while (!this.draining && !this.stopped.signal.aborted) {
+      const free = this.freeSlots();
+      if (free === 0 || this.masterDraining) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          if (this.masterDraining) setTimeout(resolve, this.heartbeatMs);
+        });
+        this.wake = undefined;
+        continue;
+      }
+      try {
+        const { trials } = await this.pipeline.acquireTrials(
+          AcquireTrialsRequest.fromPartial({
+            name: this.name,
+            freeCapacity: this.freeCapacity(),
+            maxTrials: free,
+            waitTimeout: durationFromMillis(this.settings.acquireWaitMs),
+          }),
+          { timeoutMs: this.settings.acquireWaitMs + CALL_TIMEOUT_MS, signal: this.acquireAbort.signal },
+        );
+        backoff.reset();
+        for (const trial of trials) {
+          if (this.held.has(trial.id)) continue;
+          if (this.draining) {
+            // Leased while the drain began: deregistration hands it back with the rest.
+            this.log(`worker ${this.settings.workerId}: trial ${trial.name} arrived while draining; handing it back`);
+            continue;
+          }
+          this.begin(trial);
+        }
+      } catch (error) {
+        if (this.draining || this.stopped.signal.aborted) return;
+        if (this.handleCommonError(error, true)) {
+          await sleep(backoff.next(), this.stopped.signal);
+          continue;
+        }
+        const delay = backoff.next();
+        this.log(`worker ${this.settings.workerId}: acquiring trials failed (${callMessage(error)}); retrying in ${delay} ms`);
+        await sleep(delay, this.stopped.signal);
+      }
+    }
+  }
+
+  // ---- one trial ----
+
+  private begin(trial: Trial): void {
+    const request = trial.resources;
+    const wanted = Math.max(1, this.slotKind === 'gpus' ? (request?.gpus ?? 0) : (request?.cpuSlots ?? 0));
+    const gpuIndices = this.slotKind === 'gpus' ? this.freeGpus.splice(0, Math.min(wanted, this.freeGpus.length)) : undefined;
+    const held: HeldTrial = { trial, slots: wanted, gpuIndices };
+    this.held.set(trial.id, held);
+    held.done = this.run(held)
+      .catch((error: unknown) => this.log(`worker ${this.settings.workerId}: trial ${trial.name}: ${error instanceof Error ? error.message : String(error)}`))
+      .finally(() => {
+        this.held.delete(trial.id);
+        if (gpuIndices) this.freeGpus.push(...gpuIndices);
+        this.wake?.();
+      });
+  }
+
+  private async run(held: HeldTrial): Promise<void> {
+    const { trial } = held;
+    let outcome: TrainingOutcome;
+    let process: TrainingProcess | undefined;
+    try {
+      process = await this.processFor(held.gpuIndices);
+    } catch (error) {
+      outcome = { outcome: 'FAILED', error: `could not start a training process: ${(error as Error).message}`, crashed: true };
+    }
+    if (process) {
+      held.process = process;
+      if (held.stop || held.fenced || held.handback) process.stop(held.fenced ?? held.stop?.message ?? 'handed back');
+      outcome = await process.train(trial, { progress: (epoch, totalEpochs, objectives) => this.progress(held, epoch, totalEpochs, objectives) });
+      held.process = undefined;
+      if (process.alive && !this.draining && !this.fatal) this.idle.push(process);
+      else await process.close();
+    }
+    await this.finish(held, outcome!);
+  }
+
+  /** An idle training process for these GPUs (or for a CPU slot), else a new one. */
+  private async processFor(gpus: readonly number[] | undefined): Promise<TrainingProcess> {
+    const key = gpus?.join(',');
+    const index = this.idle.findIndex((p) => p.alive && p.gpus?.join(',') === key);
+    if (index >= 0) return this.idle.splice(index, 1)[0];
+    // Idle processes pinned to other GPUs would hold memory on them: end them first.
+    if (gpus) await Promise.all(this.idle.splice(0).map((p) => p.close()));
+    return this.startProcess(gpus);
+  }
+
+  private startProcess(gpus: readonly number[] | undefined): Promise<TrainingProcess> {
+    return TrainingProcess.start({
+      reportAddress: this.settings.reportAddress,
+      token: this.settings.token,
+      backend: this.settings.backend,
+      gpus,
+      log: (line) => this.log(`  ${line}`),
+    });
+  }
+
+  /** Sends the newest progress of a trial; one call in flight per trial, later epochs replace queued ones. */
+  private progress(held: HeldTrial, epoch: number, totalEpochs: number, objectives: Objective[]): void {
+    held.lastEpoch = epoch;
+    held.progress = { epoch, totalEpochs, objectives };
+    if (held.reporting) return;
+    held.reporting = true;
+    void (async () => {
+      while (held.progress) {
+        const next = held.progress;
+        held.progress = undefined;
+        try {
+          const response = await this.pipeline.reportProgress(
+            ReportProgressRequest.fromPartial({ name: held.trial.name, attempt: held.trial.attempt, ...next }),
+            { timeoutMs: CALL_TIMEOUT_MS },
+          );
+          if (response.stop) this.applyStop({ ...response.stop, trialId: response.stop.trialId || held.trial.id, attempt: response.stop.attempt || held.trial.attempt });
+        } catch (error) {
+          if (this.handleCommonError(error)) continue;
+          if (isFenced(error)) this.fence(held, callMessage(error));
+          // Unreachable: the heartbeat keeps the lease; the next epoch reports again.
+        }
+      }
+      held.reporting = false;
+    })();
+  }
+
+  private applyStop(stop: StopSignal): void {
+    const held = this.held.get(stop.trialId);
+    if (!held || (stop.attempt && stop.attempt !== held.trial.attempt)) return;
+    const why = stop.message || StopReason[stop.reason];
+    if (stop.reason === StopReason.STOP_REASON_LEASE_LOST) {
+      this.fence(held, why);
+      return;
+    }
+    if (held.stop) return;
+    held.stop = stop;
+    this.log(`worker ${this.settings.workerId}: stopping trial ${held.trial.name} attempt ${held.trial.attempt}: ${why}`);
+    held.process?.stop(why);
+  }
+
+  private fence(held: HeldTrial, why: string): void {
+    if (held.fenced) return;
+    held.fenced = why;
+    this.log(`worker ${this.settings.workerId}: lease on trial ${held.trial.name} attempt ${held.trial.attempt} lost (${why}); stopping it without completing it`);
+    held.process?.stop(`lease lost: ${why}`);
+  }
+
+  private async finish(held: HeldTrial, outcome: TrainingOutcome): Promise<void> {
+    const { trial } = held;
+    const label = `trial ${trial.name} attempt ${trial.attempt}`;
+    if (outcome.outcome === 'UNAUTHENTICATED') {
+      this.die(new UnauthenticatedError(outcome.error ?? 'Report refused the token; set VELA_TOKEN'));
+      return;
+    }
+    if (held.fenced || outcome.outcome === 'FENCED') {
+      this.log(`worker ${this.settings.workerId}: ${label} not completed: its lease is gone (${held.fenced ?? outcome.error})`);
+      return;
+    }
+    const genuine = outcome.outcome === 'SUCCEEDED' || (outcome.outcome === 'FAILED' && !outcome.crashed);
+    if (held.handback && !genuine) {
+      this.log(`worker ${this.settings.workerId}: ${label} handed back after epoch ${outcome.finalEpoch ?? 0}`);
+      return;
+    }
+    if (outcome.crashed) await this.recordCrash(held, outcome);
+    const result =
+      outcome.outcome === 'SUCCEEDED' ? TrialOutcome.TRIAL_OUTCOME_SUCCEEDED : outcome.outcome === 'STOPPED' ? TrialOutcome.TRIAL_OUTCOME_CANCELLED : TrialOutcome.TRIAL_OUTCOME_FAILED;
+    const request = CompleteTrialRequest.fromPartial({
+      name: trial.name,
+      attempt: trial.attempt,
+      outcome: result,
+      errorMessage: outcome.outcome === 'SUCCEEDED' ? '' : (outcome.error ?? ''),
+      finalEpoch: outcome.finalEpoch,
+      checkpointArtifact: outcome.checkpointArtifact ?? '',
+      requestId: randomUUID(),
+      logTail: outcome.outcome === 'FAILED' ? (outcome.logTail ?? '') : '',
+    });
+    const backoff = new Backoff();
+    for (;;) {
+      try {
+        await this.pipeline.completeTrial(request, { timeoutMs: CALL_TIMEOUT_MS });
+        this.log(`worker ${this.settings.workerId}: ${label} completed ${TrialOutcome[result].replace('TRIAL_OUTCOME_', '')}${request.errorMessage ? `: ${request.errorMessage}` : ''}`);
+        return;
+      } catch (error) {
+        if (this.handleCommonError(error)) return;
+        if (isFenced(error) || grpcCode(error) === status.NOT_FOUND) {
+          this.log(`worker ${this.settings.workerId}: ${label}: the master refused its completion: ${callMessage(error)}`);
+          return;
+        }
+        if (!isTransient(error)) {
+          this.log(`worker ${this.settings.workerId}: ${label}: completion refused: ${callMessage(error)}`);
+          return;
+        }
+        if (this.stopped.signal.aborted) return;
+        // The same request id makes a retry after a lost answer harmless.
+        await sleep(backoff.next(), this.stopped.signal);
+      }
+    }
+  }
+
+  /** A training process that died wrote no failure record: write it here, with its output as the log tail. */
+  private async recordCrash(held: HeldTrial, outcome: TrainingOutcome): Promise<void> {
+    const channel = new ReportChannel(this.report, this.log);
+    channel.writeRecord(failureRecordToProto(attemptIdentity(held.trial), (held.lastEpoch ?? 0) + 1, outcome.error ?? 'the training process died', outcome.logTail ?? ''));
+    const delivered = (await settlesWithin(channel.flush(), CALL_TIMEOUT_MS)) && !channel.failure;
+    channel.close();
+    if (!delivered) this.log(`worker ${this.settings.workerId}: the failure record of trial ${held.trial.name} did not reach Report: ${channel.failure?.message ?? 'Report unreachable'}`);
+  }
+
+  /** A quick call that Report answers NOT_FOUND with the right token and UNAUTHENTICATED with a wrong one. */
+  private async checkReportToken(): Promise<void> {
+    try {
+      await this.report.getArtifact({ name: 'artifacts/00000000-0000-0000-0000-000000000000' }, { timeoutMs: 5000 });
+    } catch (error) {
+      const denied = unauthenticated(error, 'Report');
+      if (denied) throw denied;
+      if (isTransient(error)) this.log(`worker ${this.settings.workerId}: Report ${this.settings.reportAddress} unreachable for now (${callMessage(error)}); records will wait for it`);
+    }
+  }
+
+  private die(error: VelaError): void {
+    if (this.fatal) return;
+    this.fatal = error;
+    this.log(`worker ${this.settings.workerId}: ${error.message}`);
+    void this.stop().then(() => this.options.onFatal?.(error));
+  }
+
+  private async closeProcesses(): Promise<void> {
+    await Promise.all(this.idle.splice(0).map((p) => p.close()));
+  }
+
+  private closeClients(): void {
+    this.pipeline.close();
+    this.report.close();
+  }
+}

@@ -1,0 +1,56 @@
+// The entry point of one training process (a CPU slot or a set of GPUs): it starts its
+// backend once, then trains the trials its supervisor sends, one at a time, writing records
+// and checkpoints to Report itself, and answers each with its outcome over IPC.
+import { initCompute } from '@vela/compute';
+import { Objective, Trial } from '@vela/contracts';
+import { ReportChannel, reportClient } from './report-channel';
+import { TRAINING_PROCESS_ENV, type FromTrainingProcess, type ToTrainingProcess, type TrainingProcessConfig } from './training-protocol';
+import { trainTrial } from './trial-training';
+
+function send(message: FromTrainingProcess): void {
+  process.send?.(message);
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.env[TRAINING_PROCESS_ENV] ?? '{}') as TrainingProcessConfig;
+  const log = (line: string) => send({ type: 'log', line });
+  const compute = await initCompute({ backend: config.backend, log });
+  const client = reportClient(config.reportAddress, config.token);
+  let stop: AbortController | undefined;
+  let busy = false;
+  process.on('message', (message: ToTrainingProcess) => {
+    if (message.type === 'stop') {
+      stop?.abort(message.reason);
+      return;
+    }
+    if (busy) {
+      send({ type: 'fatal', message: 'a training process trains one trial at a time; it was sent a second one' });
+      return;
+    }
+    busy = true;
+    stop = new AbortController();
+    const trial = Trial.fromJSON(message.trial);
+    const channel = new ReportChannel(client, log);
+    trainTrial(trial, channel, {
+      signal: stop.signal,
+      compute: { backend: compute.backend, threads: compute.threads, device: compute.device },
+      log,
+      progress: (epoch, totalEpochs, objectives) => send({ type: 'progress', epoch, totalEpochs, objectives: objectives.map((o) => Objective.toJSON(o)) }),
+    })
+      .then((result) => send({ type: 'done', result }))
+      .catch((error: unknown) => send({ type: 'fatal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }))
+      .finally(() => {
+        channel.close();
+        busy = false;
+        stop = undefined;
+      });
+  });
+  // The supervisor going away (its IPC channel closes) ends this process too.
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', backend: compute.backend, threads: compute.threads, device: compute.device, gpus: compute.gpus });
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'fatal', message: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+});

@@ -1,0 +1,165 @@
+import type { Objective, Trial } from '@vela/contracts';
+import { FailedPreconditionError, InvalidArgumentError, UnauthenticatedError } from '@vela/errors';
+import { registry } from '@vela/registry';
+import { artifactKey, type ComputeDescription, type EpochRecord, type Trainer } from '@vela/trainer';
+import { type ReportChannel, ReportArtifactStore } from './report-channel';
+import { attemptIdentity, epochRecordToProto, failureRecordToProto, objectivesOf, performanceOf, recordEpoch } from './trial-records';
+
+/** How one attempt ended, as the training process tells its supervisor. */
+export interface TrainingOutcome {
+  /**
+   * SUCCEEDED / FAILED: complete the trial so. STOPPED: the stop signal ended it. FENCED:
+   * Report refused the attempt (a newer one exists), so it must not be completed.
+   * UNAUTHENTICATED: Report refused the token.
+   */
+  readonly outcome: 'SUCCEEDED' | 'FAILED' | 'STOPPED' | 'FENCED' | 'UNAUTHENTICATED';
+  /** The epoch of the attempt's last record in Report. */
+  readonly finalEpoch?: number;
+  readonly error?: string;
+  readonly logTail?: string;
+  /** The attempt's last checkpoint (`artifacts/{id}`). */
+  readonly checkpointArtifact?: string;
+  /** The training process died (or broke its protocol), so no failure record was written for it. */
+  readonly crashed?: boolean;
+}
+
+export interface TrainingHooks {
+  /** The master's stop (or the worker's drain): training stops at the next step boundary. */
+  readonly signal: AbortSignal;
+  /** After the model is built (epoch 0) and after each epoch, for ReportProgress. */
+  progress(epoch: number, totalEpochs: number, objectives: Objective[]): void;
+  log(line: string): void;
+  /** The backend this process trains with, copied into every record. */
+  readonly compute?: ComputeDescription;
+}
+
+const LOG_TAIL_LINES = 40;
+
+/**
+ * Trains one attempt of a trial, as a Vega worker does: the step's `trainer` and `dataset`
+ * sections with the trial's hyperparameters laid over them (`{trainer: {...}, dataset:
+ * {...}}`), its budget as `trainer.epochs` and its seed as `trainer.seed`; the desc as the
+ * network. Each epoch's record goes to Report through `channel` (with the checkpoint it
+ * left), resuming from the trial's checkpoint artifact, or else from the newest checkpoint an
+ * earlier attempt of the trial left. Never throws: every failure is an outcome with its
+ * message and log tail, recorded in Report as a FAILED record.
+ */
+export async function trainTrial(trial: Trial, channel: ReportChannel, hooks: TrainingHooks): Promise<TrainingOutcome> {
+  const identity = attemptIdentity(trial);
+  const tail: string[] = [];
+  const log = (line: string) => {
+    tail.push(line);
+    if (tail.length > LOG_TAIL_LINES) tail.shift();
+    hooks.log(line);
+  };
+  const stop = new AbortController();
+  const onStop = () => stop.abort(hooks.signal.reason);
+  hooks.signal.addEventListener('abort', onStop, { once: true });
+  if (hooks.signal.aborted) onStop();
+  channel.onFailure((failure) => stop.abort(failure.message));
+
+  const prefix = `trials/${trial.id}`;
+  const checkpointKey = artifactKey(prefix, 'checkpoint.vela');
+  let trainer: Trainer | undefined;
+  let lastEpoch: number | undefined;
+  let trainSeconds = 0;
+  let failure: string | undefined;
+  let result: Awaited<ReturnType<Trainer['train']>> | undefined;
+  let resumeFrom: string | undefined;
+  try {
+    resumeFrom = trial.checkpointArtifact || (trial.attempt > 1 ? await channel.previousCheckpoint(trial.id, trial.attempt) : undefined);
+    const { trainerSection, datasetSection } = trainingSections(trial);
+    const store = new ReportArtifactStore(channel, identity, checkpointKey, resumeFrom);
+    const reporter = {
+      report: (record: EpochRecord) => {
+        trainSeconds += record.timings.epochSeconds;
+        const objectives = objectivesOf(trial.objectives, performanceOf(record), (trainer as Trainer).primaryMetric);
+        channel.writeRecord(epochRecordToProto(identity, record, objectives, trainSeconds, ''), record.checkpoint);
+        lastEpoch = recordEpoch(record);
+        hooks.progress(lastEpoch, (trainer as Trainer).epochs, objectives);
+      },
+    };
+    const type = typeof trainerSection['type'] === 'string' ? (trainerSection['type'] as string) : 'Trainer';
+    trainer = registry.get('trainer', type, 'trainer.type').factory({
+      config: trainerSection,
+      desc: trial.desc,
+      dataset: datasetSection,
+      artifacts: store,
+      artifactPrefix: prefix,
+      reporter,
+      signal: stop.signal,
+      log,
+      compute: hooks.compute,
+    });
+    log(`trial ${trial.name} attempt ${trial.attempt}: ${trainer.statistics.params.toFixed(2)}k params, ${trainer.epochs} epochs${resumeFrom ? `, resuming from ${resumeFrom}` : ''}`);
+    hooks.progress(0, trainer.epochs, []);
+    result = await trainer.train();
+    if (lastEpoch === undefined && result.lastRecord && result.status === 'succeeded') {
+      // A resumed attempt whose checkpoint had finished trains nothing: its result is the
+      // checkpoint's record, written again under this attempt so that Report sees it.
+      const record = result.lastRecord;
+      channel.writeRecord(epochRecordToProto(identity, record, objectivesOf(trial.objectives, performanceOf(record), trainer.primaryMetric), trainSeconds, resumeFrom ?? ''));
+      lastEpoch = recordEpoch(record);
+    }
+    if (result.status === 'rejected') failure = result.message ?? 'rejected by trainer.limits';
+  } catch (error) {
+    failure = error instanceof Error ? error.message : String(error);
+    log(`trial ${trial.name} attempt ${trial.attempt} failed: ${failure}`);
+    if (!channel.failure) {
+      const stats = trainer?.statistics;
+      channel.writeRecord(
+        failureRecordToProto(identity, lastEpoch === undefined ? (trainer ? trainer.startEpoch + 1 : 0) : lastEpoch + 1, failure, tail.join('\n'), {
+          flops: stats?.flops,
+          params: stats?.params,
+          ...hooks.compute,
+        }),
+      );
+    }
+  } finally {
+    hooks.signal.removeEventListener('abort', onStop);
+    trainer?.dispose();
+  }
+  try {
+    await channel.flush();
+  } catch (error) {
+    if (error instanceof FailedPreconditionError) return { outcome: 'FENCED', error: error.message, logTail: tail.join('\n') };
+    if (error instanceof UnauthenticatedError) return { outcome: 'UNAUTHENTICATED', error: error.message, logTail: tail.join('\n') };
+    failure ??= (error as Error).message;
+  }
+  const checkpointArtifact = channel.artifactName(checkpointKey) ?? resumeFrom;
+  const common = { finalEpoch: lastEpoch, logTail: tail.join('\n'), ...(checkpointArtifact ? { checkpointArtifact } : {}) };
+  if (failure !== undefined) return { outcome: 'FAILED', error: failure, ...common };
+  if (result?.status === 'stopped') return { outcome: 'STOPPED', error: result.message, ...common };
+  return { outcome: 'SUCCEEDED', ...common };
+}
+
+/** The trainer and dataset sections an attempt trains with: the step's, overlaid by the trial's hyperparameters, budget and seed. */
+export function trainingSections(trial: Trial): { trainerSection: Record<string, unknown>; datasetSection: Record<string, unknown> } {
+  const config = trial.stepConfig ?? {};
+  const hyperparameters = trial.hyperparameters ?? {};
+  const trainerSection = overlay(section(config['trainer'], 'step_config.trainer'), section(hyperparameters['trainer'], 'hyperparameters.trainer'));
+  if (trial.budgetEpochs > 0) trainerSection['epochs'] = trial.budgetEpochs;
+  trainerSection['seed'] = trial.seed;
+  if (config['dataset'] === undefined) {
+    throw new InvalidArgumentError("is missing: the master must send the step's resolved dataset section with the trial", 'step_config.dataset');
+  }
+  const datasetSection = overlay(section(config['dataset'], 'step_config.dataset'), section(hyperparameters['dataset'], 'hyperparameters.dataset'));
+  return { trainerSection, datasetSection };
+}
+
+function section(value: unknown, field: string): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError(`must be a mapping, got ${JSON.stringify(value)}`, field);
+  return value as Record<string, unknown>;
+}
+
+/** `base` with `over` laid on it, mappings merged key by key, anything else replaced. */
+function overlay(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = result[key];
+    const both = [current, value].every((v) => typeof v === 'object' && v !== null && !Array.isArray(v));
+    result[key] = both ? overlay(current as Record<string, unknown>, value as Record<string, unknown>) : value;
+  }
+  return result;
+}
