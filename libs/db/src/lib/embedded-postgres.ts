@@ -103,6 +103,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     // the database goes (after its own cleanup), not Postgres directly.
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    // Not the owner's flags (--inspect would clash on its port, loaders are useless here).
+    execArgv: [],
   });
   child.stderr?.on('data', (chunk: Buffer) => remember(recent, chunk.toString('utf8')));
   child.on('message', (message: SupervisorMessage) => {
