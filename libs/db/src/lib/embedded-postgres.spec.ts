@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { FailedPreconditionError } from '@vela/errors';
 import { closedAncestor, dataDirInUse, defaultDataDir, startEmbeddedPostgres } from './embedded-postgres';
@@ -17,7 +19,7 @@ describe('startEmbeddedPostgres', () => {
   });
   afterAll(() => rmSync(parent, { recursive: true, force: true }));
 
-  it('initialises a data folder, serves migrations, stops, then reuses the folder', async () => {
+  it('initialises a data folder, serves migrations, stops, reuses the folder, and dies with an owner that exits', async () => {
     const dataDir = join(parent, 'data');
     const first = await startEmbeddedPostgres({ dataDir, durable: false });
     let applied: string[] = [];
@@ -57,6 +59,20 @@ describe('startEmbeddedPostgres', () => {
     } finally {
       await second.stop();
     }
+
+    // An owner that exits without stop() takes its server with it.
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['-r', '@swc-node/register', '-e', `require('./libs/db/src/lib/embedded-postgres.ts')
+        .startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, durable: false })
+        .then((server) => process.stdout.write(String(server.port)))`],
+      { cwd: join(__dirname, '../../../..') },
+    );
+    expect(Number(stdout)).toBeGreaterThan(0);
+    for (let waited = 0; dataDirInUse(dataDir) && waited < 10_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(dataDirInUse(dataDir)).toBeUndefined();
   }, 60_000);
 
   it('names the closed folder that would keep the postgres user out', () => {
