@@ -69,6 +69,14 @@ describe('NetworkDesc', () => {
     }
   });
 
+  it("takes the input shape from the options or the desc's input_shape", () => {
+    const model = new NetworkDesc({ ...mlp, input_shape: [7] }).toModel();
+    expect(model.inputs[0].shape).toEqual([null, 7]);
+    model.dispose();
+    expect(() => buildModel(mlp)).toThrow('inputShape: is needed: pass inputShape or give the desc an input_shape');
+    expect(() => buildModel({ ...mlp, input_shape: '28x28' })).toThrow("desc.input_shape: must be a list of positive integers, got '28x28'");
+  });
+
   it('rejects a bad input shape', () => {
     expect(() => buildModel(mlp, { inputShape: [0] })).toThrow('inputShape: must be a list of positive integers, got [0]');
   });

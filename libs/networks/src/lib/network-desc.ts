@@ -16,8 +16,11 @@ import './networks';
 export type NetworkDescJson = Readonly<Record<string, unknown>>;
 
 export interface BuildOptions {
-  /** One example's shape without the batch axis, NHWC for images (e.g. `[28, 28, 1]`). */
-  readonly inputShape: readonly number[];
+  /**
+   * One example's shape without the batch axis, NHWC for images (e.g. `[28, 28, 1]`); the
+   * trainer passes its dataset's. Default: the desc's top-level `input_shape`.
+   */
+  readonly inputShape?: readonly number[];
   /** Seeds every initializer, so one desc and one seed give the same weights. */
   readonly seed?: number;
 }
@@ -52,13 +55,16 @@ export class NetworkDesc {
     return this.entries.map((entry) => entry.type);
   }
 
-  toModel(options: BuildOptions): tf.LayersModel {
-    const shape = [...options.inputShape];
-    if (!shape.length || shape.some((d) => !Number.isInteger(d) || d < 1)) {
-      throw new InvalidArgumentError(`must be a list of positive integers, got [${shape.join(', ')}]`, 'inputShape');
+  toModel(options: BuildOptions = {}): tf.LayersModel {
+    const given = options.inputShape ?? this.json['input_shape'];
+    const field = options.inputShape ? 'inputShape' : 'desc.input_shape';
+    if (given === undefined) throw new InvalidArgumentError('is needed: pass inputShape or give the desc an input_shape', 'inputShape');
+    const shape = Array.isArray(given) ? [...(given as unknown[])] : [];
+    if (!shape.length || shape.some((d) => !Number.isInteger(d) || (d as number) < 1)) {
+      throw new InvalidArgumentError(`must be a list of positive integers, got ${Array.isArray(given) ? `[${shape.join(', ')}]` : describe(given)}`, field);
     }
     const layers = new LayerFactory(options.seed);
-    const input = tf.input({ shape });
+    const input = tf.input({ shape: shape as number[] });
     let output = input;
     for (const entry of this.entries) output = entry.module.apply(output, layers);
     return tf.model({ inputs: input, outputs: output, name: this.entries.map((entry) => entry.type).join('_') });
@@ -66,7 +72,7 @@ export class NetworkDesc {
 }
 
 /** `new NetworkDesc(desc).toModel(options)`. */
-export function buildModel(desc: unknown, options: BuildOptions): tf.LayersModel {
+export function buildModel(desc: unknown, options: BuildOptions = {}): tf.LayersModel {
   return new NetworkDesc(desc).toModel(options);
 }
 
