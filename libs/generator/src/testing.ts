@@ -27,8 +27,8 @@ export interface SimulationOptions {
   readonly steps?: number;
   /** Epochs a suggestion without a budget trains. */
   readonly epochs?: number;
-  /** The trial counter to start from (to continue an earlier simulation). */
-  readonly firstTrial?: number;
+  /** Where an earlier simulation stopped, to continue it: its trial counter and trials in flight. */
+  readonly resume?: Pick<SimulationResult, 'nextTrial' | 'inFlight'>;
   /** Called before each Suggest (e.g. to restart the generator). */
   readonly beforeSuggest?: (step: number) => Promise<void>;
 }
@@ -38,6 +38,8 @@ export interface SimulationResult {
   readonly suggestions: Suggestion[];
   readonly completed: boolean;
   readonly nextTrial: number;
+  /** The trials persisted but not yet trained, oldest first. */
+  readonly inFlight: Suggestion[];
 }
 
 /**
@@ -49,8 +51,8 @@ export interface SimulationResult {
 export async function simulatePipeline(port: SearchPort, options: SimulationOptions = {}): Promise<SimulationResult> {
   const parallel = options.parallel ?? 2;
   const suggestions: Suggestion[] = [];
-  const inFlight: Suggestion[] = [];
-  let next = options.firstTrial ?? 0;
+  const inFlight: Suggestion[] = [...(options.resume?.inFlight ?? [])];
+  let next = options.resume?.nextTrial ?? 0;
   const send = async (observations: Observation[]) => {
     await port.observe(observations);
     await port.observe(observations);
@@ -58,7 +60,7 @@ export async function simulatePipeline(port: SearchPort, options: SimulationOpti
   for (let step = 0; options.steps === undefined || step < options.steps; step++) {
     await options.beforeSuggest?.(step);
     const answer = await port.suggest(parallel - inFlight.length);
-    if (answer.isCompleted) return { suggestions, completed: true, nextTrial: next };
+    if (answer.isCompleted) return { suggestions, completed: true, nextTrial: next, inFlight };
     const pending: Observation[] = [];
     for (const suggestion of answer.suggestions) {
       const trialId = suggestion.continues?.trialId ?? simulatedTrialId(next++);
@@ -86,5 +88,5 @@ export async function simulatePipeline(port: SearchPort, options: SimulationOpti
     }
     await send(records);
   }
-  return { suggestions, completed: false, nextTrial: next };
+  return { suggestions, completed: false, nextTrial: next, inFlight };
 }

@@ -7,6 +7,10 @@ import { useTestDatabase } from '@vela/testing';
 import { simulatePipeline, simulatedTrialId } from '../testing';
 import { SearchService } from './search.service';
 
+// Whole simulated searches, several times over, on a shared machine (jest's project
+// testTimeout is not applied when the root config runs several projects).
+jest.setTimeout(60_000);
+
 const SPACE = {
   hyperparameters: [
     { key: 'trainer.optimizer.params.lr', type: 'FLOAT_EXP', range: [1e-4, 1e-1] },

@@ -155,7 +155,7 @@ export class SearchService {
 
   /**
    * Up to `count` suggestions and whether the search is complete. The same `requestId` as the
-   * previous call returns that call's answer. `count` 0 only asks for completion.
+   * last call that had one returns that call's answer. `count` 0 only asks for completion.
    */
   async suggest(id: string, count: number, requestId?: string): Promise<SuggestResult> {
     if (!Number.isInteger(count) || count < 0 || count > MAX_SUGGESTIONS_PER_CALL) {
@@ -168,10 +168,18 @@ export class SearchService {
       const loaded = await load();
       const suggestions = loaded.algorithm.suggest(count);
       const result: SuggestResult = { suggestions, isCompleted: loaded.algorithm.isCompleted };
-      await tx.$executeRaw`
-        UPDATE searches SET suggestion_count = suggestion_count + ${suggestions.length}, completed = ${result.isCompleted},
-          suggest_request_id = ${requestId || null}, suggest_response = ${requestId ? json(result) : null}::jsonb, updated_at = now()
-        WHERE id = ${row.id}::uuid`;
+      // Only a call with a request id replaces the remembered answer, so that calls without
+      // one do not take the retry away from the call that had one.
+      if (requestId) {
+        await tx.$executeRaw`
+          UPDATE searches SET suggestion_count = suggestion_count + ${suggestions.length}, completed = ${result.isCompleted},
+            suggest_request_id = ${requestId}, suggest_response = ${json(result)}::jsonb, updated_at = now()
+          WHERE id = ${row.id}::uuid`;
+      } else {
+        await tx.$executeRaw`
+          UPDATE searches SET suggestion_count = suggestion_count + ${suggestions.length}, completed = ${result.isCompleted}, updated_at = now()
+          WHERE id = ${row.id}::uuid`;
+      }
       return result;
     });
   }
