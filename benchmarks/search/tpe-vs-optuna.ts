@@ -43,10 +43,17 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
-function median(values: number[]): number {
+/** Linear-interpolated percentile, as numpy's (the anchor's) default. */
+function percentile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const position = ((sorted.length - 1) * q) / 100;
+  const low = Math.floor(position);
+  const high = Math.ceil(position);
+  return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
+}
+
+function median(values: number[]): number {
+  return percentile(values, 50);
 }
 
 function spaceFor(f: BenchmarkFunction): SearchSpace {
@@ -86,6 +93,8 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const anchor = loadAnchor();
   const checkpoints = [25, 50, 100].filter((c) => c <= args.trials);
+  // Warm the JIT up so the first function's timings are not compile time.
+  for (const algorithmName of args.algorithms) runOne(FUNCTIONS[0], algorithmName, 999, Math.min(args.trials, 60), args.policy);
   const rows: string[] = [];
   const out: Record<string, unknown> = { seeds: args.seeds, trials: args.trials, policy: args.policy, results: {} };
   rows.push(`| function | algorithm | ${checkpoints.map((c) => `@${c} (ratio to Optuna)`).join(' | ')} | ms/trial (Optuna's) |`);
@@ -105,7 +114,15 @@ function main(): void {
       });
       const optunaMs = optuna?.['ms_per_trial_mean'] as number | undefined;
       rows.push(`| ${name} | ${algorithmName} | ${cells.join(' | ')} | ${ms.toFixed(2)}${optunaMs !== undefined ? ` (${optunaMs.toFixed(2)})` : ''} |`);
-      (out.results as Record<string, unknown>)[`${name}/${algorithmName}`] = { medians: Object.fromEntries(checkpoints.map((c, i) => [`regret@${c}`, medians[i]])), msPerTrial: ms };
+      (out.results as Record<string, unknown>)[`${name}/${algorithmName}`] = {
+        ...Object.fromEntries(
+          checkpoints.map((c) => {
+            const regrets = runs.map((r) => r.curve[c - 1] - fs0);
+            return [`regret@${c}`, { median: median(regrets), p25: percentile(regrets, 25), p75: percentile(regrets, 75) }];
+          }),
+        ),
+        msPerTrial: ms,
+      };
       process.stderr.write(`${name} ${algorithmName} done\n`);
     }
   }

@@ -27,3 +27,4 @@ export * from './lib/nsga2/nsga2.algorithm';
 export * from './lib/pbt/pbt.algorithm';
 export * from './lib/stopping/stopping-rule';
 export * from './lib/stopping/stopping.settings';
+export * from './lib/core/capabilities';
