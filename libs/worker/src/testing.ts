@@ -52,28 +52,36 @@ export class FakePipeline implements WorkerCalls {
   readonly calls: { method: string; request: unknown }[] = [];
   readonly workers = new Map<string, RegisterWorkerRequest['worker']>();
   address = '';
-  private readonly server = new Server();
+  private server?: Server;
   private readonly completions = new Map<string, CompleteTrialResponse>();
 
   constructor(private readonly options: FakePipelineOptions) {}
 
-  async start(): Promise<this> {
+  /** Serves on a free port, or on `port` (a restart on the same address, with the same state). */
+  async start(port = 0): Promise<this> {
+    this.server = new Server();
     const implementation: Record<string, unknown> = {};
     for (const method of Object.keys(PipelineServiceService)) {
       const own = (this as unknown as Record<string, unknown>)[method];
       implementation[method] = typeof own === 'function' && method in PipelineServiceService ? own.bind(this) : () => Promise.reject(new NotFoundError(`${method} is not part of the fake master`));
     }
     const handlers = toGrpcHandlers(PipelineServiceService, implementation, bearerTokenGuard(this.options.token), () => undefined);
-    this.server.addService(PipelineServiceService, handlers);
-    const port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+    const server = this.server;
+    server.addService(PipelineServiceService, handlers);
+    const bound = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, at) => (error ? reject(error) : resolve(at))),
     );
-    this.address = `127.0.0.1:${port}`;
+    this.address = `127.0.0.1:${bound}`;
     return this;
   }
 
+  /** Stops serving at once (the master goes down); `start(port)` brings it back. */
   stop(): void {
-    this.server.forceShutdown();
+    this.server?.forceShutdown();
+  }
+
+  get port(): number {
+    return Number(this.address.split(':')[1]);
   }
 
   /** Queues a trial of `runs/{runId}/steps/{step}` (PENDING, attempt as given). */

@@ -21,6 +21,8 @@ import { workerSettingsFromEnv } from './worker-settings';
 // The worker against a fake master (a real gRPC server on loopback) and the real Report
 // service process over a real Postgres: real training of a tiny MLP on synthetic data.
 const TOKEN = 'worker-spec-token';
+// Project-level testTimeout does not apply when jest runs every project at once.
+jest.setTimeout(60000);
 
 const TINY_DESC = { modules: ['backbone'], backbone: { type: 'MLP', hidden_units: [16], num_class: 4 } };
 const STEP_CONFIG = {
@@ -60,12 +62,20 @@ describe('TrainerWorker', () => {
 
   const completionOf = (name: string) => master.requests<CompleteTrialRequest>('completeTrial', name)[0];
 
+  const startReport = (port = '0') =>
+    startServiceProcess({ name: 'report', entry: 'apps/report/src/main.ts', env: { DATABASE_URL: database.url, VELA_REPORT_PORT: port, VELA_TOKEN: TOKEN, VELA_ARTIFACT_ROOT: artifactRoot } });
+
+  const until = async (check: () => Promise<boolean>, timeoutMs = 60000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([
-      startServiceProcess({ name: 'report', entry: 'apps/report/src/main.ts', env: { DATABASE_URL: database.url, VELA_REPORT_PORT: '0', VELA_TOKEN: TOKEN, VELA_ARTIFACT_ROOT: artifactRoot } }),
-      seedRunWithTrials(database.url, { trials: 6, attempt: 1, state: 'LEASED' }),
-    ]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 6, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -163,6 +173,34 @@ describe('TrainerWorker', () => {
     const second = (await recordsOf(trial.id)).filter((r) => r.attempt === 2);
     expect(second.map((r) => r.epoch)).toEqual([resumedAfter + 1]);
     expect(lines.join('\n')).toContain(`resumed from trials/${trial.id}/checkpoint.vela after epoch ${resumedAfter}`);
+  });
+
+  it('keeps training while the master is unreachable and completes the trial once it is back', async () => {
+    const trial = trialOf(4, { budgetEpochs: 30 });
+    await master.until(() => master.requests<ReportProgressRequest>('reportProgress', trial.name).some((p) => p.epoch >= 1));
+    master.stop();
+    await until(async () => (await recordsOf(trial.id)).length === 30);
+    expect(completionOf(trial.name)).toBeUndefined();
+    await master.start(master.port);
+    await master.until(() => completionOf(trial.name) !== undefined);
+    expect(completionOf(trial.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 30 });
+    expect(lines.join('\n')).toContain('heartbeat failed');
+  });
+
+  it('buffers records and checkpoints while Report is unreachable and delivers them when it is back', async () => {
+    const port = reportProcess.address.split(':')[1];
+    await reportProcess.stop();
+    const trial = trialOf(5);
+    await master.until(() => master.requests<ReportProgressRequest>('reportProgress', trial.name).some((p) => p.epoch === 2));
+    expect(completionOf(trial.name)).toBeUndefined();
+    reportProcess = await startReport(port);
+    await master.until(() => completionOf(trial.name) !== undefined);
+    const completion = completionOf(trial.name);
+    expect(completion).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
+    const records = await recordsOf(trial.id);
+    expect(records.map((r) => r.epoch)).toEqual([1, 2]);
+    expect(records.every((r) => r.checkpointArtifact.startsWith('artifacts/'))).toBe(true);
+    expect(lines.join('\n')).toContain('buffering and retrying');
   });
 
   it('refuses to start with a wrong token, saying what to set', async () => {

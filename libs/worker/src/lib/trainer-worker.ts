@@ -335,6 +335,10 @@ export class TrainerWorker {
         this.wake = undefined;
         continue;
       }
+      // A signal per call: the client adds an abort listener to it and never removes it.
+      const call = new AbortController();
+      const onDrain = () => call.abort();
+      this.acquireAbort.signal.addEventListener('abort', onDrain, { once: true });
       try {
         const { trials } = await this.pipeline.acquireTrials(
           AcquireTrialsRequest.fromPartial({
@@ -343,7 +347,7 @@ export class TrainerWorker {
             maxTrials: free,
             waitTimeout: durationFromMillis(this.settings.acquireWaitMs),
           }),
-          { timeoutMs: this.settings.acquireWaitMs + CALL_TIMEOUT_MS, signal: this.acquireAbort.signal },
+          { timeoutMs: this.settings.acquireWaitMs + CALL_TIMEOUT_MS, signal: call.signal },
         );
         backoff.reset();
         for (const trial of trials) {
@@ -364,6 +368,8 @@ export class TrainerWorker {
         const delay = backoff.next();
         this.log(`worker ${this.settings.workerId}: acquiring trials failed (${callMessage(error)}); retrying in ${delay} ms`);
         await sleep(delay, this.stopped.signal);
+      } finally {
+        this.acquireAbort.signal.removeEventListener('abort', onDrain);
       }
     }
   }
