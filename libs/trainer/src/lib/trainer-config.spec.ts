@@ -33,6 +33,7 @@ describe('trainer config errors', () => {
     [{ epoch: 3 }, "trainer.epoch: unknown argument; did you mean 'epochs'?"],
     [{ limits: { flop_range: [2, 1] } }, 'trainer.limits.flop_range: must be [min, max] with min <= max, got [2, 1]'],
     [{ perfs_cmp_mode: 'up' }, "trainer.perfs_cmp_mode: must be one of max, min, got 'up'"],
+    [{ perfs_cmp_key: 'acc' }, "trainer.perfs_cmp_key: 'acc' is not a key the metrics report (accuracy)"],
   ])('rejects %j', (config, message) => {
     expect(build(config)).toThrow(InvalidArgumentError);
     expect(build(config)).toThrow(message);

@@ -103,7 +103,10 @@ export class Trainer {
     this.baseLr = this.optimizer.lr;
     this.lrScheduler = createLrScheduler(this.settings.lrScheduler, 'trainer.lr_scheduler', { epochs: this.settings.epochs });
     this.loss = buildComponent('loss', this.settings.loss, 'trainer.loss', (entry, args) => entry.factory(args));
-    this.createMetrics().forEach((metric) => metric.reset());
+    const metricKeys = this.metricKeys;
+    if (this.settings.perfsCmpKey !== undefined && !metricKeys.includes(this.settings.perfsCmpKey)) {
+      throw new InvalidArgumentError(`'${this.settings.perfsCmpKey}' is not a key the metrics report (${metricKeys.join(', ')})`, 'trainer.perfs_cmp_key');
+    }
     const callbacks = this.buildCallbacks();
     this.model = this.desc.toModel({ inputShape: this.datasets.train.inputShape, seed: this.settings.seed });
     try {
@@ -126,6 +129,11 @@ export class Trainer {
     return this.settings.metrics.map((raw, i) =>
       buildComponent('metric', raw, this.settings.metrics.length > 1 ? `trainer.metric[${i}]` : 'trainer.metric', (entry, args) => entry.factory(args)),
     );
+  }
+
+  /** The keys the configured metrics report (e.g. `accuracy`, or `top1_accuracy` and `top5_accuracy`). */
+  get metricKeys(): string[] {
+    return this.createMetrics().flatMap((metric) => Object.keys(metric.summary()));
   }
 
   /** The primary metric (`perfs_cmp_key`, else the first metric's first key) and whether larger is better. */

@@ -1,4 +1,4 @@
-import { InMemoryArtifactStore, Trainer } from '../../index';
+import { Callback, InMemoryArtifactStore, Trainer } from '../../index';
 import { InMemoryReporter, TINY, useCpuBackend } from '../../testing';
 
 beforeAll(useCpuBackend);
@@ -27,7 +27,22 @@ describe('EarlyStopping', () => {
   it('monitors loss or another key by name, and names a key validation lacks', async () => {
     const config = { ...TINY.config, epochs: 2, callbacks: [{ type: 'EarlyStopping', params: { monitor: 'top5', patience: 1 } }] };
     const trainer = new Trainer({ ...TINY, config, log: () => undefined });
+    const steps: number[] = [];
+    (trainer.callbacks.callbacks as Callback[]).push(
+      new (class extends Callback {
+        readonly name = 'CountSteps';
+        override afterTrainStep(batchIndex: number): void {
+          steps.push(batchIndex);
+        }
+      })(),
+    );
+    for (const callback of trainer.callbacks.callbacks) callback.setTrainer(trainer);
     await expect(trainer.train()).rejects.toThrow("trainer.callbacks.EarlyStopping.monitor: monitors 'top5', which validation does not report (it reports loss, accuracy)");
+    expect(steps).toEqual([]); // refused before training
     trainer.dispose();
+
+    const byLoss = new Trainer({ ...TINY, config: { ...config, callbacks: [{ type: 'EarlyStopping', params: { monitor: 'loss', patience: 1 } }] }, log: () => undefined });
+    expect((await byLoss.train()).status).toBe('succeeded');
+    byLoss.dispose();
   });
 });

@@ -34,15 +34,17 @@ export class EarlyStoppingCallback extends Callback {
   override beforeTrain(_logs: TrainLogs): void {
     const primary = this.trainer.primaryMetric;
     this.monitor = this.monitorName ?? primary.key;
+    const known = ['loss', ...this.trainer.metricKeys];
+    if (!known.includes(this.monitor)) {
+      throw new InvalidArgumentError(`monitors '${this.monitor}', which validation does not report (it reports ${known.join(', ')})`, 'trainer.callbacks.EarlyStopping.monitor');
+    }
     this.mode = this.modeSetting === 'auto' ? (this.monitor === primary.key ? primary.mode : 'min') : this.modeSetting;
   }
 
   override afterEpoch(epoch: number, logs: EpochLogs): void {
     if (!logs.validated) return;
     const value = this.monitor === 'loss' ? logs.validLoss : logs.validMetrics[this.monitor];
-    if (value === undefined) {
-      throw new InvalidArgumentError(`monitors '${this.monitor}', which validation does not report (it reports loss, ${Object.keys(logs.validMetrics).join(', ')})`, 'trainer.callbacks.EarlyStopping.monitor');
-    }
+    if (value === undefined) return;
     const improved = this.best === undefined || (this.mode === 'max' ? value > this.best + this.minDelta : value < this.best - this.minDelta);
     if (improved) {
       this.best = value;
