@@ -20,6 +20,8 @@ export interface ObjectiveSpec {
  */
 export abstract class BaseAlgorithm<P> implements SearchAlgorithm {
   protected book = new TrialBook();
+  /** `objectives()` cached until the next observe/restore. */
+  private objectiveCache: ObjectiveSpec[] | undefined;
   readonly space: SearchSpace;
   protected readonly seed: number;
   protected readonly path: string;
@@ -71,6 +73,7 @@ export abstract class BaseAlgorithm<P> implements SearchAlgorithm {
 
   observe(observations: readonly Observation[]): void {
     if (!Array.isArray(observations)) throw new InvalidArgumentError(`must be a list of observations, got ${show(observations)}`, 'observations');
+    this.objectiveCache = undefined;
     observations.forEach((observation, i) => {
       const trial = this.book.apply(observation, `observations[${i}]`);
       this.onObserve(trial, observation);
@@ -91,6 +94,7 @@ export abstract class BaseAlgorithm<P> implements SearchAlgorithm {
     }
     if (snapshot['seed'] !== this.seed) throw new FailedPreconditionError(`snapshot.seed: was taken with seed ${show(snapshot['seed'])}, this search has seed ${this.seed}`);
     this.book = TrialBook.fromJSON(snapshot['book']);
+    this.objectiveCache = undefined;
     this.loadState(isPlainObject(snapshot['state']) ? (snapshot['state'] as JsonObject) : {});
   }
 
@@ -136,6 +140,11 @@ export abstract class BaseAlgorithm<P> implements SearchAlgorithm {
 
   /** The objectives optimised: `objective_keys`, else the first key any record reported. */
   protected objectives(): ObjectiveSpec[] {
+    this.objectiveCache ??= this.findObjectives();
+    return this.objectiveCache;
+  }
+
+  private findObjectives(): ObjectiveSpec[] {
     const goals = new Map<string, ObjectiveGoal>();
     let first: string | undefined;
     for (const trial of this.book.list()) {
