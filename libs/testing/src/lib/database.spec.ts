@@ -1,7 +1,8 @@
 import { Client } from 'pg';
 import globalSetup from './database.global-setup';
 import globalTeardown from './database.global-teardown';
-import { createTestDatabase, startTestDatabaseServer, TEST_SERVER_URL_ENV, useTestDatabase } from './database';
+import { loadMigrations } from '@vela/db';
+import { createTestDatabase, startTestDatabaseServer, templateName, TEST_SERVER_URL_ENV, useTestDatabase } from './database';
 
 async function tables(url: string): Promise<string[]> {
   const client = new Client({ connectionString: url });
@@ -36,6 +37,30 @@ describe('createTestDatabase', () => {
       await b.drop();
     }
     await expect(tables(a.url)).rejects.toThrow(/does not exist/);
+  });
+
+  it('copies a template migrated once with the current migrations', async () => {
+    const database = await createTestDatabase();
+    try {
+      const client = new Client({ connectionString: database.serverUrl });
+      await client.connect();
+      try {
+        const { rows } = await client.query(`SELECT datname FROM pg_database WHERE datname = $1`, [templateName()]);
+        expect(rows).toHaveLength(1);
+      } finally {
+        await client.end();
+      }
+      const copy = new Client({ connectionString: database.url });
+      await copy.connect();
+      try {
+        const { rows } = await copy.query<{ migration_name: string }>('SELECT migration_name FROM "_prisma_migrations" ORDER BY 1');
+        expect(rows.map((row) => row.migration_name)).toEqual(loadMigrations().map((m) => m.name));
+      } finally {
+        await copy.end();
+      }
+    } finally {
+      await database.drop();
+    }
   });
 
   it('leaves the database empty when asked not to migrate', async () => {
