@@ -25,6 +25,7 @@ describe('trainer config errors', () => {
     [{ loss: { type: 'CrossEntropyLoss', params: { label_smoothing: 2 } } }, 'trainer.loss.params.label_smoothing: must be <= 1, got 2'],
     [{ metric: [{ type: 'accuracy' }, { type: 'top5' }] }, "trainer.metric[1].type: unknown metric 'top5'"],
     [{ metric: { type: 'accuracy', params: { topk: [1, 0] } } }, 'trainer.metric.params.topk[1]: must be >= 1, got 0'],
+    [{ metric: { type: 'accuracy', params: { topk: [1, 5] } } }, 'trainer.metric.params.topk: top-5 accuracy needs at least 5 classes, the model has 4'],
     [{ callbacks: ['EarlyStoping'] }, "trainer.callbacks[0]: unknown callback 'EarlyStoping'; did you mean 'EarlyStopping'?"],
     [{ callbacks: ['ModelCheckpoint'] }, "trainer.callbacks[0]: 'ModelCheckpoint' is a default callback"],
     [{ callbacks: [{ type: 'EarlyStopping', params: { patience: 0 } }] }, 'trainer.callbacks[0].params.patience: must be >= 1, got 0'],

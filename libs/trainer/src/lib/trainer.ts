@@ -343,6 +343,11 @@ export class Trainer {
     if (this.loss.name === 'CrossEntropyLoss' && (shape[1] as number) < classes) {
       throw new InvalidArgumentError(`the network outputs ${shape[1]} classes but the dataset has ${classes} (set num_class)`, 'desc');
     }
+    // Each metric sees one dummy batch of the model's output shape, so that one that cannot
+    // work with it (e.g. top-5 accuracy over 4 classes) fails now rather than after an epoch.
+    tf.tidy(() => {
+      for (const metric of this.createMetrics()) metric.update(tf.zeros([1, shape[1] as number]), tf.zeros([1], 'int32'));
+    });
   }
 
   /** Why `limits` reject this desc, or undefined. */
