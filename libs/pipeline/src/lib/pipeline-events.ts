@@ -1,0 +1,58 @@
+import { PgNotifications } from '@vela/db';
+
+/** NOTIFY channels of the pipeline's tables; payloads are run ids. */
+export const TRIALS_CHANNEL = 'vela_trials';
+export const RUNS_CHANNEL = 'vela_runs';
+
+/**
+ * Wake-ups across processes: a trial became available or changed (acquirers and run drivers
+ * wait on it), a run changed (WatchRun waits on it). Every wait also has a timeout, so a
+ * lost notification only delays, never blocks.
+ */
+export class PipelineEvents {
+  private readonly waiters = new Map<string, Set<(runId: string) => void>>();
+
+  private constructor(readonly notifications: PgNotifications) {}
+
+  static async connect(url: string): Promise<PipelineEvents> {
+    let events: PipelineEvents | undefined;
+    const notifications = await PgNotifications.connect(url, { onReconnect: () => events?.wakeAll() });
+    events = new PipelineEvents(notifications);
+    for (const channel of [TRIALS_CHANNEL, RUNS_CHANNEL]) {
+      await notifications.listen(channel, (payload) => events?.fire(channel, payload));
+    }
+    return events;
+  }
+
+  /** Resolves at the next event on `channel` (for `runId`, when given), after `timeoutMs`, or on abort. */
+  wait(channel: string, timeoutMs: number, options: { runId?: string; signal?: AbortSignal } = {}): Promise<void> {
+    return new Promise((resolve) => {
+      let set = this.waiters.get(channel);
+      if (!set) this.waiters.set(channel, (set = new Set()));
+      const done = () => {
+        clearTimeout(timer);
+        set.delete(listener);
+        options.signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const listener = (runId: string) => {
+        if (!options.runId || runId === options.runId || runId === '') done();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      set.add(listener);
+      options.signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+
+  close(): Promise<void> {
+    return this.notifications.close();
+  }
+
+  private fire(channel: string, runId: string): void {
+    for (const listener of [...(this.waiters.get(channel) ?? [])]) listener(runId);
+  }
+
+  private wakeAll(): void {
+    for (const channel of this.waiters.keys()) this.fire(channel, '');
+  }
+}

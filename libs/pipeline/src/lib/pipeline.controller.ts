@@ -1,0 +1,198 @@
+import { Injectable } from '@nestjs/common';
+import {
+  durationFromMillis,
+  durationToMillis,
+  objectiveFromProto,
+  parseRunName,
+  parseTrialName,
+  parseTrialsParent,
+  parseWorkerName,
+  resolvePageSize,
+  decodePageToken,
+  encodePageToken,
+  trialStateConverter,
+  Run,
+  type AcquireTrialsRequest,
+  type AcquireTrialsResponse,
+  type CancelRunRequest,
+  type CancelRunResponse,
+  type CompleteTrialRequest,
+  type CompleteTrialResponse,
+  type CreateRunRequest,
+  type CreateRunResponse,
+  type DeregisterWorkerRequest,
+  type DeregisterWorkerResponse,
+  type GetRunRequest,
+  type GetRunResponse,
+  type GetTrialRequest,
+  type GetTrialResponse,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type ListRunsRequest,
+  type ListRunsResponse,
+  type ListTrialsRequest,
+  type ListTrialsResponse,
+  type ListWorkersRequest,
+  type ListWorkersResponse,
+  type PipelineServiceServer,
+  type RegisterWorkerRequest,
+  type RegisterWorkerResponse,
+  type ReportProgressRequest,
+  type ReportProgressResponse,
+  type WatchRunRequest,
+  type WatchRunResponse,
+} from '@vela/contracts';
+import { InvalidArgumentError, NotFoundError } from '@vela/errors';
+import type { CallContext, AsyncService } from '@vela/grpc-server';
+import { PrismaClient, type Trial } from '@vela/db';
+import { capacityFromProto, outcomeConverter, runStateConverter, runToProto, stopToProto, trialToProto, workerToProto } from './pipeline.converters';
+import { RunService, type RunStateName } from './run.service';
+import { maxAttempts } from './steps/run-limits';
+import { TrialQueueService } from './trial-queue.service';
+import { WorkerRegistryService } from './worker-registry.service';
+
+/** The longest AcquireTrials long poll; a longer wait_timeout is shortened to it. */
+const MAX_ACQUIRE_WAIT_MS = 20_000;
+
+/** gRPC face of the master: converts, calls one lib service, converts back. */
+@Injectable()
+export class PipelineController implements AsyncService<PipelineServiceServer> {
+  constructor(
+    private readonly runs: RunService,
+    private readonly queue: TrialQueueService,
+    private readonly workers: WorkerRegistryService,
+    private readonly prisma: PrismaClient,
+  ) {}
+
+  async createRun(request: CreateRunRequest): Promise<CreateRunResponse> {
+    const created = await this.runs.createRun({ ...request, requestId: request.requestId || undefined });
+    if ('validated' in created) return { run: Run.fromPartial({ configYaml: request.configYaml, resolvedConfig: created.validated as unknown as Record<string, unknown> }) };
+    return { run: runToProto(created) };
+  }
+
+  async getRun(request: GetRunRequest): Promise<GetRunResponse> {
+    return { run: runToProto(await this.runs.view(parseRunName(request.name).run)) };
+  }
+
+  async listRuns(request: ListRunsRequest): Promise<ListRunsResponse> {
+    const states = (request.filter?.states ?? []).map((state, index) => runStateConverter.toName(state, `filter.states[${index}]`) as RunStateName);
+    const page = await this.runs.listRuns({ states, displayNameContains: request.filter?.displayNameContains }, request.pageSize, request.pageToken);
+    return { runs: page.runs.map(runToProto), nextPageToken: page.nextPageToken ?? '', totalSize: page.totalSize };
+  }
+
+  async cancelRun(request: CancelRunRequest): Promise<CancelRunResponse> {
+    return { run: runToProto(await this.runs.cancelRun(parseRunName(request.name).run, request.reason)) };
+  }
+
+  async *watchRun(request: WatchRunRequest, context: CallContext): AsyncIterable<WatchRunResponse> {
+    for await (const view of this.runs.watchRun(parseRunName(request.name).run, request.afterRevision, context.signal)) yield { run: runToProto(view) };
+  }
+
+  async listTrials(request: ListTrialsRequest): Promise<ListTrialsResponse> {
+    const parent = parseTrialsParent(request.parent);
+    const states = (request.filter?.states ?? []).map((state, index) => trialStateConverter.toName(state, `filter.states[${index}]`));
+    const size = resolvePageSize(request.pageSize, { defaultSize: 100, maxSize: 1000 });
+    const bound = { parent: request.parent, states: [...states].sort() };
+    const position = request.pageToken ? decodePageToken('ListTrials', request.pageToken, bound) : undefined;
+    const offset = position && 'offset' in position ? position.offset : 0;
+    const where = { runId: parent.run, step: parent.step, state: states.length ? { in: states } : undefined };
+    const [trials, totalSize] = await Promise.all([
+      this.prisma.trial.findMany({ where, orderBy: [{ step: 'asc' }, { number: 'asc' }], skip: offset, take: size + 1 }),
+      this.prisma.trial.count({ where }),
+    ]);
+    return {
+      trials: await Promise.all(trials.slice(0, size).map((trial) => this.trialProto(trial))),
+      nextPageToken: trials.length > size ? encodePageToken('ListTrials', { offset: offset + size }, bound) : '',
+      totalSize,
+    };
+  }
+
+  async getTrial(request: GetTrialRequest): Promise<GetTrialResponse> {
+    return { trial: await this.trialProto(await this.trialByName(request.name)) };
+  }
+
+  async registerWorker(request: RegisterWorkerRequest): Promise<RegisterWorkerResponse> {
+    if (!request.worker) throw new InvalidArgumentError('is required', 'worker');
+    const { view, leasedTrials } = await this.workers.register({ ...request.worker, capacity: capacityFromProto(request.worker.capacity) });
+    return {
+      worker: workerToProto(view),
+      heartbeatInterval: durationFromMillis(this.queue.settings.heartbeatSeconds * 1000),
+      leaseDuration: durationFromMillis(this.queue.settings.leaseSeconds * 1000),
+      leasedTrials: await Promise.all(leasedTrials.map((trial) => this.trialProto(trial))),
+    };
+  }
+
+  async heartbeat(request: HeartbeatRequest): Promise<HeartbeatResponse> {
+    const { worker } = parseWorkerName(request.name);
+    const beat = await this.workers.heartbeat(worker, request.leases);
+    return {
+      renewals: beat.renewals.map((renewal) => ({ trialId: renewal.trialId, attempt: renewal.attempt, expireTime: renewal.expiresAt })),
+      stops: beat.stops.map(stopToProto),
+      workerState: workerToProto(await this.workers.view(worker)).state,
+      heartbeatInterval: durationFromMillis(this.queue.settings.heartbeatSeconds * 1000),
+    };
+  }
+
+  async acquireTrials(request: AcquireTrialsRequest, context: CallContext): Promise<AcquireTrialsResponse> {
+    const { worker } = parseWorkerName(request.name);
+    const waitMs = Math.min(durationToMillis(request.waitTimeout) ?? 0, MAX_ACQUIRE_WAIT_MS);
+    const trials = await this.queue.acquire(worker, capacityFromProto(request.freeCapacity), request.maxTrials || 1, waitMs, context.signal);
+    return { trials: await Promise.all(trials.map((trial) => this.trialProto(trial))) };
+  }
+
+  async reportProgress(request: ReportProgressRequest): Promise<ReportProgressResponse> {
+    const trial = await this.trialByName(request.name);
+    const objectives = request.objectives.map((objective, index) => objectiveFromProto(objective, `objectives[${index}]`));
+    const answer = await this.queue.reportProgress(trial.id, request.attempt, request.epoch, request.totalEpochs, objectives);
+    return { stop: answer.stop ? stopToProto(answer.stop) : undefined, leaseExpireTime: answer.leaseExpiresAt };
+  }
+
+  async completeTrial(request: CompleteTrialRequest): Promise<CompleteTrialResponse> {
+    const trial = await this.trialByName(request.name);
+    const run = await this.prisma.run.findUniqueOrThrow({ where: { id: trial.runId } });
+    const completed = await this.queue.complete(
+      {
+        trialId: trial.id,
+        attempt: request.attempt,
+        outcome: outcomeConverter.toName(request.outcome, 'outcome'),
+        errorMessage: request.errorMessage || undefined,
+        finalEpoch: request.finalEpoch,
+        checkpointArtifactId: request.checkpointArtifact ? request.checkpointArtifact.replace(/^artifacts\//, '') : undefined,
+        requestId: request.requestId || undefined,
+      },
+      maxAttempts(run.limits as never),
+    );
+    return { trial: await this.trialProto(completed) };
+  }
+
+  async listWorkers(request: ListWorkersRequest): Promise<ListWorkersResponse> {
+    const size = resolvePageSize(request.pageSize, { defaultSize: 100, maxSize: 1000 });
+    const views = await this.workers.list();
+    const position = request.pageToken ? decodePageToken('ListWorkers', request.pageToken, {}) : undefined;
+    const offset = position && 'offset' in position ? position.offset : 0;
+    return {
+      workers: views.slice(offset, offset + size).map(workerToProto),
+      nextPageToken: views.length > offset + size ? encodePageToken('ListWorkers', { offset: offset + size }, {}) : '',
+      totalSize: views.length,
+    };
+  }
+
+  async deregisterWorker(request: DeregisterWorkerRequest): Promise<DeregisterWorkerResponse> {
+    return { worker: workerToProto(await this.workers.deregister(parseWorkerName(request.name).worker)) };
+  }
+
+  private async trialByName(name: string): Promise<Trial> {
+    const { run, step, trial } = parseTrialName(name);
+    const number = Number(trial);
+    if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`trial number must be a positive integer, got '${trial}'`, 'name');
+    const found = await this.prisma.trial.findUnique({ where: { runId_step_number: { runId: run, step, number } } });
+    if (!found) throw new NotFoundError(`trial '${name}' not found`);
+    return found;
+  }
+
+  private async trialProto(trial: Trial) {
+    const step = await this.prisma.step.findUniqueOrThrow({ where: { runId_name: { runId: trial.runId, name: trial.step } } });
+    const attempts = await this.prisma.attempt.findMany({ where: { trialId: trial.id }, orderBy: { attempt: 'asc' } });
+    return trialToProto(trial, step.config, step.objectives as never, attempts);
+  }
+}

@@ -1,0 +1,125 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { status } from '@grpc/grpc-js';
+import type { VelaConfig } from '@vela/config';
+import { PrismaClient, type Run } from '@vela/db';
+import { registry } from '@vela/registry';
+import { PipelineEvents } from './pipeline-events';
+import { GENERATOR_CLIENT, REPORT_CLIENT } from './pipeline.tokens';
+import { StepContext, type GeneratorClient, type ReportClient } from './step-context';
+import { writeStepOutputs } from './step-outputs';
+import { maxAttempts } from './steps/run-limits';
+import { StepFailedError } from './steps/step-executor';
+import './registrations';
+import { touchRuns, TrialQueueService } from './trial-queue.service';
+import { WorkerRegistryService } from './worker-registry.service';
+
+const TICK_MS = 1000;
+/** gRPC codes worth retrying: the neighbour is restarting or busy. Anything else fails the run. */
+const TRANSIENT = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.ABORTED, status.CANCELLED]);
+
+/**
+ * Drives every RUNNING run, step by step, and keeps the queue healthy (expired leases,
+ * lost workers). After a master restart it picks up each unfinished run where the database
+ * says it is: finished steps are skipped, a step in progress continues with the trials it
+ * has (nothing completed is trained again).
+ */
+@Injectable()
+export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('RunScheduler');
+  private readonly driving = new Map<string, AbortController>();
+  private timer?: NodeJS.Timeout;
+  private ticking = false;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly queue: TrialQueueService,
+    private readonly workers: WorkerRegistryService,
+    private readonly events: PipelineEvents,
+    @Inject(GENERATOR_CLIENT) private readonly generator: GeneratorClient,
+    @Inject(REPORT_CLIENT) private readonly report: ReportClient,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), TICK_MS);
+    void this.tick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    for (const controller of this.driving.values()) controller.abort();
+  }
+
+  /** One pass: expire leases, mark lost workers, start drivers for runs nobody drives, stop drivers of ended runs. */
+  async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const runs = await this.prisma.run.findMany({ where: { state: { in: ['PENDING', 'RUNNING'] } } });
+      const limits = new Map(runs.map((run) => [run.id, maxAttempts((run.limits ?? {}) as VelaConfig['general']['limits'])]));
+      const expired = await this.queue.expireLeases((runId) => limits.get(runId) ?? maxAttempts(undefined));
+      for (const trial of expired) this.logger.warn(`trial ${trial.trialId}: attempt ${trial.staleAttempt} is STALE (lease expired)${trial.failed ? '; no attempts left, FAILED' : '; queued again'}`);
+      await this.workers.markLost(this.queue.settings.leaseSeconds);
+      for (const [runId, controller] of this.driving) {
+        if (!runs.some((run) => run.id === runId)) controller.abort();
+      }
+      for (const run of runs) if (!this.driving.has(run.id)) this.drive(run);
+    } catch (error) {
+      this.logger.error(`scheduler tick failed: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private drive(run: Run): void {
+    const controller = new AbortController();
+    this.driving.set(run.id, controller);
+    this.driveSteps(run, controller.signal)
+      .catch(async (error: unknown) => {
+        const code = (error as { code?: number }).code;
+        if (controller.signal.aborted) return;
+        if (code !== undefined && TRANSIENT.has(code)) {
+          this.logger.warn(`run ${run.id}: ${(error as Error).message}; retrying`);
+          await new Promise((resolve) => setTimeout(resolve, 2000));
+          return;
+        }
+        await this.fail(run.id, error);
+      })
+      .finally(() => this.driving.delete(run.id));
+  }
+
+  private async driveSteps(run: Run, signal: AbortSignal): Promise<void> {
+    if (run.state === 'PENDING') await this.prisma.run.update({ where: { id: run.id }, data: { state: 'RUNNING', startedAt: new Date() } });
+    const config = run.resolvedConfig as unknown as VelaConfig;
+    const steps = await this.prisma.step.findMany({ where: { runId: run.id }, orderBy: { index: 'asc' } });
+    for (const step of steps) {
+      if (signal.aborted) return;
+      if (step.state === 'SUCCEEDED') continue;
+      if (step.state === 'PENDING') {
+        await this.prisma.step.update({ where: { runId_name: { runId: run.id, name: step.name } }, data: { state: 'RUNNING', startedAt: new Date() } });
+        step.state = 'RUNNING';
+      }
+      const context = new StepContext(this.prisma, this.queue, this.workers, this.events, this.generator, this.report, run, step, config, signal);
+      const executor = registry.get('pipe_step', step.type, `${step.name}.pipe_step.type`).factory();
+      this.logger.log(`run ${run.id}: step ${step.name} (${step.type}) running`);
+      await executor.execute(context);
+      if (signal.aborted) return;
+      const outputs = await writeStepOutputs(context);
+      await this.prisma.step.update({
+        where: { runId_name: { runId: run.id, name: step.name } },
+        data: { state: 'SUCCEEDED', endedAt: new Date(), outputDir: outputs.folder, waitReason: null },
+      });
+      await touchRuns(this.prisma, [run.id]);
+      this.logger.log(`run ${run.id}: step ${step.name} done: ${outputs.results} results, pareto front ${outputs.pareto.join(', ') || '-'} in ${outputs.folder}`);
+    }
+    await this.prisma.run.updateMany({ where: { id: run.id, state: 'RUNNING' }, data: { state: 'SUCCEEDED', endedAt: new Date() } });
+    await touchRuns(this.prisma, [run.id]);
+  }
+
+  private async fail(runId: string, error: unknown): Promise<void> {
+    const message = error instanceof StepFailedError ? error.message : error instanceof Error ? (error as { details?: string }).details ?? error.message : String(error);
+    this.logger.error(`run ${runId} failed: ${message}`);
+    await this.prisma.step.updateMany({ where: { runId, state: 'RUNNING' }, data: { state: 'FAILED', endedAt: new Date(), error: message } });
+    await this.prisma.run.updateMany({ where: { id: runId, state: { in: ['PENDING', 'RUNNING'] } }, data: { state: 'FAILED', endedAt: new Date(), error: message } });
+    await this.queue.requestStop({ runId }, 'CANCELLED', `the run failed: ${message}`);
+  }
+}

@@ -1,0 +1,157 @@
+import { resolve } from 'node:path';
+import { Injectable } from '@nestjs/common';
+import { loadConfig, type VelaConfig } from '@vela/config';
+import { decodePageToken, encodePageToken, resolvePageSize } from '@vela/contracts';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@vela/errors';
+import { Prisma, PrismaClient, type Run, type Step } from '@vela/db';
+import { objectivesOf } from './objectives';
+import { PipelineEvents, RUNS_CHANNEL } from './pipeline-events';
+import { TrialQueueService, touchRuns } from './trial-queue.service';
+
+export type RunStateName = Run['state'];
+
+export interface TrialCounts {
+  readonly pending: number;
+  readonly leased: number;
+  readonly running: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly cancelled: number;
+}
+
+export interface StepView {
+  readonly step: Step;
+  readonly counts: TrialCounts;
+}
+
+export interface RunView {
+  readonly run: Run;
+  readonly steps: readonly StepView[];
+}
+
+export interface CreateRunInput {
+  readonly configYaml: string;
+  readonly overrides?: readonly string[];
+  readonly displayName?: string;
+  readonly requestId?: string;
+  readonly validateOnly?: boolean;
+  /** Where `{local_base_path}` and relative output paths resolve (the master's working folder by default). */
+  readonly baseDir?: string;
+}
+
+const ZERO_COUNTS: TrialCounts = { pending: 0, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+
+/**
+ * Runs and their steps: created from a Vega-style config (validated in full: every error of
+ * the file at once), read, listed, cancelled and watched. The RunScheduler drives them.
+ */
+@Injectable()
+export class RunService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly events: PipelineEvents,
+    private readonly queue: TrialQueueService,
+  ) {}
+
+  async createRun(input: CreateRunInput): Promise<RunView | { validated: VelaConfig }> {
+    if (!input.configYaml?.trim()) throw new InvalidArgumentError('is required: the YAML text of a Vega-style config', 'config_yaml');
+    if (input.requestId && !input.validateOnly) {
+      const existing = await this.prisma.run.findUnique({ where: { requestId: input.requestId } });
+      if (existing) return this.view(existing.id);
+    }
+    const baseDir = resolve(input.baseDir ?? process.cwd());
+    const { config } = loadConfig(input.configYaml, { overrides: input.overrides, localBasePath: baseDir });
+    if (input.validateOnly) return { validated: config };
+    const outputDir = resolve(baseDir, config.general.output_path ?? config.general.local_base_path ?? '.', 'output');
+    const run = await this.prisma.run.create({
+      data: {
+        displayName: input.displayName ?? '',
+        state: 'RUNNING',
+        configYaml: input.configYaml,
+        overrides: [...(input.overrides ?? [])],
+        resolvedConfig: config as unknown as Prisma.InputJsonValue,
+        requestId: input.requestId || null,
+        outputDir,
+        limits: config.general.limits as unknown as Prisma.InputJsonValue,
+        startedAt: new Date(),
+        steps: {
+          create: config.pipeline.map((step, index) => ({
+            name: step.name,
+            index,
+            type: step.pipe_step.type,
+            objectives: objectivesOf(step.search_algorithm?.objective_keys as readonly string[] | string | undefined) as unknown as Prisma.InputJsonValue,
+            config: step as unknown as Prisma.InputJsonValue,
+            outputDir: resolve(outputDir, step.name),
+          })),
+        },
+      },
+    });
+    await touchRuns(this.prisma, [run.id]);
+    return this.view(run.id);
+  }
+
+  async view(runId: string): Promise<RunView> {
+    const run = await this.prisma.run.findUnique({ where: { id: runId } });
+    if (!run) throw new NotFoundError(`run '${runId}' not found`);
+    const steps = await this.prisma.step.findMany({ where: { runId }, orderBy: { index: 'asc' } });
+    const counts = await this.prisma.trial.groupBy({ by: ['step', 'state'], where: { runId }, _count: { _all: true } });
+    return {
+      run,
+      steps: steps.map((step) => ({
+        step,
+        counts: counts
+          .filter((row) => row.step === step.name)
+          .reduce<TrialCounts>((total, row) => ({ ...total, [row.state.toLowerCase()]: row._count._all }), ZERO_COUNTS),
+      })),
+    };
+  }
+
+  async listRuns(filter: { states?: readonly RunStateName[]; displayNameContains?: string }, pageSize?: number, pageToken?: string): Promise<{ runs: RunView[]; nextPageToken?: string; totalSize: number }> {
+    const size = resolvePageSize(pageSize, { defaultSize: 50, maxSize: 500 });
+    const bound = { states: [...(filter.states ?? [])].sort(), contains: filter.displayNameContains ?? '' };
+    const position = pageToken ? decodePageToken('ListRuns', pageToken, bound) : undefined;
+    const offset = position && 'offset' in position ? position.offset : 0;
+    const where: Prisma.RunWhereInput = {
+      state: bound.states.length ? { in: bound.states as RunStateName[] } : undefined,
+      displayName: bound.contains ? { contains: bound.contains, mode: 'insensitive' } : undefined,
+    };
+    const [runs, totalSize] = await Promise.all([
+      this.prisma.run.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], skip: offset, take: size + 1 }),
+      this.prisma.run.count({ where }),
+    ]);
+    const views = await Promise.all(runs.slice(0, size).map((run) => this.view(run.id)));
+    return { runs: views, totalSize, nextPageToken: runs.length > size ? encodePageToken('ListRuns', { offset: offset + size }, bound) : undefined };
+  }
+
+  /** Ends a run: PENDING trials are cancelled at once, in-flight ones get the stop signal and end CANCELLED. */
+  async cancelRun(runId: string, reason: string): Promise<RunView> {
+    const run = await this.prisma.run.findUnique({ where: { id: runId } });
+    if (!run) throw new NotFoundError(`run '${runId}' not found`);
+    if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(run.state)) {
+      if (run.state === 'CANCELLED') return this.view(runId);
+      throw new FailedPreconditionError(`run '${runId}' already ended ${run.state}; only a PENDING or RUNNING run can be cancelled`);
+    }
+    const why = reason || 'cancelled by a user';
+    await this.prisma.$transaction([
+      this.prisma.run.update({ where: { id: runId }, data: { state: 'CANCELLED', endedAt: new Date(), error: why } }),
+      this.prisma.step.updateMany({ where: { runId, state: { in: ['PENDING', 'RUNNING'] } }, data: { state: 'CANCELLED', endedAt: new Date() } }),
+    ]);
+    await this.queue.requestStop({ runId }, 'CANCELLED', why);
+    return this.view(runId);
+  }
+
+  /** The run now (if its revision is past `afterRevision`), then each time it changes, until it ends or the caller aborts. */
+  async *watchRun(runId: string, afterRevision: number, signal: AbortSignal): AsyncGenerator<RunView> {
+    let seen = afterRevision;
+    while (!signal.aborted) {
+      const waiting = this.events.wait(RUNS_CHANNEL, 2000, { runId, signal });
+      const view = await this.view(runId);
+      if (view.run.revision > seen) {
+        seen = view.run.revision;
+        yield view;
+      }
+      if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(view.run.state)) return;
+      await waiting;
+    }
+  }
+}

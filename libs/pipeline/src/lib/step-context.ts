@@ -1,0 +1,155 @@
+import type { AsyncClient } from '@vela/grpc-server';
+import type { GeneratorServiceServer, ReportServiceServer } from '@vela/contracts';
+import type { PipelineStepConfig, VelaConfig } from '@vela/config';
+import { Prisma, PrismaClient, type Run, type Step, type Trial } from '@vela/db';
+import type { ObjectiveSpec } from './objectives';
+import { PipelineEvents, TRIALS_CHANNEL } from './pipeline-events';
+import { fromRawTrial, touchRuns, TrialQueueService } from './trial-queue.service';
+import { WorkerRegistryService } from './worker-registry.service';
+
+export type GeneratorClient = AsyncClient<GeneratorServiceServer>;
+export type ReportClient = AsyncClient<ReportServiceServer>;
+
+/** What a new trial is made of. */
+export interface NewTrial {
+  readonly desc: Record<string, unknown>;
+  readonly hyperparameters: Record<string, unknown>;
+  readonly seed: number;
+  readonly budget?: number;
+  readonly rung?: number;
+  readonly parentTrialId?: string;
+  readonly checkpointArtifactId?: string;
+  readonly resumeEpoch?: number;
+  readonly suggestion?: unknown;
+  readonly task?: 'train' | 'evaluate';
+}
+
+/** Everything a step executor works with; one per step being driven. */
+export class StepContext {
+  constructor(
+    readonly prisma: PrismaClient,
+    readonly queue: TrialQueueService,
+    readonly workers: WorkerRegistryService,
+    readonly events: PipelineEvents,
+    readonly generator: GeneratorClient,
+    readonly report: ReportClient,
+    readonly run: Run,
+    readonly step: Step,
+    readonly config: VelaConfig,
+    readonly signal: AbortSignal,
+  ) {}
+
+  get stepConfig(): PipelineStepConfig {
+    return this.step.config as unknown as PipelineStepConfig;
+  }
+
+  get objectives(): ObjectiveSpec[] {
+    return this.step.objectives as unknown as ObjectiveSpec[];
+  }
+
+  /** The resources each trial of this step asks for: `trainer.resources`, else `general.devices_per_trainer` as GPUs where asked, else one CPU slot. */
+  get resources(): { gpus: number; cpuSlots: number; memoryBytes: bigint; labels: Record<string, string> } {
+    const asked = (this.stepConfig.trainer as { resources?: { gpus?: number; cpu_slots?: number; memory_bytes?: number; labels?: Record<string, string> } } | undefined)?.resources;
+    return {
+      gpus: asked?.gpus ?? 0,
+      cpuSlots: asked?.cpu_slots ?? Math.max(1, asked?.gpus ? 0 : 1),
+      memoryBytes: BigInt(asked?.memory_bytes ?? 0),
+      labels: asked?.labels ?? {},
+    };
+  }
+
+  async trials(): Promise<Trial[]> {
+    return this.prisma.trial.findMany({ where: { runId: this.run.id, step: this.step.name }, orderBy: { number: 'asc' } });
+  }
+
+  /** Persists new trials with the next numbers of this step, and wakes waiting workers. */
+  async createTrials(trials: readonly NewTrial[]): Promise<Trial[]> {
+    if (trials.length === 0) return [];
+    const resources = this.resources;
+    const created = await this.prisma.$transaction(async (tx) => {
+      const [{ next }] = await tx.$queryRaw<{ next: number }[]>`
+        SELECT COALESCE(max(number), 0) + 1 AS next FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}`;
+      const rows: Trial[] = [];
+      for (const [offset, trial] of trials.entries()) {
+        rows.push(
+          await tx.trial.create({
+            data: {
+              runId: this.run.id,
+              step: this.step.name,
+              number: Number(next) + offset,
+              desc: trial.desc as Prisma.InputJsonValue,
+              hyperparameters: trial.hyperparameters as Prisma.InputJsonValue,
+              seed: trial.seed,
+              budget: trial.budget ?? null,
+              rung: trial.rung ?? null,
+              parentTrialId: trial.parentTrialId ?? null,
+              checkpointArtifactId: trial.checkpointArtifactId ?? null,
+              resumeEpoch: trial.resumeEpoch ?? null,
+              suggestion: (trial.suggestion ?? undefined) as Prisma.InputJsonValue | undefined,
+              task: trial.task ?? 'train',
+              ...resources,
+            },
+          }),
+        );
+      }
+      return rows;
+    });
+    await touchRuns(this.prisma, [this.run.id]);
+    return created;
+  }
+
+  /** Waits for a change of this run's trials, at most `timeoutMs`. */
+  waitForChange(timeoutMs = 1000): Promise<void> {
+    return this.events.wait(TRIALS_CHANNEL, timeoutMs, { runId: this.run.id, signal: this.signal });
+  }
+
+  async setStep(data: Prisma.StepUpdateInput): Promise<void> {
+    await this.prisma.step.update({ where: { runId_name: { runId: this.run.id, name: this.step.name } }, data });
+    await touchRuns(this.prisma, [this.run.id]);
+  }
+
+  /**
+   * Explains why PENDING trials wait, on each trial and the step (GetRun shows it), and
+   * fails those that no registered worker could ever hold, with the reason.
+   */
+  async explainWaiting(whyItDoesNotFit: (trial: Trial, capacity: import('./resources').Capacity) => string | undefined): Promise<void> {
+    const pending = (await this.prisma.$queryRaw<Trial[]>`
+      SELECT * FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name} AND state = 'PENDING'`).map(fromRawTrial);
+    if (pending.length === 0) {
+      if (this.step.waitReason) await this.setStep({ waitReason: null });
+      return;
+    }
+    const views = await this.workers.list({ states: ['ACTIVE'] });
+    let stepReason: string;
+    if (views.length === 0) {
+      stepReason = 'no trainer-worker is registered: start one (vela serve worker) pointing at this master';
+    } else {
+      const impossible: Trial[] = [];
+      for (const trial of pending) {
+        const reasons = views.map((view) => `${view.worker.id}: ${whyItDoesNotFit(trial, capacityOfView(view)) ?? 'fits'}`);
+        if (views.every((view) => whyItDoesNotFit(trial, capacityOfView(view)) !== undefined)) {
+          impossible.push(trial);
+          await this.prisma.trial.update({
+            where: { id: trial.id },
+            data: { state: 'FAILED', endedAt: new Date(), error: `no registered worker could ever hold this trial (${reasons.join('; ')})` },
+          });
+        }
+      }
+      const busy = views.every((view) => view.freeCapacity.cpuSlots === 0 && view.freeCapacity.gpus === 0);
+      stepReason = impossible.length
+        ? `${impossible.length} trial(s) rejected: no registered worker could ever hold them`
+        : busy
+          ? `${pending.length} trial(s) wait for free capacity: all ${views.length} worker(s) are busy`
+          : `${pending.length} trial(s) wait for a worker to take them`;
+    }
+    await this.prisma.trial.updateMany({ where: { runId: this.run.id, step: this.step.name, state: 'PENDING' }, data: { waitReason: stepReason } });
+    if (this.step.waitReason !== stepReason) {
+      await this.setStep({ waitReason: stepReason });
+      this.step.waitReason = stepReason;
+    }
+  }
+}
+
+function capacityOfView(view: { worker: { gpus: number; cpuSlots: number; memoryBytes: bigint; labels: unknown } }) {
+  return { gpus: view.worker.gpus, cpuSlots: view.worker.cpuSlots, memoryBytes: Number(view.worker.memoryBytes), labels: (view.worker.labels ?? {}) as Record<string, string> };
+}

@@ -1,0 +1,67 @@
+import type { StepContext } from '../step-context';
+import { whyItDoesNotFit } from '../resources';
+import { requestOf } from '../trial-queue.service';
+import { modelsFrom, type ChosenModel } from './model-sources';
+import { checkLimits } from './run-limits';
+import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
+
+const IN_FLIGHT = new Set(['PENDING', 'LEASED', 'RUNNING']);
+
+/**
+ * Steps that run a fixed set of trials, one per chosen model: Vega's TrainPipeStep (fully
+ * train the best descs of an earlier step, or a given desc) and BenchmarkPipeStep (evaluate
+ * trained models on the test set: metrics, FLOPs, parameters, latency).
+ */
+export class FixedTrialsExecutor implements StepExecutor {
+  constructor(private readonly task: 'train' | 'evaluate') {}
+
+  async execute(context: StepContext): Promise<void> {
+    if ((await context.trials()).length === 0) {
+      const models = await this.chooseModels(context);
+      const epochs = (context.stepConfig.trainer as { epochs?: number } | undefined)?.epochs;
+      await context.createTrials(
+        models.map((model, index) => ({
+          desc: model.desc,
+          hyperparameters: model.hyperparameters,
+          seed: context.config.general.seed + index,
+          budget: this.task === 'train' ? epochs : undefined,
+          checkpointArtifactId: this.task === 'evaluate' ? model.checkpointArtifactId : undefined,
+          task: this.task,
+        })),
+      );
+    }
+    while (!context.signal.aborted) {
+      const trials = await context.trials();
+      if (trials.every((trial) => !IN_FLIGHT.has(trial.state))) {
+        if (!trials.some((trial) => trial.state === 'SUCCEEDED')) {
+          throw new StepFailedError(`every trial of ${context.step.name} failed; first error: ${trials.find((trial) => trial.error)?.error ?? 'none recorded'}`);
+        }
+        return;
+      }
+      checkLimits(context, trials);
+      await context.explainWaiting((trial, capacity) => whyItDoesNotFit(requestOf(trial), capacity));
+      await context.waitForChange(1000);
+    }
+  }
+
+  private async chooseModels(context: StepContext): Promise<ChosenModel[]> {
+    const step = context.stepConfig;
+    const source = step.pipe_step.models_folder ?? step.model?.model_desc_file;
+    let models: ChosenModel[];
+    if (source) {
+      models = await modelsFrom(context, source);
+    } else if (step.model?.model_desc) {
+      models = [{ desc: step.model.model_desc as Record<string, unknown>, hyperparameters: {}, origin: `${step.name}.model.model_desc` }];
+    } else {
+      throw new StepFailedError(`${step.name}: a ${step.pipe_step.type} needs pipe_step.models_folder, model.model_desc or model.model_desc_file`);
+    }
+    if (models.length === 0) throw new StepFailedError(`${step.name}: no model to ${this.task === 'train' ? 'train' : 'evaluate'} in ${source?.path ?? 'model_desc'}`);
+    if (this.task === 'evaluate' && models.some((model) => !model.checkpointArtifactId)) {
+      throw new StepFailedError(`${step.name}: a BenchmarkPipeStep evaluates trained models; ${models.find((model) => !model.checkpointArtifactId)!.origin} has no checkpoint`);
+    }
+    return models;
+  }
+}
+
+registerPipeStep('TrainPipeStep', () => new FixedTrialsExecutor('train'), "Vega's TrainPipeStep: fully trains chosen models");
+registerPipeStep('BenchmarkPipeStep', () => new FixedTrialsExecutor('evaluate'), "Vega's BenchmarkPipeStep: evaluates trained models on the test set");

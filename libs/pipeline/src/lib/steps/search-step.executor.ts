@@ -1,0 +1,148 @@
+import { ObjectiveGoal, Search, type Suggestion } from '@vela/contracts';
+
+import { forwardObservations } from '../observation-outbox';
+import { whyItDoesNotFit } from '../resources';
+import type { StepContext } from '../step-context';
+import { requestOf, touchRuns } from '../trial-queue.service';
+import { deepMerge, modelsFrom, type ChosenModel } from './model-sources';
+import { checkLimits } from './run-limits';
+import { registerPipeStep, type StepExecutor } from './step-executor';
+
+const IN_FLIGHT = new Set(['PENDING', 'LEASED', 'RUNNING']);
+
+/**
+ * Vega's SearchPipeStep: suggest → queue → train → observe, until the algorithm completes,
+ * with as many trials in flight as the registered workers can hold (and at most
+ * `general.limits.trials_in_flight`), stopping early on the run's limits.
+ */
+export class SearchStepExecutor implements StepExecutor {
+  async execute(context: StepContext): Promise<void> {
+    const searchName = await this.ensureSearch(context);
+    const base = await baseModel(context);
+    let completed = context.step.searchCompleted;
+    let stopping: string | undefined;
+    while (!context.signal.aborted) {
+      const observed = await forwardObservations(context, searchName);
+      if (observed !== undefined) completed = observed;
+      const trials = await context.trials();
+      const inFlight = trials.filter((trial) => IN_FLIGHT.has(trial.state)).length;
+      if (!stopping) {
+        stopping = checkLimits(context, trials);
+        if (stopping && inFlight > 0) await context.queue.requestStop({ runId: context.run.id, step: context.step.name }, 'LIMIT_REACHED', stopping);
+      }
+      if ((completed || stopping) && inFlight === 0 && (await this.allForwarded(context))) break;
+      if (!completed && !stopping) {
+        const room = await this.room(context, trials.length, inFlight);
+        if (room > 0) {
+          const answer = await context.generator.suggest({ name: searchName, suggestionCount: room, requestId: '' });
+          completed = answer.isCompleted;
+          if (answer.suggestions.length > 0) {
+            await this.persist(context, answer.suggestions, base);
+            continue;
+          }
+        }
+      }
+      if (completed !== context.step.searchCompleted) {
+        await context.setStep({ searchCompleted: completed });
+        context.step.searchCompleted = completed;
+      }
+      await context.explainWaiting((trial, capacity) => whyItDoesNotFit(requestOf(trial), capacity));
+      await context.waitForChange(1000);
+    }
+  }
+
+  /** Creates the step's search in the generator once; idempotent by (run, step), so a restart finds it again. */
+  private async ensureSearch(context: StepContext): Promise<string> {
+    const settings = context.stepConfig.search_algorithm;
+    const space = context.stepConfig.search_space;
+    if (!settings || !space) {
+      throw new Error(`${context.step.name}: a SearchPipeStep needs search_algorithm and search_space sections`);
+    }
+    const { type, ...rest } = settings as { type: string } & Record<string, unknown>;
+    const answer = await context.generator.createSearch({
+      search: Search.fromPartial({
+        runId: context.run.id,
+        stepId: context.step.name,
+        algorithm: type,
+        settings: { type, ...rest },
+        searchSpace: space as Record<string, unknown>,
+        objectives: context.objectives.map((objective) => ({
+          key: objective.key,
+          goal: objective.goal === 'MINIMIZE' ? ObjectiveGoal.OBJECTIVE_GOAL_MINIMIZE : ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE,
+        })),
+        seed: (settings as { seed?: number }).seed ?? context.config.general.seed,
+      }),
+      searchId: '',
+      requestId: `${context.run.id}/${context.step.name}`,
+    });
+    const search = answer.search!;
+    if (context.step.searchId !== search.id) await context.setStep({ searchId: search.id });
+    return search.name;
+  }
+
+  /** How many more trials to start: up to what the workers can hold, the in-flight limit and max_trials. */
+  private async room(context: StepContext, total: number, inFlight: number): Promise<number> {
+    const limits = context.config.general.limits;
+    const workers = await context.workers.list({ states: ['ACTIVE'] });
+    const request = context.resources;
+    const slots = workers.reduce((sum, view) => sum + (request.gpus > 0 ? view.worker.gpus : view.worker.cpuSlots + view.worker.gpus), 0);
+    const target = Math.min(limits.trials_in_flight ?? Infinity, Math.max(slots, 0));
+    const left = limits.max_trials === undefined ? Infinity : limits.max_trials - total;
+    return Math.max(0, Math.min(target - inFlight, left));
+  }
+
+  /** New suggestions become trials; promotions continue their trial as a new attempt with the larger budget. */
+  private async persist(context: StepContext, suggestions: readonly Suggestion[], base: ChosenModel): Promise<void> {
+    const fresh = suggestions.filter((suggestion) => !suggestion.continueTrialId);
+    await context.createTrials(
+      fresh.map((suggestion, index) => ({
+        desc: deepMerge(base.desc, suggestion.desc ?? {}),
+        hyperparameters: deepMerge(base.hyperparameters, suggestion.hyperparameters ?? {}),
+        seed: suggestion.seed || context.config.general.seed + index,
+        budget: suggestion.budgetEpochs || undefined,
+        rung: suggestion.rung || undefined,
+        parentTrialId: suggestion.parentTrialId || undefined,
+        checkpointArtifactId: artifactId(suggestion.checkpointArtifact),
+        resumeEpoch: suggestion.resumeEpoch || undefined,
+        suggestion,
+      })),
+    );
+    for (const promotion of suggestions.filter((suggestion) => suggestion.continueTrialId)) {
+      await context.prisma.$executeRaw`
+        UPDATE trials SET state = 'PENDING', attempt = attempt + 1, budget = ${promotion.budgetEpochs || null}, rung = ${promotion.rung || null},
+               resume_epoch = ${promotion.resumeEpoch || null}, suggestion = ${JSON.stringify(promotion)}::jsonb, ended_at = NULL, error = NULL,
+               checkpoint_artifact_id = COALESCE(${artifactId(promotion.checkpointArtifact) ?? null}::uuid, checkpoint_artifact_id),
+               forwarded_attempt = 0, stop_requested = false, stop_reason = NULL
+        WHERE id = ${promotion.continueTrialId}::uuid AND run_id = ${context.run.id}::uuid AND state = 'SUCCEEDED'`;
+    }
+    await touchRuns(context.prisma, [context.run.id]);
+  }
+
+  private async allForwarded(context: StepContext): Promise<boolean> {
+    const [{ behind }] = await context.prisma.$queryRaw<{ behind: bigint }[]>`
+      SELECT count(*) AS behind FROM trials WHERE run_id = ${context.run.id}::uuid AND step = ${context.step.name}
+        AND (forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state::text)`;
+    return Number(behind) === 0;
+  }
+}
+
+/**
+ * What every trial of a search step starts from: the step's `model` desc (or the first desc
+ * of its `model_desc_file`), and the hyperparameters of `hps_file` (an earlier step's best);
+ * the searched keys are merged over them.
+ */
+async function baseModel(context: StepContext): Promise<ChosenModel> {
+  const step = context.stepConfig;
+  const descSource = step.model?.model_desc_file;
+  const hpsSource = step.trainer?.hps_file ?? step.model?.hps_file;
+  const desc = step.model?.model_desc ?? (descSource ? (await modelsFrom(context, descSource, 1))[0]?.desc : undefined) ?? {};
+  const hyperparameters = hpsSource ? ((await modelsFrom(context, hpsSource, 1))[0]?.hyperparameters ?? {}) : {};
+  return { desc: desc as Record<string, unknown>, hyperparameters, origin: step.name };
+}
+
+/** `artifacts/{id}` → id. */
+function artifactId(name: string | undefined): string | undefined {
+  return name ? name.replace(/^artifacts\//, '') : undefined;
+}
+
+registerPipeStep('SearchPipeStep', () => new SearchStepExecutor(), "Vega's SearchPipeStep: a search algorithm over a search space");

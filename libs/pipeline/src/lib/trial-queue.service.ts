@@ -1,0 +1,282 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@vela/errors';
+import { Prisma, PrismaClient, type Trial } from '@vela/db';
+import type { ObjectiveValue } from '@vela/records';
+import { PipelineEvents, RUNS_CHANNEL, TRIALS_CHANNEL } from './pipeline-events';
+import { subtractCapacity, whyItDoesNotFit, type Capacity } from './resources';
+
+export const QUEUE_SETTINGS = Symbol('QUEUE_SETTINGS');
+
+export interface QueueSettings {
+  /** How long a lease lasts without a heartbeat (DESIGN.md: default 60 s), by the database clock. */
+  readonly leaseSeconds: number;
+  /** How often workers should heartbeat. */
+  readonly heartbeatSeconds: number;
+}
+
+export type StopReasonName = 'CANCELLED' | 'EARLY_STOPPED' | 'LIMIT_REACHED' | 'LEASE_LOST';
+
+export interface StopSignalInfo {
+  readonly trialId: string;
+  readonly attempt: number;
+  readonly reason: StopReasonName;
+  readonly message: string;
+}
+
+export interface HeldLease {
+  readonly trialId: string;
+  readonly attempt: number;
+}
+
+export type Outcome = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface Completion {
+  readonly trialId: string;
+  readonly attempt: number;
+  readonly outcome: Outcome;
+  readonly errorMessage?: string;
+  readonly finalEpoch?: number;
+  readonly checkpointArtifactId?: string;
+  readonly requestId?: string;
+}
+
+/** How many candidates one acquire looks at; the rest wait for the next call. */
+const CANDIDATES = 64;
+
+/**
+ * The trial queue (DESIGN.md: trial state, leases, attempts). Trials are claimed with
+ * `FOR UPDATE SKIP LOCKED`, so any number of master replicas and workers may call at once.
+ * A lease is measured by the database clock and renewed by heartbeats and progress
+ * reports; the attempt number fences every worker call (an older attempt is refused).
+ */
+@Injectable()
+export class TrialQueueService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly events: PipelineEvents,
+    @Inject(QUEUE_SETTINGS) readonly settings: QueueSettings,
+  ) {}
+
+  /**
+   * Leases up to `maxTrials` PENDING trials that fit into `free`, waiting up to `waitMs` for
+   * one to appear (a unary long poll). Runs share workers fairly: the run with the fewest
+   * trials in flight goes first, then the oldest trial.
+   */
+  async acquire(workerId: string, free: Capacity, maxTrials: number, waitMs: number, signal?: AbortSignal): Promise<Trial[]> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const leased = await this.tryAcquire(workerId, free, maxTrials);
+      if (leased.length > 0 || Date.now() >= deadline || signal?.aborted) return leased;
+      await this.events.wait(TRIALS_CHANNEL, Math.min(1000, deadline - Date.now()), { signal });
+    }
+  }
+
+  private async tryAcquire(workerId: string, free: Capacity, maxTrials: number): Promise<Trial[]> {
+    return this.prisma.$transaction(async (tx) => {
+      const [worker] = await tx.$queryRaw<{ state: string }[]>`SELECT state FROM workers WHERE id = ${workerId} FOR SHARE`;
+      if (!worker) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);
+      if (worker.state !== 'ACTIVE') return [];
+      const candidates = await tx.$queryRaw<Trial[]>`
+        SELECT t.* FROM trials t JOIN runs r ON r.id = t.run_id
+        WHERE t.state = 'PENDING' AND r.state = 'RUNNING' AND NOT t.stop_requested
+        ORDER BY (SELECT count(*) FROM trials f WHERE f.run_id = t.run_id AND f.state IN ('LEASED', 'RUNNING')), t.created_at, t.number
+        LIMIT ${CANDIDATES} FOR UPDATE OF t SKIP LOCKED`;
+      const chosen: Trial[] = [];
+      let left = free;
+      for (const trial of candidates.map(fromRawTrial)) {
+        if (chosen.length >= maxTrials) break;
+        const request = requestOf(trial);
+        if (whyItDoesNotFit(request, left) === undefined) {
+          chosen.push(trial);
+          left = subtractCapacity(left, request);
+        }
+      }
+      if (chosen.length === 0) return [];
+      const ids = chosen.map((trial) => trial.id);
+      const leased = await tx.$queryRaw<Trial[]>`
+        UPDATE trials SET state = 'LEASED', lease_owner = ${workerId}, wait_reason = NULL,
+               lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds}), started_at = COALESCE(started_at, now())
+        WHERE id = ANY(${ids}::uuid[]) RETURNING *`;
+      await tx.$executeRaw`
+        INSERT INTO attempts (trial_id, attempt, state, worker_id)
+        SELECT id, attempt, 'LEASED', ${workerId} FROM trials WHERE id = ANY(${ids}::uuid[])
+        ON CONFLICT (trial_id, attempt) DO UPDATE SET state = 'LEASED', worker_id = EXCLUDED.worker_id, started_at = now(), ended_at = NULL, error = NULL`;
+      await touchRuns(tx, [...new Set(chosen.map((trial) => trial.runId))]);
+      return leased.map(fromRawTrial);
+    });
+  }
+
+  /**
+   * Renews the leases a worker still holds and tells it which to stop: those the master
+   * wants stopped, and those it no longer holds (expired, or a newer attempt exists).
+   */
+  async renewLeases(workerId: string, held: readonly HeldLease[]): Promise<{ renewals: { trialId: string; attempt: number; expiresAt: Date }[]; stops: StopSignalInfo[] }> {
+    if (held.length === 0) return { renewals: [], stops: [] };
+    const renewed = await this.prisma.$queryRaw<{ id: string; attempt: number; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null }[]>`
+      UPDATE trials t SET lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds})
+      FROM unnest(${held.map((lease) => lease.trialId)}::uuid[], ${held.map((lease) => lease.attempt)}::int[]) AS h(trial_id, attempt)
+      WHERE t.id = h.trial_id AND t.attempt = h.attempt AND t.lease_owner = ${workerId} AND t.state IN ('LEASED', 'RUNNING')
+      RETURNING t.id, t.attempt, t.lease_expires_at, t.stop_requested, t.stop_reason`;
+    const byId = new Map(renewed.map((row) => [row.id, row]));
+    const stops: StopSignalInfo[] = [];
+    for (const lease of held) {
+      const row = byId.get(lease.trialId);
+      if (!row) stops.push({ ...lease, reason: 'LEASE_LOST', message: 'this worker no longer holds the lease (it expired or a newer attempt exists)' });
+      else if (row.stop_requested) stops.push({ ...lease, ...stopOf(row.stop_reason) });
+    }
+    return { renewals: renewed.map((row) => ({ trialId: row.id, attempt: row.attempt, expiresAt: row.lease_expires_at })), stops };
+  }
+
+  /**
+   * A worker's progress: the first report makes the trial RUNNING; each renews the lease and
+   * keeps the latest epoch and objectives (forwarded to the generator as intermediate
+   * observations). Answers the stop signal, if any.
+   */
+  async reportProgress(trialId: string, attempt: number, epoch: number, totalEpochs: number, objectives: readonly ObjectiveValue[]): Promise<{ stop?: StopSignalInfo; leaseExpiresAt: Date }> {
+    const [row] = await this.prisma.$queryRaw<{ run_id: string; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null }[]>`
+      UPDATE trials SET state = 'RUNNING', progress_epoch = GREATEST(progress_epoch, ${epoch}), total_epochs = ${totalEpochs || null},
+             progress_objectives = CASE WHEN ${objectives.length} > 0 THEN ${JSON.stringify(objectives)}::jsonb ELSE progress_objectives END,
+             lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds})
+      WHERE id = ${trialId}::uuid AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING')
+      RETURNING run_id, lease_expires_at, stop_requested, stop_reason`;
+    if (!row) throw await this.fenceError(trialId, attempt, 'progress');
+    await this.prisma.$executeRaw`UPDATE attempts SET state = 'RUNNING' WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt} AND state = 'LEASED'`;
+    await touchRuns(this.prisma, [row.run_id]);
+    return { leaseExpiresAt: row.lease_expires_at, stop: row.stop_requested ? { trialId, attempt, ...stopOf(row.stop_reason) } : undefined };
+  }
+
+  /**
+   * Ends an attempt. SUCCEEDED ends the trial; FAILED retries it as a new attempt while the
+   * run's attempt limit allows (earlier records stay as they are); CANCELLED ends it.
+   * Idempotent with `requestId`, and for a repeat of the same outcome.
+   */
+  async complete(completion: Completion, maxAttempts: number): Promise<Trial> {
+    const { trialId, attempt, outcome } = completion;
+    return this.prisma.$transaction(async (tx) => {
+      const [current] = (await tx.$queryRaw<Trial[]>`SELECT * FROM trials WHERE id = ${trialId}::uuid FOR UPDATE`).map(fromRawTrial);
+      if (!current) throw new NotFoundError(`trial '${trialId}' not found`);
+      if (completion.requestId && current.completeRequestId === completion.requestId) return current;
+      if (current.attempt !== attempt || !['LEASED', 'RUNNING'].includes(current.state)) {
+        if (current.attempt === attempt && current.state === outcome) return current;
+        throw await this.fenceError(trialId, attempt, 'completion', tx);
+      }
+      const retry = outcome === 'FAILED' && attempt < maxAttempts && !current.stopRequested;
+      const attemptState = outcome;
+      await tx.$executeRaw`
+        UPDATE attempts SET state = ${attemptState}::attempt_state, ended_at = now(), error = ${completion.errorMessage ?? null}
+        WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt}`;
+      const [updated] = retry
+        ? await tx.$queryRaw<Trial[]>`
+            UPDATE trials SET state = 'PENDING', attempt = attempt + 1, lease_owner = NULL, lease_expires_at = NULL,
+                   error = ${completion.errorMessage ?? null}, complete_request_id = ${completion.requestId ?? null}, progress_epoch = 0
+            WHERE id = ${trialId}::uuid RETURNING *`
+        : await tx.$queryRaw<Trial[]>`
+            UPDATE trials SET state = ${outcome}::trial_state, lease_owner = NULL, lease_expires_at = NULL, ended_at = now(),
+                   error = ${completion.errorMessage ?? null}, complete_request_id = ${completion.requestId ?? null},
+                   progress_epoch = COALESCE(${completion.finalEpoch ?? null}, progress_epoch),
+                   checkpoint_artifact_id = COALESCE(${completion.checkpointArtifactId ?? null}::uuid, checkpoint_artifact_id)
+            WHERE id = ${trialId}::uuid RETURNING *`;
+      await touchRuns(tx, [current.runId]);
+      return fromRawTrial(updated);
+    });
+  }
+
+  /**
+   * Expired leases: the attempt becomes STALE (not FAILED) and the trial returns to PENDING
+   * with the next attempt, unless that exceeds `maxAttemptsOfRun`, when it FAILS. Returns
+   * the trials it touched. Safe to call from every master replica.
+   */
+  async expireLeases(maxAttemptsOfRun: (runId: string) => number): Promise<{ trialId: string; runId: string; staleAttempt: number; failed: boolean }[]> {
+    return this.prisma.$transaction(async (tx) => {
+      const expired = await tx.$queryRaw<{ id: string; run_id: string; attempt: number; lease_owner: string | null }[]>`
+        SELECT id, run_id, attempt, lease_owner FROM trials
+        WHERE state IN ('LEASED', 'RUNNING') AND lease_expires_at < now() FOR UPDATE SKIP LOCKED`;
+      const touched = [];
+      for (const trial of expired) {
+        const failed = trial.attempt >= maxAttemptsOfRun(trial.run_id);
+        const why = `lease of worker '${trial.lease_owner}' expired (no heartbeat for ${this.settings.leaseSeconds} s)`;
+        await tx.$executeRaw`
+          UPDATE attempts SET state = 'STALE', ended_at = now(), error = ${why} WHERE trial_id = ${trial.id}::uuid AND attempt = ${trial.attempt}`;
+        if (failed) {
+          await tx.$executeRaw`
+            UPDATE trials SET state = 'FAILED', lease_owner = NULL, lease_expires_at = NULL, ended_at = now(),
+                   error = ${`${why}; no attempts left`} WHERE id = ${trial.id}::uuid`;
+        } else {
+          await tx.$executeRaw`
+            UPDATE trials SET state = 'PENDING', attempt = attempt + 1, lease_owner = NULL, lease_expires_at = NULL, progress_epoch = 0
+            WHERE id = ${trial.id}::uuid`;
+        }
+        touched.push({ trialId: trial.id, runId: trial.run_id, staleAttempt: trial.attempt, failed });
+      }
+      await touchRuns(tx, [...new Set(touched.map((trial) => trial.runId))]);
+      return touched;
+    });
+  }
+
+  /** Asks in-flight trials to stop (they learn it at their next heartbeat or progress report); PENDING ones end at once. */
+  async requestStop(where: { runId: string; step?: string; trialIds?: readonly string[] }, reason: StopReasonName, message: string): Promise<void> {
+    const step = where.step ? Prisma.sql`AND step = ${where.step}` : Prisma.empty;
+    const trials = where.trialIds ? Prisma.sql`AND id = ANY(${[...where.trialIds]}::uuid[])` : Prisma.empty;
+    await this.prisma.$transaction([
+      this.prisma.$executeRaw`
+        UPDATE trials SET state = 'CANCELLED', ended_at = now(), stop_requested = true, stop_reason = ${reason}, error = ${message}
+        WHERE run_id = ${where.runId}::uuid ${step} ${trials} AND state = 'PENDING'`,
+      this.prisma.$executeRaw`
+        UPDATE trials SET stop_requested = true, stop_reason = ${reason}, error = COALESCE(error, ${message})
+        WHERE run_id = ${where.runId}::uuid ${step} ${trials} AND state IN ('LEASED', 'RUNNING')`,
+      this.prisma.$executeRaw`SELECT pg_notify(${TRIALS_CHANNEL}, ${where.runId})`,
+    ]);
+    await touchRuns(this.prisma, [where.runId]);
+  }
+
+  private async fenceError(trialId: string, attempt: number, what: string, client: Pick<PrismaClient, '$queryRaw'> = this.prisma): Promise<Error> {
+    const [trial] = await client.$queryRaw<{ attempt: number; state: string }[]>`SELECT attempt, state FROM trials WHERE id = ${trialId}::uuid`;
+    if (!trial) return new NotFoundError(`trial '${trialId}' not found`);
+    if (trial.attempt !== attempt) {
+      return new FailedPreconditionError(`attempt: ${what} of attempt ${attempt} refused: trial '${trialId}' is on attempt ${trial.attempt} (the lease was lost)`);
+    }
+    return new FailedPreconditionError(`attempt: ${what} of attempt ${attempt} refused: trial '${trialId}' is already ${trial.state}`);
+  }
+}
+
+/** The resources a trial asks for. */
+export function requestOf(trial: Pick<Trial, 'gpus' | 'cpuSlots' | 'memoryBytes' | 'labels'>): Capacity {
+  return { gpus: trial.gpus, cpuSlots: trial.cpuSlots, memoryBytes: Number(trial.memoryBytes), labels: (trial.labels ?? {}) as Record<string, string> };
+}
+
+function stopOf(reason: string | null): { reason: StopReasonName; message: string } {
+  const known: StopReasonName = reason === 'EARLY_STOPPED' || reason === 'LIMIT_REACHED' || reason === 'LEASE_LOST' ? reason : 'CANCELLED';
+  const messages: Record<StopReasonName, string> = {
+    CANCELLED: 'the run or the trial was cancelled',
+    EARLY_STOPPED: 'stopped early by the search algorithm or an early-stopping rule',
+    LIMIT_REACHED: 'a run limit was reached',
+    LEASE_LOST: 'the lease was lost',
+  };
+  return { reason: known, message: messages[known] };
+}
+
+/** Bumps the runs' revision (WatchRun's cursor) and wakes their watchers and drivers. */
+export async function touchRuns(client: Pick<PrismaClient, '$executeRaw'>, runIds: readonly string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await client.$executeRaw`UPDATE runs SET revision = revision + 1 WHERE id = ANY(${[...runIds]}::uuid[])`;
+  for (const runId of runIds) {
+    await client.$executeRaw`SELECT pg_notify(${RUNS_CHANNEL}, ${runId}), pg_notify(${TRIALS_CHANNEL}, ${runId})`;
+  }
+}
+
+/** Raw rows come back snake_case; the Prisma model type is camelCase. */
+export function fromRawTrial(row: unknown): Trial {
+  const raw = row as Record<string, unknown>;
+  if ('runId' in raw) return raw as unknown as Trial;
+  const camel: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) camel[key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())] = value;
+  return camel as unknown as Trial;
+}
+
+/** Checks a capacity a worker sends. */
+export function checkCapacity(capacity: Capacity, field: string): Capacity {
+  for (const key of ['gpus', 'cpuSlots', 'memoryBytes'] as const) {
+    if (!Number.isInteger(capacity[key]) || capacity[key] < 0) throw new InvalidArgumentError(`must be a non-negative integer, got ${capacity[key]}`, `${field}.${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}`);
+  }
+  return capacity;
+}

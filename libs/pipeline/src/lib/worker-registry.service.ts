@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { InvalidArgumentError, NotFoundError } from '@vela/errors';
+import { PrismaClient, type Trial, type Worker } from '@vela/db';
+import { NO_CAPACITY, subtractCapacity, type Capacity } from './resources';
+import { checkCapacity, fromRawTrial, requestOf, TrialQueueService, type HeldLease } from './trial-queue.service';
+
+export interface WorkerRegistration {
+  readonly id: string;
+  readonly hostname: string;
+  readonly capacity: Capacity;
+  readonly backend: string;
+  readonly device: string;
+}
+
+export interface WorkerView {
+  readonly worker: Worker;
+  readonly freeCapacity: Capacity;
+  readonly leasedTrialIds: readonly string[];
+}
+
+const WORKER_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * Trainer-workers and their capacity (DESIGN.md: a worker offers GPUs and CPU slots and
+ * labels). A worker chooses its own stable id; registering again with the same id before its
+ * leases expire keeps them (it gets them back to resume).
+ */
+@Injectable()
+export class WorkerRegistryService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly queue: TrialQueueService,
+  ) {}
+
+  async register(registration: WorkerRegistration): Promise<{ view: WorkerView; leasedTrials: Trial[] }> {
+    if (!WORKER_ID.test(registration.id)) {
+      throw new InvalidArgumentError(`must be 1-128 letters, digits, '.', '_' or '-', got '${registration.id}'`, 'worker.id');
+    }
+    const capacity = checkCapacity(registration.capacity, 'worker.capacity');
+    if (capacity.gpus === 0 && capacity.cpuSlots === 0) throw new InvalidArgumentError('a worker must offer at least one GPU or CPU slot', 'worker.capacity');
+    const data = {
+      hostname: registration.hostname,
+      gpus: capacity.gpus,
+      cpuSlots: capacity.cpuSlots,
+      memoryBytes: BigInt(capacity.memoryBytes),
+      labels: capacity.labels,
+      backend: registration.backend,
+      device: registration.device,
+      state: 'ACTIVE' as const,
+      lastHeartbeatAt: new Date(),
+    };
+    await this.prisma.worker.upsert({ where: { id: registration.id }, create: { id: registration.id, ...data }, update: data });
+    const leasedTrials = (
+      await this.prisma.$queryRaw<Trial[]>`
+        SELECT * FROM trials WHERE lease_owner = ${registration.id} AND state IN ('LEASED', 'RUNNING') AND lease_expires_at > now() ORDER BY created_at`
+    ).map(fromRawTrial);
+    return { view: await this.view(registration.id), leasedTrials };
+  }
+
+  /** Records the heartbeat, renews the leases the worker still holds and returns its stop signals. */
+  async heartbeat(workerId: string, held: readonly HeldLease[]) {
+    const updated = await this.prisma.worker.updateMany({ where: { id: workerId }, data: { lastHeartbeatAt: new Date() } });
+    if (updated.count === 0) throw new NotFoundError(`worker '${workerId}' is not registered; call RegisterWorker first`);
+    const worker = await this.prisma.worker.findUniqueOrThrow({ where: { id: workerId } });
+    if (worker.state === 'LOST') await this.prisma.worker.update({ where: { id: workerId }, data: { state: 'ACTIVE' } });
+    const leases = await this.queue.renewLeases(workerId, held);
+    return { ...leases, state: worker.state === 'LOST' ? 'ACTIVE' : worker.state };
+  }
+
+  /** A worker leaving: it takes no more work; what it still holds returns to the queue when its leases expire or it completes them. */
+  async deregister(workerId: string): Promise<WorkerView> {
+    const updated = await this.prisma.worker.updateMany({ where: { id: workerId }, data: { state: 'DRAINING' } });
+    if (updated.count === 0) throw new NotFoundError(`worker '${workerId}' is not registered`);
+    return this.view(workerId);
+  }
+
+  /** Workers whose heartbeats stopped for longer than a lease are LOST (their leases expire on their own). */
+  async markLost(leaseSeconds: number): Promise<void> {
+    await this.prisma.$executeRaw`
+      UPDATE workers SET state = 'LOST' WHERE state = 'ACTIVE' AND last_heartbeat_at < now() - make_interval(secs => ${leaseSeconds})`;
+  }
+
+  async view(workerId: string): Promise<WorkerView> {
+    const [view] = await this.list({ id: workerId });
+    if (!view) throw new NotFoundError(`worker '${workerId}' not found`);
+    return view;
+  }
+
+  /** Workers with what they hold and what is free (capacity minus their leased trials' requests). */
+  async list(filter: { id?: string; states?: readonly string[] } = {}): Promise<WorkerView[]> {
+    const workers = await this.prisma.worker.findMany({
+      where: { id: filter.id, state: filter.states?.length ? { in: filter.states as Worker['state'][] } : undefined },
+      orderBy: { registeredAt: 'asc' },
+    });
+    const leased = await this.prisma.trial.findMany({
+      where: { leaseOwner: { in: workers.map((worker) => worker.id) }, state: { in: ['LEASED', 'RUNNING'] } },
+      select: { id: true, leaseOwner: true, gpus: true, cpuSlots: true, memoryBytes: true, labels: true },
+    });
+    return workers.map((worker) => {
+      const held = leased.filter((trial) => trial.leaseOwner === worker.id);
+      const capacity = capacityOf(worker);
+      const freeCapacity = worker.state === 'ACTIVE' ? held.reduce((left, trial) => subtractCapacity(left, requestOf(trial)), capacity) : { ...NO_CAPACITY, labels: capacity.labels };
+      return { worker, freeCapacity, leasedTrialIds: held.map((trial) => trial.id) };
+    });
+  }
+}
+
+export function capacityOf(worker: Pick<Worker, 'gpus' | 'cpuSlots' | 'memoryBytes' | 'labels'>): Capacity {
+  return { gpus: worker.gpus, cpuSlots: worker.cpuSlots, memoryBytes: Number(worker.memoryBytes), labels: (worker.labels ?? {}) as Record<string, string> };
+}
