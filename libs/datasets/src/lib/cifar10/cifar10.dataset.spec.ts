@@ -58,6 +58,21 @@ describe('Cifar10', () => {
     expect(sum('test', 0)).toBe(sum('test', 1));
   });
 
+  it('reads CIFAR-100 binary files by their fine label', () => {
+    const cifar100 = join(folder, 'c100');
+    mkdirSync(join(cifar100, 'cifar-100-binary'), { recursive: true });
+    // record: coarse label, fine label, 3,072 bytes
+    const record = (coarse: number, fine: number, value: number) => Buffer.concat([Buffer.from([coarse, fine]), Buffer.alloc(3072, value)]);
+    writeFileSync(join(cifar100, 'cifar-100-binary', 'train.bin'), Buffer.concat([record(1, 42, 7), record(2, 99, 8)]));
+    writeFileSync(join(cifar100, 'cifar-100-binary', 'test.bin'), record(3, 5, 9));
+    const train = createDataset({ type: 'Cifar100', common: { data_path: cifar100, shuffle: false, transforms: [] } }, 'train');
+    expect([train.size, train.numClasses]).toEqual([2, 100]);
+    const [batch] = train.batches(0);
+    expect([...batch.y.dataSync()]).toEqual([42, 99]);
+    expect(batch.x.slice([1, 0, 0, 0], [1, 1, 1, 3]).dataSync()[0]).toBe(8);
+    tf.dispose([batch.x, batch.y]);
+  });
+
   it('names a folder without batches', () => {
     expect(() => createDataset({ type: 'Cifar10', common: { data_path: join(folder, 'x') } }, 'train')).toThrow(
       `dataset.data_path: ${join(folder, 'x')} holds no CIFAR-10 binary batches (test_batch.bin not found)`,
