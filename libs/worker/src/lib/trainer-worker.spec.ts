@@ -75,7 +75,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 6, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 7, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -150,6 +150,17 @@ describe('TrainerWorker', () => {
     expect(records[0]).toMatchObject({ epoch: 0, trialState: TrialState.TRIAL_STATE_FAILED });
     expect(records[0].errorMessage).toContain('NoSuchNetwork');
     expect(records[0].logTail).toContain('NoSuchNetwork');
+  });
+
+  it('completes a trial whose training diverges FAILED with the metrics that are not finite', async () => {
+    const trial = trialOf(6, { hyperparameters: { trainer: { optimizer: { params: { lr: 1e30 } } } } });
+    await master.until(() => completionOf(trial.name) !== undefined);
+    const completion = completionOf(trial.name);
+    expect(completion.outcome).toBe(TrialOutcome.TRIAL_OUTCOME_FAILED);
+    expect(completion.errorMessage).toMatch(/^performance: training diverged at epoch 1: .*loss=NaN/);
+    const records = await recordsOf(trial.id);
+    expect(records.map((r) => [r.epoch, r.trialState])).toEqual([[1, TrialState.TRIAL_STATE_FAILED]]);
+    expect(records[0].hyperparameters).toEqual({ trainer: { optimizer: { params: { lr: 1e30 } } } });
   });
 
   it('stops a trial whose lease is lost and does not complete it', async () => {

@@ -426,6 +426,7 @@ export class TrainerWorker {
       reportAddress: this.settings.reportAddress,
       token: this.settings.token,
       backend: this.settings.backend,
+      plugins: this.settings.plugins,
       gpus,
       log: (line) => this.log(`  ${line}`),
     });

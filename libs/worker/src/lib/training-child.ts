@@ -14,6 +14,7 @@ function send(message: FromTrainingProcess): void {
 async function main(): Promise<void> {
   const config = JSON.parse(process.env[TRAINING_PROCESS_ENV] ?? '{}') as TrainingProcessConfig;
   const log = (line: string) => send({ type: 'log', line });
+  for (const plugin of config.plugins ?? []) require(plugin);
   const compute = await initCompute({ backend: config.backend, log });
   const client = reportClient(config.reportAddress, config.token);
   let stop: AbortController | undefined;

@@ -46,7 +46,7 @@ export class TrainingProcess {
 
   private constructor(private readonly options: TrainingProcessOptions) {
     this.gpus = options.gpus;
-    const config: TrainingProcessConfig = { reportAddress: options.reportAddress, token: options.token, backend: options.backend };
+    const config: TrainingProcessConfig = { reportAddress: options.reportAddress, token: options.token, backend: options.backend, plugins: options.plugins };
     const env: NodeJS.ProcessEnv = { ...process.env, [TRAINING_PROCESS_ENV]: JSON.stringify(config), FORCE_COLOR: '0' };
     if (options.gpus) env['CUDA_VISIBLE_DEVICES'] = options.gpus.join(',');
     this.child = fork(CHILD_ENTRY, [], {

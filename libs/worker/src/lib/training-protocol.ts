@@ -6,6 +6,8 @@ export interface TrainingProcessConfig {
   readonly reportAddress: string;
   readonly token?: string;
   readonly backend: BackendChoice;
+  /** Modules to require before training (registrations of plug-ins). */
+  readonly plugins: readonly string[];
 }
 
 export const TRAINING_PROCESS_ENV = 'VELA_TRAINING_PROCESS';

@@ -38,7 +38,7 @@ const LOG_TAIL_LINES = 40;
 /**
  * Trains one attempt of a trial, as a Vega worker does: the step's `trainer` and `dataset`
  * sections with the trial's hyperparameters laid over them (`{trainer: {...}, dataset:
- * {...}}`), its budget as `trainer.epochs` and its seed as `trainer.seed`; the desc as the
+ * {...}}`), its budget as `trainer.epochs` and its seed (when set) as `trainer.seed`; the desc as the
  * network. Each epoch's record goes to Report through `channel` (with the checkpoint it
  * left), resuming from the trial's checkpoint artifact, or else from the newest checkpoint an
  * earlier attempt of the trial left. Never throws: every failure is an outcome with its
@@ -139,7 +139,8 @@ export function trainingSections(trial: Trial): { trainerSection: Record<string,
   const hyperparameters = trial.hyperparameters ?? {};
   const trainerSection = overlay(section(config['trainer'], 'step_config.trainer'), section(hyperparameters['trainer'], 'hyperparameters.trainer'));
   if (trial.budgetEpochs > 0) trainerSection['epochs'] = trial.budgetEpochs;
-  trainerSection['seed'] = trial.seed;
+  // 0 is proto3's "unset": the step's own `trainer.seed` (or none) stays.
+  if (trial.seed !== 0) trainerSection['seed'] = trial.seed;
   if (config['dataset'] === undefined) {
     throw new InvalidArgumentError("is missing: the master must send the step's resolved dataset section with the trial", 'step_config.dataset');
   }

@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import { resolve } from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice } from '@vela/compute';
 import { assertResourceId } from '@vela/contracts';
 import { InvalidArgumentError } from '@vela/errors';
@@ -25,6 +26,8 @@ export interface WorkerSettings {
   readonly acquireWaitMs: number;
   /** On SIGTERM, how long held trials get to reach a step boundary and deliver their records, in ms. */
   readonly drainMs: number;
+  /** Modules every training process loads first, so they can register trainers, networks, datasets, ... */
+  readonly plugins: readonly string[];
 }
 
 /** A worker id derived from the host name: stable across restarts, valid as a resource id. */
@@ -48,6 +51,7 @@ export function defaultWorkerId(hostname = os.hostname()): string {
  * | `VELA_WORKER_BACKEND` | `auto` (tensorflow where installed, else wasm) |
  * | `VELA_WORKER_ACQUIRE_WAIT_MS` | 5000 |
  * | `VELA_WORKER_DRAIN_MS` | 30000 |
+ * | `VELA_WORKER_PLUGINS` | none; comma-separated modules (package names, or paths from the working directory) each training process requires |
  *
  * A bad value throws InvalidArgumentError naming the variable.
  */
@@ -73,6 +77,12 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
     backend,
     acquireWaitMs: integer(env, 'VELA_WORKER_ACQUIRE_WAIT_MS', 5000, 0),
     drainMs: integer(env, 'VELA_WORKER_DRAIN_MS', 30000, 0),
+    // Paths are resolved here: training processes run from the repository root.
+    plugins: (env['VELA_WORKER_PLUGINS'] ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter(Boolean)
+      .map((m) => (/^[./]/.test(m) ? resolve(m) : m)),
   };
 }
 
