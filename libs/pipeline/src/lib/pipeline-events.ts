@@ -11,15 +11,13 @@ export const RUNS_CHANNEL = 'vela_runs';
  */
 export class PipelineEvents {
   private readonly waiters = new Map<string, Set<(runId: string) => void>>();
-
-  private constructor(readonly notifications: PgNotifications) {}
+  private notifications!: PgNotifications;
 
   static async connect(url: string): Promise<PipelineEvents> {
-    let events: PipelineEvents | undefined;
-    const notifications = await PgNotifications.connect(url, { onReconnect: () => events?.wakeAll() });
-    events = new PipelineEvents(notifications);
+    const events = new PipelineEvents();
+    events.notifications = await PgNotifications.connect(url, { onReconnect: () => events.wakeAll() });
     for (const channel of [TRIALS_CHANNEL, RUNS_CHANNEL]) {
-      await notifications.listen(channel, (payload) => events?.fire(channel, payload));
+      await events.notifications.listen(channel, (payload) => events.fire(channel, payload));
     }
     return events;
   }
