@@ -1,5 +1,5 @@
 import { registerer } from '@vela/registry';
-import { cifar100Dataset, cifar10Dataset } from './cifar10/cifar10.dataset';
+import { cifar100Dataset, cifar10Dataset } from './cifar/cifar.dataset';
 import { FASHION_MNIST, MNIST, mnistLikeDataset } from './mnist/mnist.dataset';
 import { syntheticDataset } from './synthetic/synthetic.dataset';
 

@@ -19,7 +19,7 @@ function records(count: number, first: number): Buffer {
   return out;
 }
 
-describe('Cifar10', () => {
+describe('Cifar10 and Cifar100', () => {
   let folder: string;
 
   beforeAll(() => {
