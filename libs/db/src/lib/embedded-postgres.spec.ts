@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -73,6 +74,22 @@ describe('startEmbeddedPostgres', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(dataDirInUse(dataDir)).toBeUndefined();
+  }, 60_000);
+
+  it('says why it could not start, and a folder initialised by that failed start still works', async () => {
+    const dataDir = join(parent, 'busy-port');
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const taken = (blocker.address() as AddressInfo).port;
+    try {
+      await expect(startEmbeddedPostgres({ dataDir, port: taken, durable: false })).rejects.toThrow(
+        new RegExp(`on port ${taken} did not start[\\s\\S]*(could not bind|already in use)`),
+      );
+    } finally {
+      blocker.close();
+    }
+    const server = await startEmbeddedPostgres({ dataDir, durable: false });
+    await server.stop();
   }, 60_000);
 
   it('names the closed folder that would keep the postgres user out', () => {

@@ -78,52 +78,62 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     password = randomBytes(18).toString('base64url');
   }
 
-  const port = options.port ?? (await freeLoopbackPort());
   const durable = options.durable ?? true;
-  const config = {
-    dataDir,
-    port,
-    password,
-    initialise: !initialised,
-    createPostgresUser: root,
-    initdbFlags: ['--encoding=UTF8', '--no-locale'],
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      // No Unix socket: nothing to clash with a system Postgres in /var/run/postgresql.
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=300',
-      ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
-    ],
-  };
-
-  const recent: string[] = [];
-  const child = fork(SUPERVISOR, [], {
-    env: { ...process.env, VELA_EMBEDDED_POSTGRES_CONFIG: JSON.stringify(config) },
-    // Own process group: a Ctrl-C in the terminal reaches the owner, which decides when
-    // the database goes (after its own cleanup), not Postgres directly.
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    // Not the owner's flags (--inspect would clash on its port, loaders are useless here).
-    execArgv: [],
-  });
-  child.stderr?.on('data', (chunk: Buffer) => remember(recent, chunk.toString('utf8')));
-  child.on('message', (message: SupervisorMessage) => {
-    if (message.type === 'log') {
-      remember(recent, message.line);
-      options.log?.(message.line);
+  let initialise = !initialised;
+  let child: ChildProcess | undefined;
+  let port = 0;
+  // A port picked free can be taken before Postgres binds it: then try another.
+  for (let attempt = 1; !child; attempt++) {
+    port = options.port ?? (await freeLoopbackPort());
+    const config = {
+      dataDir,
+      port,
+      password,
+      initialise,
+      createPostgresUser: root,
+      initdbFlags: ['--encoding=UTF8', '--no-locale'],
+      postgresFlags: [
+        '-c', 'listen_addresses=127.0.0.1',
+        // No Unix socket: nothing to clash with a system Postgres in /var/run/postgresql.
+        '-c', 'unix_socket_directories=',
+        '-c', 'max_connections=300',
+        ...(durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      ],
+    };
+    const recent: string[] = [];
+    const launched = fork(SUPERVISOR, [], {
+      env: { ...process.env, VELA_EMBEDDED_POSTGRES_CONFIG: JSON.stringify(config) },
+      // Own process group: a Ctrl-C in the terminal reaches the owner, which decides when
+      // the database goes (after its own cleanup), not Postgres directly.
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // Not the owner's flags (--inspect would clash on its port, loaders are useless here).
+      execArgv: [],
+    });
+    launched.stderr?.on('data', (chunk: Buffer) => remember(recent, chunk.toString('utf8')));
+    launched.on('message', (message: SupervisorMessage) => {
+      if (message.type === 'log') {
+        remember(recent, message.line);
+        options.log?.(message.line);
+      } else if (message.type === 'initialised') {
+        // Written as soon as initdb is done, so a later failed start leaves a usable folder.
+        writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+        initialise = false;
+      }
+    });
+    try {
+      await waitUntilReady(launched, options.startTimeoutMs ?? 60_000);
+      child = launched;
+    } catch (error) {
+      await stopSupervisor(launched);
+      const portTaken = recent.some((line) => /could not bind|Address already in use/i.test(line));
+      if (portTaken && options.port === undefined && attempt < 3) continue;
+      const detail = error instanceof Error ? error.message : String(error);
+      throw new UnavailableError(
+        `embedded postgres in ${dataDir} on port ${port} did not start: ${detail}\n  ${recent.slice(-15).join('\n  ')}`,
+      );
     }
-  });
-
-  try {
-    await waitUntilReady(child, options.startTimeoutMs ?? 60_000);
-  } catch (error) {
-    await stopSupervisor(child);
-    const detail = error instanceof Error ? error.message : String(error);
-    throw new UnavailableError(
-      `embedded postgres in ${dataDir} on port ${port} did not start: ${detail}\n  ${recent.slice(-15).join('\n  ')}`,
-    );
   }
-  if (!initialised) writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
 
   // The server never keeps its owner alive; an owner that exits without stop() closes the
   // IPC channel, and the supervisor shuts Postgres down.
@@ -140,7 +150,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   };
 }
 
-type SupervisorMessage = { type: 'log'; line: string } | { type: 'ready' } | { type: 'failed'; message: string };
+type SupervisorMessage =
+  | { type: 'log'; line: string }
+  | { type: 'initialised' }
+  | { type: 'ready' }
+  | { type: 'failed'; message: string };
 
 function remember(recent: string[], text: string): void {
   for (const line of text.split('\n')) {
