@@ -34,6 +34,6 @@ describe('createSearchAlgorithm', () => {
   it('generates the capability table from the registry', () => {
     const table = algorithmCapabilityTable();
     expect(table).toContain('| `tpe` | `TPE`, `TpeHpo` | ✓ |');
-    expect(table).toContain('`nsga2` (experimental)');
+    expect(table).toContain('`pbt` (experimental)');
   });
 });
