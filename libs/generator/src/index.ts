@@ -2,6 +2,7 @@
 // service (testable without gRPC) and the bootstrap `apps/generator` and `vela serve` share.
 export * from './lib/generator.controller';
 export * from './lib/generator.module';
+export * from './lib/remote.algorithm';
 export * from './lib/search-algorithm';
 export * from './lib/search.service';
 export * from './lib/serve-generator';

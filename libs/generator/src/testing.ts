@@ -1,7 +1,18 @@
 // A pipeline stand-in for tests of the generator (in process or over gRPC): import from
 // '@vela/generator/testing'.
+import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { Observation, Suggestion } from '@vela/algorithms';
-import { stableHash, type Point } from '@vela/search-space';
+import {
+  AlgorithmServiceService,
+  objectiveSpecFromProto,
+  observationFromProto,
+  suggestionToProto,
+  type AlgorithmServiceServer,
+  type ObjectiveSpec,
+} from '@vela/contracts';
+import { bearerTokenGuard, toGrpcHandlers, type AsyncService } from '@vela/grpc-server';
+import { stableHash, type JsonObject, type Point } from '@vela/search-space';
+import { buildSearchAlgorithm } from './lib/search-algorithm';
 import type { ObserveResult, SuggestResult } from './lib/search.service';
 
 /** The generator as the pipeline sees it: one search's Suggest and Observe. */
@@ -89,4 +100,59 @@ export async function simulatePipeline(port: SearchPort, options: SimulationOpti
     await send(records);
   }
   return { suggestions, completed: false, nextTrial: next, inFlight };
+}
+
+export interface AlgorithmServer {
+  readonly address: string;
+  /** How many Suggest calls it answered, and how many observations they carried. */
+  readonly calls: { suggest: number; observations: number };
+  stop(): Promise<void>;
+}
+
+/**
+ * A plug-in (`vela.v1.AlgorithmService`) that serves Vela's built-in algorithms statelessly,
+ * as a plug-in in another language would: each call rebuilds the algorithm from the settings
+ * and seed, restores the state blob it returned last time (the algorithm's snapshot as
+ * JSON), applies the observations and suggests.
+ */
+export async function startBuiltInAlgorithmServer(options: { token?: string } = {}): Promise<AlgorithmServer> {
+  const calls = { suggest: 0, observations: 0 };
+  const build = (request: { algorithm: string; settings?: { [key: string]: unknown }; searchSpace?: { [key: string]: unknown }; objectives: ObjectiveSpec[]; seed?: number }) =>
+    buildSearchAlgorithm({
+      runId: '',
+      step: '',
+      algorithm: request.algorithm,
+      settings: (request.settings ?? {}) as JsonObject,
+      searchSpace: (request.searchSpace ?? {}) as JsonObject,
+      objectives: request.objectives.map((spec, i) => objectiveSpecFromProto(spec, `objectives[${i}]`)),
+      seed: request.seed ?? 0,
+    });
+  const implementation: AsyncService<AlgorithmServiceServer> = {
+    async validateSettings(request) {
+      build(request);
+      return { effectiveSettings: request.settings, warnings: [] };
+    },
+    async suggest(request) {
+      calls.suggest++;
+      calls.observations += request.observations.length;
+      const algorithm = build(request);
+      if (request.state?.blob && request.state.blob.length > 0) algorithm.restore(JSON.parse(Buffer.from(request.state.blob).toString('utf8')));
+      algorithm.observe(request.observations.map((o, i) => observationFromProto(o, `observations[${i}]`)));
+      return {
+        suggestions: algorithm.suggest(request.suggestionCount).map((s, i) => suggestionToProto(s, `suggestions[${i}]`)),
+        state: { blob: Buffer.from(JSON.stringify(algorithm.snapshot())), observedSeq: (request.state?.observedSeq ?? 0) + request.observations.length },
+        isCompleted: algorithm.isCompleted,
+      };
+    },
+  };
+  const server = new Server();
+  const guard = options.token ? bearerTokenGuard(options.token) : undefined;
+  const onError = (method: string, error: unknown) => process.stderr.write(`${method} failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  server.addService(AlgorithmServiceService, toGrpcHandlers(AlgorithmServiceService, implementation, guard, onError));
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
+  return {
+    address: `127.0.0.1:${port}`,
+    calls,
+    stop: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
 }

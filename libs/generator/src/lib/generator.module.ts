@@ -1,6 +1,7 @@
 import { Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { createPrismaClient, PrismaClient } from '@vela/db';
 import { GeneratorController } from './generator.controller';
+import { closeRemoteAlgorithmClients } from './remote.algorithm';
 import { SEARCH_SERVICE_OPTIONS, SearchService, type SearchServiceOptions } from './search.service';
 
 export interface GeneratorModuleOptions extends SearchServiceOptions {
@@ -8,12 +9,13 @@ export interface GeneratorModuleOptions extends SearchServiceOptions {
   readonly databaseUrl: string;
 }
 
-/** Closes the database connection when the service stops. */
+/** Closes the database connection and the plug-in clients when the service stops. */
 @Injectable()
 class GeneratorConnections implements OnApplicationShutdown {
   constructor(private readonly prisma: PrismaClient) {}
 
   async onApplicationShutdown(): Promise<void> {
+    closeRemoteAlgorithmClients();
     await this.prisma.$disconnect();
   }
 }

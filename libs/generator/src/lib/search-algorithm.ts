@@ -1,7 +1,10 @@
 import { createSearchAlgorithm, type SearchAlgorithm } from '@vela/algorithms';
 import type { SearchDefinition } from '@vela/contracts';
 import { InvalidArgumentError } from '@vela/errors';
+import { registry } from '@vela/registry';
 import { SearchSpace, show } from '@vela/search-space';
+// Registers `remote` before any search is built.
+import { REMOTE_ALGORITHM } from './remote.algorithm';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -15,7 +18,8 @@ export function checkId(value: string | undefined, field: string, what: string):
 /**
  * The `search_algorithm` section the algorithm is built from: the settings with the search's
  * algorithm as `type` and, unless the settings name them, the search's objectives as
- * `objective_keys` (so the algorithm optimises what the step optimises).
+ * `objective_keys` (so the algorithm optimises what the step optimises). A plug-in (`remote`)
+ * also gets the objectives with their goals, which its contract carries.
  */
 export function algorithmSection(definition: SearchDefinition): Record<string, unknown> {
   const declared = definition.settings['type'];
@@ -23,7 +27,13 @@ export function algorithmSection(definition: SearchDefinition): Record<string, u
     throw new InvalidArgumentError(`names ${show(declared)} but the search's algorithm is '${definition.algorithm}'; leave it out or make them equal`, 'search.settings.type');
   }
   const objectiveKeys = definition.settings['objective_keys'] ?? (definition.objectives.length > 0 ? definition.objectives.map((o) => o.key) : undefined);
-  return { ...definition.settings, type: definition.algorithm, ...(objectiveKeys === undefined ? {} : { objective_keys: objectiveKeys }) };
+  const remote = registry.find('search_algorithm', definition.algorithm)?.name === REMOTE_ALGORITHM;
+  return {
+    ...definition.settings,
+    type: definition.algorithm,
+    ...(objectiveKeys === undefined ? {} : { objective_keys: objectiveKeys }),
+    ...(remote && definition.settings['objectives'] === undefined ? { objectives: definition.objectives.map((o) => ({ key: o.key, goal: o.goal })) } : {}),
+  };
 }
 
 /**

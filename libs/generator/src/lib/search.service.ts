@@ -4,6 +4,7 @@ import { assertResourceId, type SearchDefinition, type StoredSearch } from '@vel
 import { Prisma, PrismaClient } from '@vela/db';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@vela/errors';
 import { canonicalJson, cloneJson, isPlainObject, type JsonObject } from '@vela/search-space';
+import { isRemoteAlgorithm } from './remote.algorithm';
 import { buildSearchAlgorithm, checkId } from './search-algorithm';
 
 /** Options of the generator's search service. */
@@ -120,6 +121,7 @@ export class SearchService {
       if (earlier) return toStoredSearch(earlier);
     }
     const algorithm = buildSearchAlgorithm(wanted);
+    if (isRemoteAlgorithm(algorithm)) await algorithm.validate();
     const [created] = await this.prisma.$queryRaw<SearchRow[]>`
       INSERT INTO searches (id, run_id, step, algorithm, settings, space, objectives, seed, request_id, completed, updated_at)
       VALUES (COALESCE(${searchId ?? null}::uuid, gen_random_uuid()), ${wanted.runId}::uuid, ${wanted.step}, ${wanted.algorithm},
@@ -165,9 +167,14 @@ export class SearchService {
       if (requestId && row.suggest_request_id === requestId && isPlainObject(row.suggest_response)) {
         return row.suggest_response as unknown as SuggestResult;
       }
-      const loaded = await load();
-      const suggestions = loaded.algorithm.suggest(count);
-      const result: SuggestResult = { suggestions, isCompleted: loaded.algorithm.isCompleted };
+      const { algorithm } = await load();
+      if (isRemoteAlgorithm(algorithm)) await algorithm.sync(count);
+      const suggestions = algorithm.suggest(count);
+      const result: SuggestResult = { suggestions, isCompleted: algorithm.isCompleted };
+      // A plug-in's state now includes every observation: keep it, so a restart does not resend them.
+      if (isRemoteAlgorithm(algorithm)) {
+        await tx.$executeRaw`UPDATE searches SET state_snapshot = ${json(algorithm.snapshot())}::jsonb, state_seq = observed_seq WHERE id = ${row.id}::uuid`;
+      }
       // Only a call with a request id replaces the remembered answer, so that calls without
       // one do not take the retry away from the call that had one.
       if (requestId) {
