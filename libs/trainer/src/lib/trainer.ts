@@ -4,7 +4,7 @@ import { type Batch, type Dataset, createDataset } from '@vela/datasets';
 import { InvalidArgumentError } from '@vela/errors';
 import { type ModelStatistics, NetworkDesc, modelStatistics } from '@vela/networks';
 import { registry } from '@vela/registry';
-import type { ArtifactStore } from './artifacts/artifact-store';
+import { type ArtifactStore, checkArtifactKey } from './artifacts/artifact-store';
 import { Callback, CallbackList } from './callbacks/callback';
 import { buildComponent } from './component';
 import { createLrScheduler } from './lr-schedulers/create-lr-scheduler';
@@ -41,6 +41,12 @@ export interface TrainerOptions {
   readonly artifacts?: ArtifactStore;
   /** Key prefix of this trial's artifacts, e.g. `runs/7/trials/42` (default: none). */
   readonly artifactPrefix?: string;
+  /**
+   * Artifact key of another trial's checkpoint or best weights (e.g. a PBT parent's
+   * `.../checkpoint.vela`) to start from: its weights (same desc) are loaded before the first
+   * epoch, and training counts epochs from 0. Ignored when this trial has a checkpoint of its own.
+   */
+  readonly initFrom?: string;
   readonly reporter?: Reporter;
   /** Checked between steps; when aborted, training stops at the next step boundary. */
   readonly signal?: StopSignal;
@@ -74,6 +80,7 @@ export class Trainer {
   readonly callbacks: CallbackList;
   readonly artifacts?: ArtifactStore;
   readonly artifactPrefix: string;
+  readonly initFrom?: string;
   readonly reporter?: Reporter;
   readonly compute?: ComputeDescription;
   /** The first epoch to run: 0, or the one after a restored checkpoint's. */
@@ -95,6 +102,8 @@ export class Trainer {
     this.datasets = options.datasets ?? buildDatasets(options.dataset, this.settings.withValid);
     this.artifacts = options.artifacts;
     this.artifactPrefix = options.artifactPrefix ?? '';
+    this.initFrom = options.initFrom === undefined ? undefined : checkArtifactKey(options.initFrom);
+    if (this.initFrom !== undefined && !this.artifacts) throw new InvalidArgumentError('needs an artifact store to read from', 'initFrom');
     this.reporter = options.reporter;
     this.compute = options.compute ?? describeCompute();
     this.signal = options.signal;

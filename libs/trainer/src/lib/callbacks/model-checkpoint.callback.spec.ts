@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { InMemoryArtifactStore, type Reporter, Trainer, decodeCheckpoint } from '../../index';
+import { Callback, InMemoryArtifactStore, type Reporter, Trainer, decodeCheckpoint } from '../../index';
 import { InMemoryReporter, TINY, useCpuBackend } from '../../testing';
 
 beforeAll(useCpuBackend);
@@ -78,6 +78,42 @@ describe('ModelCheckpoint', () => {
     expect(result.lastRecord?.performance).toEqual(original.lastRecord?.performance);
   });
 
+  it('continues a finished trial when a promotion asks for more epochs', async () => {
+    const store = new InMemoryArtifactStore();
+    const rung = new Trainer({ ...TINY, config: { ...TINY.config, epochs: 1 }, artifacts: store, ...quiet });
+    await rung.train();
+    rung.dispose();
+    const reporter = new InMemoryReporter();
+    const promoted = new Trainer({ ...TINY, config: { ...TINY.config, epochs: 3 }, artifacts: store, reporter, ...quiet });
+    expect(await promoted.train()).toMatchObject({ status: 'succeeded', epochsCompleted: 3 });
+    expect(reporter.records.map((r) => r.epoch)).toEqual([1, 2]);
+    promoted.dispose();
+  });
+
+  it("starts a new trial from another trial's weights (a PBT child from its parent)", async () => {
+    const store = new InMemoryArtifactStore();
+    const parent = new Trainer({ ...TINY, config: { ...TINY.config, epochs: 2 }, artifacts: store, artifactPrefix: 'trials/1', ...quiet });
+    await parent.train();
+    const parentWeights = weightsOf(parent);
+    parent.dispose();
+    const child = new Trainer({ ...TINY, config: { ...TINY.config, epochs: 1, seed: 99 }, artifacts: store, artifactPrefix: 'trials/2', initFrom: 'trials/1/checkpoint.vela', ...quiet });
+    const seen: number[][][] = [];
+    (child.callbacks.callbacks as Callback[]).push(
+      new (class extends Callback {
+        readonly name = 'FirstWeights';
+        override beforeEpoch(): void {
+          seen.push(weightsOf(child));
+        }
+      })(),
+    );
+    for (const callback of child.callbacks.callbacks) callback.setTrainer(child);
+    expect((await child.train()).epochsCompleted).toBe(1);
+    expect(seen[0]).toEqual(parentWeights);
+    expect(store.keys()).toContain('trials/2/checkpoint.vela');
+    child.dispose();
+    expect(() => new Trainer({ ...TINY, initFrom: 'x.vela', ...quiet })).toThrow('initFrom: needs an artifact store to read from');
+  });
+
   it('refuses a checkpoint written for another desc', async () => {
     const store = new InMemoryArtifactStore();
     const first = new Trainer({ ...TINY, config: { ...TINY.config, epochs: 1 }, artifacts: store, ...quiet });
@@ -85,7 +121,7 @@ describe('ModelCheckpoint', () => {
     first.dispose();
     const other = { modules: ['backbone'], backbone: { type: 'MLP', hidden_units: [16], num_class: 4 } };
     const second = new Trainer({ ...TINY, desc: other, config: { ...TINY.config, epochs: 2 }, artifacts: store, ...quiet });
-    await expect(second.train()).rejects.toThrow('checkpoint.vela: was written for another desc; refusing to resume from it');
+    await expect(second.train()).rejects.toThrow('checkpoint.vela: was written for another desc; refusing to load it');
     second.dispose();
   });
 });

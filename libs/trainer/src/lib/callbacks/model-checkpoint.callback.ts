@@ -44,13 +44,17 @@ export class ModelCheckpointCallback extends Callback {
 
   override async beforeTrain(_logs: TrainLogs): Promise<void> {
     const store = this.trainer.artifacts;
-    if (!store || !this.trainer.settings.loadCheckpoint) return;
-    const key = checkpointKey(this.trainer);
-    const bytes = await store.get(key);
-    if (!bytes) return;
-    const { meta, tensors } = decodeCheckpoint(bytes, key);
+    if (!store) return;
+    const own = checkpointKey(this.trainer);
+    const bytes = this.trainer.settings.loadCheckpoint ? await store.get(own) : undefined;
+    const key = bytes ? own : this.trainer.initFrom;
+    if (!key) return;
+    const found = bytes ?? (await store.get(key));
+    if (!found) throw new InvalidArgumentError('names no artifact in the store', 'initFrom');
+    const { meta, tensors } = decodeCheckpoint(found, key);
     try {
-      this.restoreFrom(meta as unknown as CheckpointMeta, tensors, key);
+      if (bytes) this.restoreFrom(meta as unknown as CheckpointMeta, tensors, key);
+      else this.loadWeights(meta as unknown as CheckpointMeta, tensors, key);
     } finally {
       for (const tensor of tensors.values()) tensor.dispose();
     }
@@ -82,13 +86,11 @@ export class ModelCheckpointCallback extends Callback {
     }
   }
 
-  private restoreFrom(meta: CheckpointMeta, tensors: ReadonlyMap<string, tf.Tensor>, key: string): void {
+  /** Sets the model's weights from a checkpoint or best-weights artifact written for the same desc. */
+  private loadWeights(meta: Pick<CheckpointMeta, 'desc'>, tensors: ReadonlyMap<string, tf.Tensor>, key: string): void {
     const trainer = this.trainer;
     if (JSON.stringify(meta.desc) !== JSON.stringify(trainer.desc.json)) {
-      throw new InvalidArgumentError('was written for another desc; refusing to resume from it', key);
-    }
-    if (meta.optimizer.name !== trainer.optimizer.name) {
-      throw new InvalidArgumentError(`holds ${meta.optimizer.name} state, the trainer uses ${trainer.optimizer.name}`, key);
+      throw new InvalidArgumentError('was written for another desc; refusing to load it', key);
     }
     const weights = trainer.model.weights.map((weight, i) => {
       const tensor = tensors.get(`weights/${i}`);
@@ -99,6 +101,14 @@ export class ModelCheckpointCallback extends Callback {
     });
     trainer.model.setWeights(weights);
     weights.forEach((tensor) => tensor.dispose());
+  }
+
+  private restoreFrom(meta: CheckpointMeta, tensors: ReadonlyMap<string, tf.Tensor>, key: string): void {
+    const trainer = this.trainer;
+    this.loadWeights(meta, tensors, key);
+    if (meta.optimizer.name !== trainer.optimizer.name) {
+      throw new InvalidArgumentError(`holds ${meta.optimizer.name} state, the trainer uses ${trainer.optimizer.name}`, key);
+    }
     const optimizerTensors = new Map([...tensors].filter(([name]) => name.startsWith('optimizer/')).map(([name, t]) => [name.slice('optimizer/'.length), t]));
     const variables = trainer.model.trainableWeights.map((weight) => weight.read() as tf.Variable);
     trainer.optimizer.setState({ scalars: meta.optimizer.scalars, tensors: optimizerTensors }, variables);
