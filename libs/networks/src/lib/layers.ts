@@ -122,8 +122,9 @@ export class LayerFactory {
     return this.applied(tf.layers.cropping2D({ cropping: [[rows, 0], [cols, 0]] }), input);
   }
 
+  /** Dropout, unseeded: a seeded tfjs dropout would draw the same mask at every step. */
   dropout(input: tf.SymbolicTensor, rate: number): tf.SymbolicTensor {
-    return rate > 0 ? this.applied(tf.layers.dropout({ rate, seed: this.nextSeed() }), input) : input;
+    return rate > 0 ? this.applied(tf.layers.dropout({ rate }), input) : input;
   }
 
   private applied(layer: tf.layers.Layer, input: tf.SymbolicTensor): tf.SymbolicTensor {
