@@ -75,7 +75,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 7, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 8, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -212,6 +212,22 @@ describe('TrainerWorker', () => {
     expect(records.map((r) => r.epoch)).toEqual([1, 2]);
     expect(records.every((r) => r.checkpointArtifact.startsWith('artifacts/'))).toBe(true);
     expect(lines.join('\n')).toContain('buffering and retrying');
+  });
+
+  it('resumes the leases a restarted worker with the same id still holds', async () => {
+    const trial = trialOf(7);
+    const leased = master.trials.get(trial.id)!;
+    leased.owner = 'restarted';
+    leased.trial = { ...leased.trial, state: TrialState.TRIAL_STATE_LEASED, leaseOwner: 'restarted' };
+    const restarted = new TrainerWorker({ settings: settings({ VELA_WORKER_ID: 'restarted', VELA_WORKER_CPU_SLOTS: '1' }), log: (line) => lines.push(line) });
+    try {
+      await restarted.start();
+      await master.until(() => completionOf(trial.name) !== undefined);
+      expect(completionOf(trial.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
+      expect(lines.join('\n')).toContain(`worker restarted: resuming leased trial ${trial.name} attempt 1`);
+    } finally {
+      await restarted.stop();
+    }
   });
 
   it('refuses to start with a wrong token, saying what to set', async () => {

@@ -401,10 +401,14 @@ export class TrainerWorker {
       outcome = { outcome: 'FAILED', error: `could not start a training process: ${(error as Error).message}`, crashed: true };
     }
     if (process) {
-      held.process = process;
-      if (held.stop || held.fenced || held.handback) process.stop(held.fenced ?? held.stop?.message ?? 'handed back');
-      outcome = await process.train(trial, { progress: (epoch, totalEpochs, objectives) => this.progress(held, epoch, totalEpochs, objectives) });
-      held.process = undefined;
+      if (held.stop || held.fenced || held.handback) {
+        // Stopped while its process was starting: nothing was trained.
+        outcome = { outcome: 'STOPPED', error: held.fenced ?? held.stop?.message ?? 'handed back before training' };
+      } else {
+        held.process = process;
+        outcome = await process.train(trial, { progress: (epoch, totalEpochs, objectives) => this.progress(held, epoch, totalEpochs, objectives) });
+        held.process = undefined;
+      }
       if (process.alive && !this.draining && !this.fatal) this.idle.push(process);
       else await process.close();
     }
