@@ -99,7 +99,6 @@ export class Trainer {
   constructor(options: TrainerOptions) {
     this.settings = readTrainerSettings(options.config);
     this.desc = new NetworkDesc(options.desc);
-    this.datasets = options.datasets ?? buildDatasets(options.dataset, this.settings.withValid);
     this.artifacts = options.artifacts;
     this.artifactPrefix = options.artifactPrefix ?? '';
     this.initFrom = options.initFrom === undefined ? undefined : checkArtifactKey(options.initFrom);
@@ -117,6 +116,8 @@ export class Trainer {
       throw new InvalidArgumentError(`'${this.settings.perfsCmpKey}' is not a key the metrics report (${metricKeys.join(', ')})`, 'trainer.perfs_cmp_key');
     }
     const callbacks = this.buildCallbacks();
+    // The data last among the checks: loading it may take seconds.
+    this.datasets = options.datasets ?? buildDatasets(options.dataset, this.settings.withValid);
     this.model = this.desc.toModel({ inputShape: this.datasets.train.inputShape, seed: this.settings.seed });
     try {
       this.checkOutput();
