@@ -4,7 +4,10 @@
 //  - NSGA-II's hypervolume on ZDT1 and ZDT2 against random and, when Debian's python3-optuna is
 //    installed, against Optuna 3.1's NSGAIISampler (optuna_nsga2.py) at equal evaluations;
 //  - evolution, regularized evolution and BackboneNas against random on a discrete
-//    network-like space (an NK landscape over 12 choices of 4 options).
+//    network-like space (an NK landscape over 12 choices of 4 options);
+//  - PruneEA's hypervolume (accuracy versus FLOPs of a pruned backbone) against random codes;
+//  - PBT against random search at equal total epochs (training curves that reward
+//    reallocating epochs to good hyperparameters).
 //
 //   node -r @swc-node/register benchmarks/search/other-algorithms.ts [--seeds 10]
 import { execFileSync } from 'node:child_process';
@@ -125,6 +128,79 @@ const row = (bar: string, name: string, value: number, referenceName: string, re
   };
   for (const [type, s] of Object.entries(settings)) row(`NK landscape, 12 choices × 4, ${TRIALS} trials, best accuracy`, type, median(seeds.map((seed) => best(type, s, seed))), 'random', random, false);
   process.stderr.write('evolution done\n');
+}
+
+// ---------------------------------------------------------------- PruneEA: accuracy versus FLOPs
+{
+  const baseChn = [16, 16, 32, 32];
+  const baseNode = [16, 32];
+  const total = [...baseChn, ...baseNode].reduce((a, b) => a + b, 0);
+  const pruneSpace = { modules: ['backbone'], backbone: { type: 'PruneResNet', base_chn: baseChn, base_chn_node: baseNode, num_classes: 10 } };
+  const importance = Array.from({ length: total }, (_, i) => pointNoise({ i }, 'importance') ** 3);
+  const fullFlops = baseChn.reduce((s, c, i) => s + c * (baseChn[i + 1] ?? 10), 0);
+  /** Accuracy: the share of channel importance kept (diminishing returns); FLOPs: products of adjacent kept widths. */
+  const objective = (p: Point) => {
+    const code = p['network.backbone.encoding'] as number[];
+    const kept = importance.reduce((s, w, i) => s + w * code[i], 0) / importance.reduce((a, b) => a + b, 0);
+    let start = 0;
+    const widths = baseChn.map((c) => {
+      const width = code.slice(start, start + c).reduce((a, b) => a + b, 0);
+      start += c;
+      return width;
+    });
+    const flops = widths.reduce((s, c, i) => s + c * (widths[i + 1] ?? 10), 0) / fullFlops;
+    return [Math.sqrt(kept), flops];
+  };
+  const reference = [0, 1.1];
+  const hypervolume = (points: number[][]) => {
+    const front = points.filter(([acc, flops]) => acc > reference[0] && flops < reference[1]).sort((p, q) => q[0] - p[0] || p[1] - q[1]);
+    let volume = 0;
+    let bestFlops = reference[1];
+    front.forEach(([acc, flops], i) => {
+      if (flops >= bestFlops) return;
+      volume += (acc - (front.slice(i + 1).find((q) => q[1] < flops)?.[0] ?? reference[0])) * (reference[1] - flops);
+      bestFlops = flops;
+    });
+    return volume;
+  };
+  const TRIALS = 200;
+  const run = (type: string, settings: object, seed: number) => {
+    // Random search draws the codes directly, as BINARY_CODE points of the same key.
+    const space = SearchSpace.fromConfig(type === 'random' ? { hyperparameters: [{ key: 'network.backbone.encoding', type: 'BINARY_CODE', range: [total] }] } : pruneSpace);
+    const search = createSearchAlgorithm({ type, objective_keys: ['accuracy', 'flops'], ...settings }, space, { seed });
+    const { observations } = driveSearch(search, { parallel: 4, trials: TRIALS, objective, objectives: [{ key: 'accuracy', goal: 'MAXIMIZE' }, { key: 'flops', goal: 'MINIMIZE' }] });
+    return hypervolume(observations.filter((o) => o.final).map((o) => (o.objectives ?? []).map((v) => v.value)));
+  };
+  const prune = median(seeds.map((seed) => run('PruneEA', { codec: 'PruneCodec', policy: { length: total, num_generation: 8, num_individual: 20, random_samples: 40 } }, seed)));
+  row(`pruning ${total} channels, hypervolume of (accuracy, FLOPs), ${TRIALS} trials`, 'prune_ea', prune, 'random codes', median(seeds.map((seed) => run('random', { policy: { num_sample: TRIALS } }, seed))), false);
+  process.stderr.write('prune_ea done\n');
+}
+
+// ---------------------------------------------------------------- PBT
+{
+  const space = SearchSpace.fromConfig({
+    hyperparameters: [
+      { key: 'trainer.optimizer.params.lr', type: 'FLOAT_EXP', range: [1e-5, 1] },
+      { key: 'trainer.optimizer.params.momentum', type: 'FLOAT', range: [0, 0.99] },
+      { key: 'trainer.optimizer.type', type: 'CATEGORY', range: ['SGD', 'Adam', 'RMSprop'] },
+    ],
+  });
+  /** The accuracy a configuration approaches, and a training curve rising towards it. */
+  const ceiling = (p: Point) =>
+    Math.exp(-((Math.log10(p['trainer.optimizer.params.lr'] as number) + 2.5) ** 2) / 2) * (1 - 0.3 * ((p['trainer.optimizer.params.momentum'] as number) - 0.9) ** 2) * (p['trainer.optimizer.type'] === 'Adam' ? 1 : 0.8);
+  const objective = (p: Point, epoch: number) => ceiling(p) * (epoch / (epoch + 5));
+  const EACH = 2;
+  const ROUNDS = 10;
+  const MEMBERS = 10;
+  const epochs = EACH * ROUNDS * MEMBERS;
+  const best = (type: string, settings: object, seed: number) => {
+    const { observations } = driveSearch(createSearchAlgorithm({ type, ...settings }, space, { seed }), { parallel: MEMBERS, epochBudget: epochs, objective });
+    return Math.max(...observations.filter((o) => o.final).map((o) => o.objectives?.[0].value ?? -Infinity));
+  };
+  const pbt = median(seeds.map((seed) => best('PBTHpo', { policy: { each_epochs: EACH, config_count: MEMBERS, total_rungs: ROUNDS } }, seed)));
+  const random = median(seeds.map((seed) => best('random', { policy: { num_sample: MEMBERS, epochs: EACH * ROUNDS } }, seed)));
+  row(`training curves, ${epochs} epochs in all, best accuracy`, 'pbt', pbt, 'random (10 trials × 20 epochs)', random, false);
+  process.stderr.write('pbt done\n');
 }
 
 console.log(`seeds ${SEEDS}`);

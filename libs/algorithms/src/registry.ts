@@ -1,5 +1,5 @@
 // One registration line per algorithm and codec (STYLE.md: adding one is a folder plus a line here).
-// `experimental` until benchmarked in benchmarks/search (PruneEA and PBT are not yet).
+// Every entry here is benchmarked in benchmarks/search; a new one carries `experimental: true` until it is.
 import { registerer } from '@vela/registry';
 import { AshaAlgorithm } from './lib/asha/asha.algorithm';
 import { BohbAlgorithm } from './lib/bohb/bohb.algorithm';
@@ -27,11 +27,11 @@ algorithm('asha', (c) => new AshaAlgorithm(c), { aliases: ['AshaHpo', 'ASHA'], d
 algorithm('hyperband', (c) => new HyperbandAlgorithm(c), { aliases: ['HyperbandHpo', 'Hyperband'], description: 'Hyperband brackets of successive halving over epochs', capabilities: { conditions: true, multiObjective: false, multiFidelity: true } });
 algorithm('bohb', (c) => new BohbAlgorithm(c), { aliases: ['BohbHpo', 'BOHB'], description: 'Hyperband with TPE-modelled configurations', capabilities: { conditions: true, multiObjective: false, multiFidelity: true } });
 algorithm('evolution', (c) => new EvolutionAlgorithm(c), { aliases: ['EvolutionAlgorithm'], description: 'Genetic algorithm over a codec (Vega EA family)', capabilities: { conditions: true, multiObjective: true, multiFidelity: false, codec: 'SpaceCodec' } });
-algorithm('prune_ea', (c) => new PruneEaAlgorithm(c), { experimental: true, aliases: ['PruneEA'], description: 'Evolutionary channel pruning (Vega PruneEA)', capabilities: { conditions: false, multiObjective: true, multiFidelity: false, codec: 'PruneCodec' } });
+algorithm('prune_ea', (c) => new PruneEaAlgorithm(c), { aliases: ['PruneEA'], description: 'Evolutionary channel pruning (Vega PruneEA)', capabilities: { conditions: false, multiObjective: true, multiFidelity: false, codec: 'PruneCodec' } });
 algorithm('regularized_evolution', (c) => new RegularizedEvolutionAlgorithm(c), { aliases: ['RegularizedEvolution', 'AgingEvolution'], description: 'Aging evolution (Real et al. 2019)', capabilities: { conditions: true, multiObjective: false, multiFidelity: false, codec: 'SpaceCodec' } });
 algorithm('backbone_nas', (c) => new BackboneNasAlgorithm(c), { aliases: ['BackboneNas'], description: 'Mutation search over backbone choices (Vega BackboneNas)', capabilities: { conditions: true, multiObjective: false, multiFidelity: false, codec: 'BackboneNasCodec' } });
 algorithm('nsga2', (c) => new Nsga2Algorithm(c), { aliases: ['NSGAII', 'Nsga2'], description: 'NSGA-II multi-objective evolution', capabilities: { conditions: true, multiObjective: true, multiFidelity: false, codec: 'SpaceCodec' } });
-algorithm('pbt', (c) => new PbtAlgorithm(c), { experimental: true, aliases: ['PBTHpo', 'PBT'], description: 'Population based training: exploit/explore over checkpoints', capabilities: { conditions: true, multiObjective: false, multiFidelity: true } });
+algorithm('pbt', (c) => new PbtAlgorithm(c), { aliases: ['PBTHpo', 'PBT'], description: 'Population based training: exploit/explore over checkpoints', capabilities: { conditions: true, multiObjective: false, multiFidelity: true } });
 
 codec('SpaceCodec', createSpaceCodec, { aliases: ['space'], description: 'One gene per unit-cube coordinate of the space' });
 codec('PruneCodec', createPruneCodec, { description: 'Channel masks of a PruneResNet-style backbone (Vega)' });

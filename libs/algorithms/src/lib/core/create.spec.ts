@@ -1,3 +1,4 @@
+import { registry } from '@vela/registry';
 import { SearchSpace } from '@vela/search-space';
 import { algorithmCapabilityTable } from './capabilities';
 import { createSearchAlgorithm } from './create';
@@ -31,9 +32,14 @@ describe('createSearchAlgorithm', () => {
     expect(() => createSearchAlgorithm({ type: 'Ashaa' }, space, { path: 'hpo.search_algorithm' })).toThrow("hpo.search_algorithm.type: unknown search algorithm 'Ashaa'; did you mean 'asha'?");
   });
 
-  it('generates the capability table from the registry', () => {
-    const table = algorithmCapabilityTable();
-    expect(table).toContain('| `tpe` | `TPE`, `TpeHpo` | ✓ |');
-    expect(table).toContain('`pbt` (experimental)');
+  it('generates the capability table from the registry, marking experimental entries', () => {
+    registry.register('search_algorithm', 'throwaway', (c) => createSearchAlgorithm({ type: 'random' }, c.space), { experimental: true, capabilities: { conditions: false } });
+    try {
+      const table = algorithmCapabilityTable();
+      expect(table).toContain('| `tpe` | `TPE`, `TpeHpo` | ✓ |');
+      expect(table).toContain('| `throwaway` (experimental) |');
+    } finally {
+      registry.unregister('search_algorithm', 'throwaway');
+    }
   });
 });

@@ -18,8 +18,6 @@ interface Member {
  * fraction — a child is a new trial naming its parent and starting from the parent's checkpoint
  * (`parent`), with the parent's hyperparameters explored (perturbed by `perturb_factors`, or
  * resampled) — and the others continue their own trial from its checkpoint (`continues`).
- *
- * @experimental Not yet benchmarked in benchmarks/search.
  */
 export class PbtAlgorithm extends BaseAlgorithm<PbtPolicy> {
   constructor(context: AlgorithmContext) {

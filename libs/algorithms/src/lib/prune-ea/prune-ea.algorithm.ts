@@ -6,8 +6,6 @@ import { PruneEaPolicy, parsePruneEaSettings } from './prune-ea.settings';
  * Vega's PruneEA: the evolutionary algorithm over channel masks of a PruneResNet-style
  * backbone (`PruneCodec` by default), usually with `objective_keys: [accuracy, flops]` so
  * individuals are ranked by Pareto front and crowding distance.
- *
- * @experimental Not yet benchmarked in benchmarks/search.
  */
 export class PruneEaAlgorithm extends EvolutionAlgorithm<PruneEaPolicy> {
   constructor(context: AlgorithmContext) {
