@@ -11,14 +11,23 @@ import { buildSearchAlgorithm, checkId } from './search-algorithm';
 export interface SearchServiceOptions {
   /**
    * Write the algorithm's state snapshot once this many observations have been applied since
-   * the last one (default 1: every Observe that applies something writes one, in the same
-   * transaction as its log entries). 0 never writes one: a restart replays the whole log.
-   * Larger values trade a longer replay on restart for less writing per Observe.
+   * the last one, in the same transaction as the log entries that make it due (default
+   * DEFAULT_SNAPSHOT_EVERY). 1 writes one with every Observe that applies something; 0 never
+   * writes one, so a restart replays the whole log.
    */
   readonly snapshotEvery?: number;
 }
 
 export const SEARCH_SERVICE_OPTIONS = Symbol('SEARCH_SERVICE_OPTIONS');
+
+/**
+ * A snapshot is the algorithm's whole state, which grows with the trials (about 1 kB each for
+ * TPE or RandomSearch: ~0.5 MB at 500 trials), so writing one per Observe makes a search's
+ * cost quadratic (measured: 34 against 21 ms per call over 500 trials on a loaded 2-core
+ * machine). Every 100 observations keeps the writing amortised at a few kB per observation
+ * and a restart's replay under 100 observations, a few milliseconds.
+ */
+export const DEFAULT_SNAPSHOT_EVERY = 100;
 
 /** The most suggestions one Suggest may ask for. */
 export const MAX_SUGGESTIONS_PER_CALL = 1000;
@@ -100,7 +109,7 @@ export class SearchService {
     private readonly prisma: PrismaClient,
     @Optional() @Inject(SEARCH_SERVICE_OPTIONS) options: SearchServiceOptions = {},
   ) {
-    this.snapshotEvery = options?.snapshotEvery ?? 1;
+    this.snapshotEvery = options?.snapshotEvery ?? DEFAULT_SNAPSHOT_EVERY;
     if (!Number.isInteger(this.snapshotEvery) || this.snapshotEvery < 0) {
       throw new InvalidArgumentError(`must be an integer >= 0, got ${this.snapshotEvery}`, 'snapshotEvery');
     }

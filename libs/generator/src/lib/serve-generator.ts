@@ -6,7 +6,7 @@ import { GeneratorController } from './generator.controller';
 import { GeneratorModule } from './generator.module';
 
 export interface GeneratorServeOptions extends ServiceSettings {
-  /** Observations between state snapshots (see SearchServiceOptions); default `VELA_GENERATOR_SNAPSHOT_EVERY`, else 1. */
+  /** Observations between state snapshots (see SearchServiceOptions); default `VELA_GENERATOR_SNAPSHOT_EVERY`, else DEFAULT_SNAPSHOT_EVERY. */
   readonly snapshotEvery?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly logger?: boolean;
