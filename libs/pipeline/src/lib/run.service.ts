@@ -35,7 +35,7 @@ export interface CreateRunInput {
   readonly displayName?: string;
   readonly requestId?: string;
   readonly validateOnly?: boolean;
-  /** Where `{local_base_path}` and relative output paths resolve (the master's working folder by default). */
+  /** Where a relative `local_base_path` resolves (the master's working folder by default). */
   readonly baseDir?: string;
 }
 
@@ -60,9 +60,9 @@ export class RunService {
       if (existing) return this.view(existing.id);
     }
     const baseDir = resolve(input.baseDir ?? process.cwd());
-    const { config } = loadConfig(input.configYaml, { overrides: input.overrides, localBasePath: baseDir });
+    const { config } = loadConfig(input.configYaml, { overrides: input.overrides });
     if (input.validateOnly) return { validated: config };
-    const outputDir = resolve(baseDir, config.general.output_path ?? config.general.local_base_path ?? '.', 'output');
+    const outputDir = resolve(baseDir, config.general.output_path);
     const run = await this.prisma.run.create({
       data: {
         displayName: input.displayName ?? '',

@@ -50,6 +50,11 @@ export interface RegistrationOptions {
   readonly experimental?: boolean;
   /** One line for listings and generated docs. */
   readonly description?: string;
+  /**
+   * Config keys this entry reads beyond the ones its kind shares (a dataset's own settings,
+   * e.g. Synthetic's `num_samples`), so config validation can accept them and still catch typos.
+   */
+  readonly settings?: readonly string[];
   /** Free-form capabilities for generated capability tables (e.g. `{ multiObjective: true }`). */
   readonly capabilities?: Readonly<Record<string, boolean | string | number>>;
 }

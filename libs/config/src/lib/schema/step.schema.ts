@@ -11,7 +11,10 @@ import {
   positiveInteger,
   registeredName,
   section,
+  ALWAYS,
+  unknownKeyMessage,
 } from './schema-kit';
+import { isPlainMapping } from '../config-path';
 
 /** Dataset sub-sections, as Vega's: settings shared by all modes, then per mode. */
 export const DATASET_MODES = ['common', 'train', 'val', 'test'] as const;
@@ -60,15 +63,31 @@ type DatasetModeSettings = z.output<z.ZodObject<typeof datasetModeShape>>;
 /**
  * `dataset:` with Vega's `common` / `train` / `val` / `test` sections. Settings written beside
  * `type` (where a searched `dataset.batch_size` lands) count as `common`, below its own keys.
+ * Besides the settings every dataset shares, a dataset's own (declared as `settings` when it
+ * is registered, e.g. Synthetic's `num_samples`) are accepted; anything else is a typo.
  */
 function datasetSchema(context: SchemaContext) {
-  const mode = section(datasetModeShape).optional();
-  return section({ type: registeredName(context, 'dataset'), common: mode, train: mode, val: mode, test: mode, ...datasetModeShape }).transform(
-    ({ type, common, train, val, test, ...beside }) => {
+  const shared = Object.keys(datasetModeShape);
+  const ownSettings = (type: unknown): string[] => (typeof type === 'string' ? [...(context.registry.find('dataset', type)?.settings ?? [])] : []);
+  const mode = z.looseObject(datasetModeShape).optional();
+  return z
+    .looseObject({ type: registeredName(context, 'dataset'), common: mode, train: mode, val: mode, test: mode, ...datasetModeShape })
+    .superRefine((value, issues) => {
+      if (!isPlainMapping(value)) return;
+      const known = [...shared, ...ownSettings(value['type'])];
+      const check = (mapping: unknown, path: string[], extra: readonly string[] = []) => {
+        if (!isPlainMapping(mapping)) return;
+        for (const key of Object.keys(mapping)) {
+          if (!known.includes(key) && !extra.includes(key)) issues.addIssue({ code: 'custom', path: [...path, key], message: unknownKeyMessage(key, [...extra, ...known]) });
+        }
+      };
+      check(value, [], ['type', ...DATASET_MODES]);
+      for (const modeName of DATASET_MODES) check(value[modeName], [modeName]);
+    }, ALWAYS)
+    .transform(({ type, common, train, val, test, ...beside }) => {
       const shared: DatasetModeSettings = { ...withoutUndefined(beside), ...common };
       return withoutUndefined({ type, common: Object.keys(shared).length ? shared : undefined, train, val, test });
-    },
-  );
+    });
 }
 
 function withoutUndefined<T extends object>(value: T): T {

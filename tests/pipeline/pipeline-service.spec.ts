@@ -1,0 +1,186 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
+import {
+  AcquireTrialsRequest,
+  CompleteTrialRequest,
+  HeartbeatRequest,
+  ObjectiveGoal,
+  Record as RecordProto,
+  RegisterWorkerRequest,
+  ReportProgressRequest,
+  RunState,
+  StopReason,
+  TrialOutcome,
+  TrialState,
+  type Run,
+  type Trial,
+} from '@vela/contracts';
+import { useTestDatabase } from '@vela/testing';
+import { searchConfig, startTestCluster, type TestCluster } from './cluster';
+
+// The master as users run it: real report, generator and pipeline processes on a real
+// Postgres. The test speaks the worker's side of the protocol itself, so it can misbehave
+// on purpose (go silent, send stale attempts) where a real worker would not.
+jest.setTimeout(180000);
+
+describe('the pipeline master over gRPC', () => {
+  const database = useTestDatabase();
+  let cluster: TestCluster;
+
+  beforeAll(async () => {
+    cluster = await startTestCluster(database.url, { VELA_LEASE_SECONDS: '3', VELA_HEARTBEAT_SECONDS: '1' });
+  }, 180000);
+  afterAll(() => cluster?.stop());
+
+  const register = (id: string, cpuSlots = 1, gpus = 0) =>
+    cluster.clients.pipeline.registerWorker(RegisterWorkerRequest.fromPartial({ worker: { id, hostname: 'test', capacity: { cpuSlots, gpus }, backend: 'wasm', device: 'cpu' } }));
+  const acquire = (id: string, cpuSlots = 1, waitMs = 3000) =>
+    cluster.clients.pipeline.acquireTrials(AcquireTrialsRequest.fromPartial({ name: `workers/${id}`, freeCapacity: { cpuSlots }, maxTrials: cpuSlots, waitTimeout: { seconds: Math.floor(waitMs / 1000), nanos: (waitMs % 1000) * 1e6 } }));
+  const createRun = async (config: string) => (await cluster.clients.pipeline.createRun({ configYaml: config, overrides: [], displayName: 'e2e', requestId: '', validateOnly: false })).run!;
+  const getRun = async (run: Run) => (await cluster.clients.pipeline.getRun({ name: run.name })).run!;
+  const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60000): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+
+  /** What a worker does with a trial: progress and records per epoch, then CompleteTrial. */
+  const train = async (trial: Trial, accuracy: number, epochs = 2) => {
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      const objectives = [{ key: 'accuracy', goal: ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE, value: accuracy * (epoch / epochs) }];
+      await cluster.clients.pipeline.reportProgress(ReportProgressRequest.fromPartial({ name: trial.name, attempt: trial.attempt, epoch, totalEpochs: epochs, objectives }));
+      await cluster.clients.report.updateRecord({
+        record: RecordProto.fromPartial({
+          trialId: trial.id,
+          attempt: trial.attempt,
+          epoch,
+          trialState: epoch === epochs ? TrialState.TRIAL_STATE_SUCCEEDED : TrialState.TRIAL_STATE_RUNNING,
+          desc: trial.desc,
+          hyperparameters: trial.hyperparameters,
+          performance: { accuracy: objectives[0].value },
+          objectives,
+        }),
+      });
+    }
+    return cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: trial.name, attempt: trial.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: epochs, requestId: `${trial.id}/${trial.attempt}` }));
+  };
+
+  it('runs a search step from suggestion to pareto front and writes Vega-style outputs', async () => {
+    await register('w-search', 2);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 3, inFlight: 2 }));
+    expect(run.state).toBe(RunState.RUN_STATE_RUNNING);
+    let accuracy = 0.5;
+    const trained: string[] = [];
+    await until('the run to succeed', async () => {
+      const { trials } = await acquire('w-search', 2, 1000);
+      for (const trial of trials) {
+        expect(trial.stepConfig).toMatchObject({ trainer: { epochs: 2 }, dataset: { type: 'Synthetic' } });
+        expect(trial.desc).toMatchObject({ modules: ['backbone'], backbone: { type: 'MLP' } });
+        expect(trial.hyperparameters).toHaveProperty('trainer.optimizer.params.lr');
+        await train(trial, (accuracy += 0.1));
+        trained.push(trial.id);
+      }
+      const current = await getRun(run);
+      return current.state === RunState.RUN_STATE_SUCCEEDED ? current : undefined;
+    });
+    expect(trained).toHaveLength(3);
+    const final = await getRun(run);
+    expect(final.steps[0].trialCounts).toMatchObject({ succeeded: 3, pending: 0, running: 0 });
+    const folder = final.steps[0].outputDir;
+    expect(readFileSync(join(folder, 'output.csv'), 'utf8').trim().split('\n')).toHaveLength(4);
+    const reports = JSON.parse(readFileSync(join(folder, 'reports.json'), 'utf8'));
+    expect(reports).toHaveLength(3);
+    // The best (highest accuracy) trial is the front of a single objective: trial 3.
+    expect(existsSync(join(folder, 'desc_3.json'))).toBe(true);
+    expect(existsSync(join(folder, 'hps_3.json'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(folder, 'performance_3.json'), 'utf8'))).toMatchObject({ accuracy: expect.closeTo(0.8) });
+  });
+
+  it('marks an expired lease STALE, retries the trial as attempt 2 and fences the old attempt', async () => {
+    await register('w-silent', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 1, inFlight: 1 }));
+    const leased = await until('a leased trial', async () => (await acquire('w-silent', 1, 1000)).trials[0]);
+    expect(leased.attempt).toBe(1);
+    // No heartbeat: after the 3 s lease the attempt is STALE and the trial PENDING again.
+    const retried = await until('the retry', async () => {
+      const current = (await cluster.clients.pipeline.getTrial({ name: leased.name })).trial!;
+      return current.attempt === 2 ? current : undefined;
+    }, 20000);
+    expect(retried.attempts[0]).toMatchObject({ attempt: 1, state: 5 /* ATTEMPT_STATE_STALE */, workerId: 'w-silent' });
+    await expect(
+      cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: leased.name, attempt: 1, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED })),
+    ).rejects.toMatchObject({ code: status.FAILED_PRECONDITION, details: expect.stringContaining('is on attempt 2') });
+    await expect(
+      cluster.clients.report.updateRecord({ record: RecordProto.fromPartial({ trialId: leased.id, attempt: 1, epoch: 1, trialState: TrialState.TRIAL_STATE_RUNNING }) }),
+    ).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    // A worker that comes back with its stable id gets attempt 2 and finishes it.
+    const { trials } = await until('attempt 2', async () => {
+      const answer = await acquire('w-silent', 1, 1000);
+      return answer.trials.length ? answer : undefined;
+    });
+    expect(trials[0]).toMatchObject({ id: leased.id, attempt: 2 });
+    await train(trials[0], 0.9);
+    await until('the run to succeed', async () => ((await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined));
+  });
+
+  it('lets a worker that reconnects before expiry keep its leases, and stops trials of a cancelled run', async () => {
+    await register('w-reconnect', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 2, inFlight: 1 }));
+    const trial = await until('a trial', async () => (await acquire('w-reconnect', 1, 1000)).trials[0]);
+    const again = await register('w-reconnect', 1);
+    expect(again.leasedTrials.map((t) => t.id)).toEqual([trial.id]);
+    await cluster.clients.pipeline.cancelRun({ name: run.name, reason: 'e2e cancel' });
+    const beat = await cluster.clients.pipeline.heartbeat(HeartbeatRequest.fromPartial({ name: 'workers/w-reconnect', leases: [{ trialId: trial.id, attempt: trial.attempt }] }));
+    expect(beat.stops).toEqual([expect.objectContaining({ trialId: trial.id, reason: StopReason.STOP_REASON_CANCELLED })]);
+    await cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: trial.name, attempt: trial.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_CANCELLED }));
+    const cancelled = await getRun(run);
+    expect(cancelled.state).toBe(RunState.RUN_STATE_CANCELLED);
+    expect(cancelled.steps[0].trialCounts?.cancelled).toBeGreaterThanOrEqual(1);
+  });
+
+  it('rejects a trial no registered worker could ever hold, with the reason', async () => {
+    await register('w-cpu-only', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 1, gpus: 2 }));
+    const failed = await until('the rejection', async () => {
+      const { trials } = await cluster.clients.pipeline.listTrials({ parent: `${run.name}/steps/-`, pageSize: 10, pageToken: '', filter: undefined });
+      return trials.find((t) => t.state === TrialState.TRIAL_STATE_FAILED);
+    });
+    expect(failed.error).toContain('no registered worker could ever hold this trial');
+    expect(failed.error).toContain('needs 2 GPU(s)');
+  });
+
+  it('refuses a bad config with every error and its line, and a call without the token', async () => {
+    const bad = searchConfig(cluster.workDir).replace('RandomSearch', 'RandomSerch').replace('epochs: 2', 'epochs: 0');
+    const attempt = createRun(bad);
+    await expect(attempt).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    const details = await attempt.catch((error: { details: string }) => error.details);
+    expect(details).toMatch(/line \d+|:\d+:/);
+    expect(details).toContain('RandomSerch');
+    expect(details).toContain("did you mean 'RandomSearch'");
+    expect(details).toContain('hpo.trainer.epochs');
+  });
+
+  it('resumes an unfinished run after a master restart without retraining finished trials', async () => {
+    await register('w-restart', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 3, inFlight: 1 }));
+    const first = await until('a first trial', async () => (await acquire('w-restart', 1, 1000)).trials[0]);
+    await train(first, 0.6);
+    await cluster.restartPipeline();
+    const seen = [first.id];
+    await until('the run to succeed after the restart', async () => {
+      const { trials } = await acquire('w-restart', 1, 1000);
+      for (const trial of trials) {
+        expect(seen).not.toContain(trial.id);
+        seen.push(trial.id);
+        await train(trial, 0.7);
+      }
+      return (await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined;
+    });
+    expect(seen).toHaveLength(3);
+  });
+});
