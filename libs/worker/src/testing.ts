@@ -146,7 +146,11 @@ export class FakePipeline implements WorkerCalls {
     const deadline = Date.now() + Math.min(durationToMillis(request.waitTimeout) ?? 0, 2000);
     for (;;) {
       const free = (request.freeCapacity?.cpuSlots ?? 0) + (request.freeCapacity?.gpus ?? 0);
-      const pending = [...this.trials.values()].filter((t) => t.trial.state === TrialState.TRIAL_STATE_PENDING).slice(0, Math.min(free, Math.max(1, request.maxTrials)));
+      const labels = request.freeCapacity?.labels ?? {};
+      const fits = (t: FakeTrial) => Object.entries(t.trial.resources?.labels ?? {}).every(([key, value]) => labels[key] === value);
+      const pending = [...this.trials.values()]
+        .filter((t) => t.trial.state === TrialState.TRIAL_STATE_PENDING && fits(t))
+        .slice(0, Math.min(free, Math.max(1, request.maxTrials)));
       if (pending.length || Date.now() >= deadline || context.signal.aborted) {
         for (const held of pending) {
           held.owner = worker;

@@ -75,7 +75,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 8, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 10, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -227,6 +227,32 @@ describe('TrainerWorker', () => {
       expect(lines.join('\n')).toContain(`worker restarted: resuming leased trial ${trial.name} attempt 1`);
     } finally {
       await restarted.stop();
+    }
+  });
+
+  it('completes FAILED, with its output as the log tail, a trial whose training process dies, and trains the next in a new process', async () => {
+    const plugin = join(__dirname, 'fixtures', 'crashing-trainer.plugin.ts');
+    const crashing = new TrainerWorker({
+      settings: settings({ VELA_WORKER_ID: 'crashing', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_PLUGINS: plugin, VELA_WORKER_LABELS: 'plugin=crashing' }),
+      log: (line) => lines.push(line),
+    });
+    // Only the worker with the plugin (and its label) may take these trials.
+    const resources = { labels: { plugin: 'crashing' } };
+    const doomed = trialOf(8, { resources, stepConfig: { ...STEP_CONFIG, trainer: { ...STEP_CONFIG.trainer, type: 'CrashingTrainer' } } });
+    try {
+      await crashing.start();
+      await master.until(() => completionOf(doomed.name) !== undefined);
+      const completion = completionOf(doomed.name);
+      expect(completion).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_FAILED, errorMessage: 'the training process exited (SIGKILL) while training' });
+      expect(completion.logTail).toContain('crashing-trainer: about to die');
+      const records = await recordsOf(doomed.id);
+      expect(records.map((r) => [r.epoch, r.trialState, r.errorMessage])).toEqual([[0, TrialState.TRIAL_STATE_FAILED, completion.errorMessage]]);
+      expect(records[0].logTail).toContain('crashing-trainer: about to die');
+      const next = trialOf(9, { resources });
+      await master.until(() => completionOf(next.name) !== undefined);
+      expect(completionOf(next.name).outcome).toBe(TrialOutcome.TRIAL_OUTCOME_SUCCEEDED);
+    } finally {
+      await crashing.stop();
     }
   });
 

@@ -538,7 +538,9 @@ export class TrainerWorker {
   /** A training process that died wrote no failure record: write it here, with its output as the log tail. */
   private async recordCrash(held: HeldTrial, outcome: TrainingOutcome): Promise<void> {
     const channel = new ReportChannel(this.report, this.log);
-    channel.writeRecord(failureRecordToProto(attemptIdentity(held.trial), (held.lastEpoch ?? 0) + 1, outcome.error ?? 'the training process died', outcome.logTail ?? ''));
+    // Progress 0 comes once the model is built: without it the process died before training.
+    const epoch = held.lastEpoch === undefined ? 0 : held.lastEpoch + 1;
+    channel.writeRecord(failureRecordToProto(attemptIdentity(held.trial), epoch, outcome.error ?? 'the training process died', outcome.logTail ?? ''));
     const delivered = (await settlesWithin(channel.flush(), CALL_TIMEOUT_MS)) && !channel.failure;
     channel.close();
     if (!delivered) this.log(`worker ${this.settings.workerId}: the failure record of trial ${held.trial.name} did not reach Report: ${channel.failure?.message ?? 'Report unreachable'}`);
