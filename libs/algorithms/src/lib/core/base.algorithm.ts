@@ -144,18 +144,23 @@ export abstract class BaseAlgorithm<P> implements SearchAlgorithm {
     return this.objectiveCache;
   }
 
+  /**
+   * Whether, without `objective_keys`, every objective of the first record is optimised
+   * (multi-objective algorithms) rather than only its first.
+   */
+  protected readonly allReportedObjectives: boolean = false;
+
   private findObjectives(): ObjectiveSpec[] {
     const goals = new Map<string, ObjectiveGoal>();
-    let first: string | undefined;
+    let firstRecord: readonly string[] | undefined;
     for (const trial of this.book.list()) {
       for (const record of trial.records) {
-        for (const objective of record.objectives) {
-          first ??= objective.key;
-          if (!goals.has(objective.key)) goals.set(objective.key, objective.goal);
-        }
+        if (!firstRecord && record.objectives.length > 0) firstRecord = record.objectives.map((o) => o.key);
+        for (const objective of record.objectives) if (!goals.has(objective.key)) goals.set(objective.key, objective.goal);
       }
     }
-    const keys = this.settings.objectiveKeys.length > 0 ? this.settings.objectiveKeys : first ? [first] : [];
+    const inferred = firstRecord ? (this.allReportedObjectives ? firstRecord : firstRecord.slice(0, 1)) : [];
+    const keys = this.settings.objectiveKeys.length > 0 ? this.settings.objectiveKeys : inferred;
     return keys.map((key) => ({ key, goal: goals.get(key) ?? 'MAXIMIZE' }));
   }
 

@@ -5,7 +5,8 @@ import { CodecAlgorithm } from '../evolution/codec.algorithm';
 import { Nsga2Policy, parseNsga2Settings } from './nsga2.settings';
 
 /**
- * NSGA-II (Deb et al., 2002) for several `objective_keys` (e.g. accuracy versus FLOPs): a
+ * NSGA-II (Deb et al., 2002) for several `objective_keys` (e.g. accuracy versus FLOPs; without
+ * them, every objective the records report): a
  * random first generation of N, then generation by generation (each waits for the previous
  * one to finish) N children of binary tournaments on (Pareto front, crowding distance) among
  * the survivors — the best N of all completed individuals by that order (`@vela/pareto`'s
@@ -13,6 +14,8 @@ import { Nsga2Policy, parseNsga2Settings } from './nsga2.settings';
  * mutation on continuous genes, uniform crossover and random resetting on discrete ones.
  */
 export class Nsga2Algorithm extends CodecAlgorithm<Nsga2Policy> {
+  protected override readonly allReportedObjectives = true;
+
   constructor(context: AlgorithmContext) {
     super('nsga2', context, parseNsga2Settings(context.settings, context.path ?? 'search_algorithm'), 'SpaceCodec');
   }
