@@ -59,7 +59,9 @@ describe('the remote algorithm (plug-in contract) through the generator', () => 
   it('makes the suggestions the built-in algorithm makes, across restarts, from its state blob or a paged cold start', async () => {
     const local = await drive(definition('TPE', TPE));
     expect(local.completed).toBe(true);
-    const viaPlugin = await drive(definition('remote', remote()), { snapshotEvery: 1 });
+    // The token from the generator's environment, not stored with the search.
+    process.env['VELA_TEST_PLUGIN_TOKEN'] = TOKEN;
+    const viaPlugin = await drive(definition('remote', remote({ token: undefined, token_env: 'VELA_TEST_PLUGIN_TOKEN' })), { snapshotEvery: 1 });
     expect(viaPlugin.completed).toBe(true);
     expect(viaPlugin.suggestions).toEqual(local.suggestions);
 
@@ -82,6 +84,9 @@ describe('the remote algorithm (plug-in contract) through the generator', () => 
     await expect(service.createSearch(definition('remote', remote({ page_size: 0 })))).rejects.toThrow(/^search_algorithm\.page_size: must be an integer >= 1/);
     await expect(service.createSearch(definition('remote', remote({ adress: 'x' })))).rejects.toThrow(/^search_algorithm\.adress: unknown key/);
     await expect(service.createSearch(definition('remote', remote({ token: 'wrong' })))).rejects.toThrow(UnavailableError);
+    await expect(service.createSearch(definition('remote', remote({ token: undefined, token_env: 'VELA_TEST_NO_SUCH_TOKEN' })))).rejects.toThrow(
+      /^search_algorithm\.token_env: the generator has no environment variable VELA_TEST_NO_SUCH_TOKEN/,
+    );
     await expect(service.createSearch(definition('remote', remote({ address: '127.0.0.1:1', timeout_ms: 2000 })))).rejects.toThrow(UnavailableError);
     expect(await prisma.search.count({ where: { algorithm: 'remote' } })).toBe(2);
   });

@@ -23,8 +23,10 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export interface RemoteSettings {
   /** Where the plug-in's AlgorithmService listens (`host:port`). */
   readonly address: string;
-  /** The bearer token the plug-in expects, if any. */
+  /** The bearer token the plug-in expects, if any (written in the settings, which GetSearch shows). */
   readonly token?: string;
+  /** The generator's environment variable that holds the token instead, so that it is not stored with the search. */
+  readonly tokenEnv?: string;
   /** Which of the plug-in's algorithms to run. */
   readonly algorithm: string;
   /** The plug-in algorithm's own settings, passed through as they are. */
@@ -36,7 +38,7 @@ export interface RemoteSettings {
   readonly timeoutMs: number;
 }
 
-const ALLOWED = ['type', 'address', 'token', 'algorithm', 'settings', 'objectives', 'objective_keys', 'page_size', 'timeout_ms'];
+const ALLOWED = ['type', 'address', 'token', 'token_env', 'algorithm', 'settings', 'objectives', 'objective_keys', 'page_size', 'timeout_ms'];
 
 /** Checks a raw `type: remote` section, each problem naming its key. */
 export function parseRemoteSettings(raw: unknown, path = 'search_algorithm'): RemoteSettings {
@@ -61,9 +63,11 @@ export function parseRemoteSettings(raw: unknown, path = 'search_algorithm'): Re
   if (!Array.isArray(objectives) || objectives.some((o) => !isPlainObject(o) || typeof o['key'] !== 'string' || (o['goal'] !== 'MINIMIZE' && o['goal'] !== 'MAXIMIZE'))) {
     throw new InvalidArgumentError(`must be a list of {key, goal: MINIMIZE|MAXIMIZE}, got ${show(objectives)}`, `${path}.objectives`);
   }
+  if (raw['token'] !== undefined && raw['token_env'] !== undefined) throw new InvalidArgumentError('set token or token_env, not both', `${path}.token_env`);
   return {
     address: text('address', true) as string,
     token: text('token', false),
+    tokenEnv: text('token_env', false),
     algorithm: text('algorithm', true) as string,
     settings: settings as JsonObject,
     objectives: objectives as RemoteSettings['objectives'],
@@ -218,7 +222,11 @@ export class RemoteAlgorithm implements SearchAlgorithm {
   }
 
   private get client(): AsyncClient<AlgorithmServiceServer> {
-    return clientFor(this.settings.address, this.settings.token);
+    const { tokenEnv } = this.settings;
+    if (tokenEnv && !process.env[tokenEnv]) {
+      throw new FailedPreconditionError(`search_algorithm.token_env: the generator has no environment variable ${tokenEnv} holding the plug-in's token`);
+    }
+    return clientFor(this.settings.address, tokenEnv ? process.env[tokenEnv] : this.settings.token);
   }
 
   private objectives(): ObjectiveSpec[] {

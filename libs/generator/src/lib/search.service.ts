@@ -215,7 +215,10 @@ export class SearchService {
         const key = keyOf(observation);
         if (seen.has(key)) return;
         seen.add(key);
-        fresh.push({ observation: { ...observation, trialId: observation.trialId.toLowerCase() }, index });
+        // Trial ids are uuids; one spelling, so a re-delivery in capitals is a repeat.
+        const trialId = observation.trialId.toLowerCase();
+        const suggestion = observation.suggestion?.trialId ? { ...observation.suggestion, trialId: observation.suggestion.trialId.toLowerCase() } : observation.suggestion;
+        fresh.push({ observation: { ...observation, trialId, ...(suggestion ? { suggestion } : {}) }, index });
       });
       const loaded = await load();
       let seq = Number(row.observed_seq);
