@@ -28,6 +28,8 @@ export interface LoaderSettings {
   readonly dropLast: boolean;
   readonly trainPortion: number;
   readonly seed: number;
+  /** Use only the first N examples of the mode (after the split), for quick jobs and smoke tests. */
+  readonly maxSamples?: number;
   readonly transforms: TransformPlan;
 }
 
@@ -35,7 +37,8 @@ export interface LoaderSettings {
  * Reads the loader settings shared by every image dataset:
  * `batch_size` (default per dataset), `shuffle` (train: true, else false), `drop_last` (false),
  * `train_portion` (1: val is the test split; below 1: train and val split the training files,
- * permuted once by `seed`), `seed` (0), `transforms` (the dataset's defaults per mode, see
+ * permuted once by `seed`), `seed` (0), `max_samples` (Vela's: only the first N examples of
+ * the mode, after the split), `transforms` (the dataset's defaults per mode, see
  * `compileTransforms`). `num_workers`, `download` and `data_path` are read by the caller or
  * have no effect here.
  */
@@ -50,9 +53,13 @@ export function readLoaderSettings(
   const dropLast = args.bool('drop_last', false);
   const trainPortion = args.number('train_portion', 1, { min: 0, max: 1, exclusiveMin: true });
   const seed = args.int('seed', 0);
+  const maxSamples = args.optionalNumber('max_samples', { min: 1 });
+  if (maxSamples !== undefined && !Number.isInteger(maxSamples)) {
+    throw new InvalidArgumentError(`must be an integer, got ${maxSamples}`, args.path('max_samples'));
+  }
   const transforms = compileTransforms(args.value('transforms') ?? defaults.transforms(mode), args.path('transforms'), shape);
   args.accept('num_workers', 'download', 'pin_memory');
-  return { batchSize, shuffle, dropLast, trainPortion, seed, transforms };
+  return { batchSize, shuffle, dropLast, trainPortion, seed, maxSamples, transforms };
 }
 
 /**
@@ -77,7 +84,8 @@ export class ImageDataset implements Dataset {
     this.source = source.description;
     const useTrainFiles = mode === 'train' || (mode === 'val' && settings.trainPortion < 1);
     this.split = useTrainFiles ? source.train : source.test;
-    this.indices = useTrainFiles ? portion(source.train.count, settings, mode) : range(source.test.count);
+    const indices = useTrainFiles ? portion(source.train.count, settings, mode) : range(source.test.count);
+    this.indices = settings.maxSamples === undefined ? indices : indices.slice(0, settings.maxSamples);
     if (!this.indices.length) throw new InvalidArgumentError(`leaves no examples for ${mode} (${source.train.count} training examples)`, 'dataset.train_portion');
   }
 

@@ -54,6 +54,18 @@ describe('Synthetic dataset', () => {
     expect(collect(dropped, 0).shapes).toHaveLength(2);
   });
 
+  it('max_samples keeps the first examples of the mode, after the split', () => {
+    const limited = { ...config, common: { ...config.common, max_samples: 12 } };
+    const train = createDataset(limited, 'train');
+    const val = createDataset(limited, 'val');
+    expect([train.size, val.size, train.numBatches]).toEqual([12, 10, 1]);
+    const examples = (epoch: number) => collect(train, epoch).firstPixels.sort();
+    expect(examples(3)).toEqual(examples(0)); // the same 12 examples every epoch, reshuffled
+    const all = collect(createDataset(config, 'train'), 0).firstPixels;
+    expect(examples(0).every((pixel) => all.includes(pixel))).toBe(true);
+    expect(() => createDataset({ ...config, common: { ...config.common, max_samples: 2.5 } }, 'train')).toThrow('dataset.train.max_samples: must be an integer, got 2.5');
+  });
+
   it('scales bytes to [0, 1] by default', () => {
     const values = collect(createDataset(config, 'test'), 0).firstPixels;
     expect(Math.min(...values)).toBeGreaterThanOrEqual(0);
