@@ -1,7 +1,7 @@
 // Vela's TPE and random search against Optuna 3.1's anchor figures on the anchor's functions.
 //
 //   node -r @swc-node/register benchmarks/search/tpe-vs-optuna.ts [--seeds 20] [--trials 100]
-//        [--functions branin_2d,levy_10d] [--algorithms tpe,random] [--set n_ei_candidates=48 ...]
+//        [--functions branin_2d,levy_10d] [--algorithms tpe,random] [--set n_ei_candidates=48 ...] [--parallel 4]
 //
 // Median simple regret (best value found minus f*) after 25, 50 and 100 evaluations over the
 // seeds, milliseconds per trial (suggest + observe), and the ratio to Optuna's median from
@@ -18,11 +18,13 @@ interface Args {
   functions: string[];
   algorithms: string[];
   policy: Record<string, unknown>;
+  /** Trials in flight at once (suggest(n) batches, constant liar); 1 is the anchor's setting. */
+  parallel: number;
   json?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { seeds: 20, trials: 100, functions: FUNCTIONS.map((f) => f.name), algorithms: ['tpe', 'random'], policy: {} };
+  const args: Args = { seeds: 20, trials: 100, functions: FUNCTIONS.map((f) => f.name), algorithms: ['tpe', 'random'], policy: {}, parallel: 1 };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
@@ -31,6 +33,7 @@ function parseArgs(argv: string[]): Args {
       case '--functions': args.functions = value.split(','); i++; break;
       case '--algorithms': args.algorithms = value.split(','); i++; break;
       case '--json': args.json = value; i++; break;
+      case '--parallel': args.parallel = Number(value); i++; break;
       case '--set': {
         const [key, raw] = value.split('=');
         args.policy[key] = raw === 'true' ? true : raw === 'false' ? false : Number.isNaN(Number(raw)) ? raw : Number(raw);
@@ -60,26 +63,31 @@ function spaceFor(f: BenchmarkFunction): SearchSpace {
   return SearchSpace.fromConfig({ hyperparameters: f.bounds.map(([low, high], i) => ({ key: `x${i}`, type: 'FLOAT', range: [low, high] })) });
 }
 
-/** One search: returns the best-so-far curve and the mean ms per trial. */
-function runOne(f: BenchmarkFunction, algorithmName: string, seed: number, trials: number, policy: Record<string, unknown>): { curve: number[]; ms: number } {
+/**
+ * One search: returns the best-so-far curve and the mean ms per trial. With `parallel` > 1 the
+ * trials are asked for and evaluated in batches, the batch pending while it is evaluated.
+ */
+function runOne(f: BenchmarkFunction, algorithmName: string, seed: number, trials: number, policy: Record<string, unknown>, parallel = 1): { curve: number[]; ms: number } {
   const space = spaceFor(f);
   const algorithm = createSearchAlgorithm({ type: algorithmName, policy: { num_sample: trials, ...(algorithmName === 'tpe' ? policy : {}) } }, space, { seed });
   const curve: number[] = [];
   let best = Infinity;
   let spent = 0;
-  for (let t = 0; t < trials; t++) {
+  const timed = <T>(fn: () => T): T => {
     const start = process.hrtime.bigint();
-    const [suggestion] = algorithm.suggest(1);
-    const trialId = `t${t}`;
-    algorithm.observe([{ trialId, attempt: 1, epoch: 0, state: 'PENDING', suggestion: { ...suggestion, trialId } }]);
+    const result = fn();
     spent += Number(process.hrtime.bigint() - start);
-    const x = f.bounds.map((_, i) => suggestion.point[`x${i}`] as number);
-    const value = f.fn(x);
-    const again = process.hrtime.bigint();
-    algorithm.observe([{ trialId, attempt: 1, epoch: 1, state: 'SUCCEEDED', final: true, objectives: [{ key: 'value', value, goal: 'MINIMIZE' }] }]);
-    spent += Number(process.hrtime.bigint() - again);
-    best = Math.min(best, value);
-    curve.push(best);
+    return result;
+  };
+  while (curve.length < trials) {
+    const batch = timed(() => algorithm.suggest(Math.min(parallel, trials - curve.length))).map((s, i) => ({ ...s, trialId: `t${curve.length + i}` }));
+    timed(() => algorithm.observe(batch.map((s) => ({ trialId: s.trialId, attempt: 1, epoch: 0, state: 'PENDING' as const, suggestion: s }))));
+    for (const suggestion of batch) {
+      const value = f.fn(f.bounds.map((_, i) => suggestion.point[`x${i}`] as number));
+      timed(() => algorithm.observe([{ trialId: suggestion.trialId, attempt: 1, epoch: 1, state: 'SUCCEEDED', final: true, objectives: [{ key: 'value', value, goal: 'MINIMIZE' }] }]));
+      best = Math.min(best, value);
+      curve.push(best);
+    }
   }
   return { curve, ms: spent / 1e6 / trials };
 }
@@ -104,7 +112,7 @@ function main(): void {
     if (!f) throw new Error(`unknown function ${name}; known: ${FUNCTIONS.map((c) => c.name).join(', ')}`);
     const fs0 = fstar(f);
     for (const algorithmName of args.algorithms) {
-      const runs = Array.from({ length: args.seeds }, (_, seed) => runOne(f, algorithmName, seed, args.trials, args.policy));
+      const runs = Array.from({ length: args.seeds }, (_, seed) => runOne(f, algorithmName, seed, args.trials, args.policy, args.parallel));
       const medians = checkpoints.map((c) => median(runs.map((r) => r.curve[c - 1] - fs0)));
       const ms = runs.reduce((s, r) => s + r.ms, 0) / runs.length;
       const optuna = anchor?.[name]?.[algorithmName === 'tpe' ? 'tpe' : 'random'];
@@ -126,7 +134,7 @@ function main(): void {
       process.stderr.write(`${name} ${algorithmName} done\n`);
     }
   }
-  console.log(`seeds ${args.seeds}, trials ${args.trials}, TPE policy ${JSON.stringify(args.policy)}`);
+  console.log(`seeds ${args.seeds}, trials ${args.trials}, parallel ${args.parallel}, TPE policy ${JSON.stringify(args.policy)}`);
   console.log(rows.join('\n'));
   if (args.json) fs.writeFileSync(args.json, JSON.stringify(out, null, 1));
 }
