@@ -167,8 +167,13 @@ export class TrialBook {
     return phase;
   }
 
+  /** The book as JSON; a trial's suggestion is left out while it is its origin (the common case). */
   toJSON(): JsonObject {
-    return { phases: this.phases, trials: cloneJson([...this.trials.values()]) as unknown as JsonObject[] };
+    const trials = [...this.trials.values()].map((trial) => {
+      const { suggestion, ...rest } = trial;
+      return suggestion === trial.origin || canonicalJson(suggestion) === canonicalJson(trial.origin) ? rest : trial;
+    });
+    return { phases: this.phases, trials: cloneJson(trials) as unknown as JsonObject[] };
   }
 
   static fromJSON(json: unknown): TrialBook {
@@ -178,6 +183,7 @@ export class TrialBook {
     const book = new TrialBook();
     book.phases = json['phases'];
     for (const trial of cloneJson(json['trials']) as MutableTrial[]) {
+      trial.suggestion ??= trial.origin;
       book.trials.set(trial.trialId, trial);
       const key = canonicalJson(trial.origin.point);
       if (!book.pointIndex.has(key)) book.pointIndex.set(key, new Set());
