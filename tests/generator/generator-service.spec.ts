@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import {
+  AttemptState,
   GeneratorServiceService,
   ObjectiveGoal,
   Observation as ObservationProto,
@@ -128,6 +129,43 @@ describe('Generator service over gRPC', () => {
     const again = await client.observe({ name, observations: [observationToProto({ trialId: simulatedTrialId(0), attempt: 1, epoch: 0, state: 'RUNNING' })] });
     expect(again).toEqual({ appliedCount: 0, duplicateCount: 1, observedSeq: 16, isCompleted: true });
     expect(await client.suggest({ name, suggestionCount: 3, requestId: '' })).toEqual({ suggestions: [], isCompleted: true });
+  });
+
+  it('takes outcomes as the pipeline sends them: a STALE attempt, a retry, FAILED and SUCCEEDED marked final', async () => {
+    const { search } = await client.createSearch({ search: searchOf({ type: 'RandomSearch', policy: { num_sample: 2 } }), searchId: '', requestId: '' });
+    const name = search?.name ?? '';
+    const [first, second] = (await client.suggest({ name, suggestionCount: 2, requestId: '' })).suggestions;
+    const [a, b] = [simulatedTrialId(0), simulatedTrialId(1)];
+    const outcome = (trialId: string, attempt: number, trialState: TrialState, extra: Partial<ObservationProto> = {}) =>
+      ObservationProto.fromPartial({ trialId, attempt, trialState, ...extra });
+    const answers = [
+      await client.observe({
+        name,
+        observations: [
+          outcome(a, 1, TrialState.TRIAL_STATE_PENDING, { suggestion: { ...first, trialId: a } }),
+          outcome(b, 1, TrialState.TRIAL_STATE_PENDING, { suggestion: { ...second, trialId: b } }),
+        ],
+      }),
+      await client.observe({ name, observations: [outcome(a, 1, TrialState.TRIAL_STATE_PENDING, { attemptState: AttemptState.ATTEMPT_STATE_STALE, final: true })] }),
+      await client.observe({ name, observations: [outcome(a, 2, TrialState.TRIAL_STATE_PENDING), outcome(a, 2, TrialState.TRIAL_STATE_FAILED, { epoch: 1, final: true })] }),
+      await client.observe({
+        name,
+        observations: [
+          outcome(b, 1, TrialState.TRIAL_STATE_SUCCEEDED, {
+            epoch: 3,
+            final: true,
+            attemptState: AttemptState.ATTEMPT_STATE_SUCCEEDED,
+            record: { trialId: b, attempt: 1, epoch: 3, objectives: [{ key: 'accuracy', goal: ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE, value: 0.8 }] },
+          }),
+        ],
+      }),
+    ];
+    expect(answers.map((answer) => [answer.appliedCount, answer.isCompleted])).toEqual([
+      [2, false],
+      [1, false],
+      [2, false],
+      [1, true],
+    ]);
   });
 
   it('answers a retried Suggest with the same suggestions', async () => {

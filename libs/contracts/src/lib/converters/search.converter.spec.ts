@@ -71,6 +71,15 @@ describe('search converters', () => {
     for (const observation of observations) expect(observationOverTheWire(observation)).toEqual(observation);
   });
 
+  it("marks every outcome final on the wire, and keeps only a trial's result final in the domain", () => {
+    for (const state of ['FAILED', 'STALE', 'CANCELLED'] as const) {
+      expect(observationToProto({ trialId: 't1', attempt: 1, epoch: 2, state }).final).toBe(true);
+    }
+    expect(observationToProto({ trialId: 't1', attempt: 1, epoch: 2, state: 'RUNNING' }).final).toBe(false);
+    const failed = Observation.fromPartial({ trialId: 't1', attempt: 1, epoch: 2, final: true, trialState: TrialState.TRIAL_STATE_FAILED });
+    expect(observationFromProto(failed)).toEqual({ trialId: 't1', attempt: 1, epoch: 2, state: 'FAILED' });
+  });
+
   it('writes STALE as a PENDING trial with a STALE attempt, and keeps the log position', () => {
     expect(observationToProto({ trialId: 't2', attempt: 1, epoch: 0, state: 'STALE' }, 12)).toMatchObject({
       trialState: TrialState.TRIAL_STATE_PENDING,

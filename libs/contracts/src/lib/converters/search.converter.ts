@@ -85,10 +85,15 @@ const ATTEMPT_STATE_OF: Readonly<Record<DomainTrialState, AttemptState>> = {
   CANCELLED: AttemptState.ATTEMPT_STATE_CANCELLED,
 };
 
+/** The outcomes the wire marks `final` besides a trial's result (the proto's "the attempt's outcome"). */
+const FINAL_OUTCOMES: ReadonlySet<DomainTrialState> = new Set(['FAILED', 'STALE', 'CANCELLED']);
+
 /**
  * An observation from the wire; `field` names it in errors (`observations[2]`). Objectives
  * and the checkpoint come from its record, whose ids must agree with the observation's.
- * The domain checks the rest (attempt >= 1, final with objectives, ...) when it applies it.
+ * The wire's `final` marks any outcome (SUCCEEDED, FAILED, STALE, CANCELLED); the domain's
+ * marks only a trial's result, so it is kept for SUCCEEDED alone (the state tells the rest).
+ * The domain checks the rest (attempt >= 1, a result with objectives, ...) when it applies it.
  */
 export function observationFromProto(proto: ObservationProto, field = 'observation'): DomainObservation {
   if (!proto.trialId) throw new InvalidArgumentError('is required', `${field}.trial_id`);
@@ -112,7 +117,7 @@ export function observationFromProto(proto: ObservationProto, field = 'observati
     epoch: proto.epoch,
     state,
     ...(objectives.length > 0 ? { objectives } : {}),
-    ...(proto.final ? { final: true } : {}),
+    ...(proto.final && state === 'SUCCEEDED' ? { final: true } : {}),
     ...(record?.checkpointArtifact ? { checkpoint: record.checkpointArtifact } : {}),
     ...(proto.suggestion ? { suggestion: suggestionFromProto(proto.suggestion, `${field}.suggestion`) } : {}),
   };
@@ -126,7 +131,7 @@ export function observationToProto(observation: DomainObservation, seq = 0): Obs
     trialId: observation.trialId,
     attempt: observation.attempt,
     epoch: observation.epoch,
-    final: observation.final ?? false,
+    final: observation.final === true || FINAL_OUTCOMES.has(observation.state),
     trialState: trialStateConverter.toProto(trialState),
     attemptState: ATTEMPT_STATE_OF[observation.state],
     record: hasRecord
