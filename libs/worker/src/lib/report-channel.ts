@@ -199,12 +199,13 @@ export class ReportChannel {
 
 /**
  * The trainer's ArtifactStore over Report's artifact RPCs, for one attempt. `checkpoint.vela`
- * is uploaded after every epoch (a CHECKPOINT artifact that the epoch's record names), so a
- * retry, a promotion or a PBT child resumes from it on any host; the trial's own checkpoint
- * (`resumeFrom`, an `artifacts/{id}` name) is downloaded the first time the trainer asks for
- * its checkpoint. Other keys (best weights, performance.json) stay in memory for the attempt:
- * the records carry the performance and the checkpoints carry the weights. Puts return once
- * queued (see ReportChannel), and a `get` after a `put` reads the bytes put.
+ * (`uploadKey`) is uploaded after every epoch (a CHECKPOINT artifact that the epoch's record
+ * names), so a retry, a promotion or a PBT child resumes from it on any host; a key in
+ * `remote` (the trial's own checkpoint to resume from, a PBT parent's checkpoint to start
+ * from) is downloaded from its `artifacts/{id}` the first time the trainer asks for it. Other
+ * keys (best weights, performance.json) stay in memory for the attempt: the records carry the
+ * performance and the checkpoints carry the weights. Puts return once queued (see
+ * ReportChannel), and a `get` after a `put` reads the bytes put.
  */
 export class ReportArtifactStore implements ArtifactStore {
   private readonly local = new Map<string, Uint8Array>();
@@ -212,20 +213,21 @@ export class ReportArtifactStore implements ArtifactStore {
   constructor(
     private readonly channel: ReportChannel,
     private readonly owner: ArtifactOwner,
-    private readonly checkpointKey: string,
-    private readonly resumeFrom?: string,
+    private readonly uploadKey: string,
+    private readonly remote: ReadonlyMap<string, string>,
   ) {}
 
   async put(key: string, bytes: Uint8Array): Promise<void> {
     this.local.set(key, bytes.slice());
-    if (key === this.checkpointKey) this.channel.upload(key, bytes, this.owner, ArtifactKind.ARTIFACT_KIND_CHECKPOINT);
+    if (key === this.uploadKey) this.channel.upload(key, bytes, this.owner, ArtifactKind.ARTIFACT_KIND_CHECKPOINT);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
     const held = this.local.get(key);
     if (held) return held.slice();
-    if (key !== this.checkpointKey || !this.resumeFrom) return undefined;
-    const bytes = await this.channel.download(this.resumeFrom);
+    const name = this.remote.get(key);
+    if (!name) return undefined;
+    const bytes = await this.channel.download(name);
     this.local.set(key, bytes);
     return bytes.slice();
   }

@@ -75,7 +75,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 10, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 12, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -124,6 +124,21 @@ describe('TrainerWorker', () => {
     expect(last.checkpointArtifact).toBe(completion.checkpointArtifact);
     const { artifact } = await report.getArtifact({ name: last.checkpointArtifact });
     expect(artifact).toMatchObject({ trialId: trial.id, attempt: 1, fileName: 'checkpoint.vela' });
+  });
+
+  it("starts a PBT child from its parent's checkpoint, counting its epochs from 0", async () => {
+    const parent = run.trials[0].id;
+    const parentCheckpoint = master.requests<CompleteTrialRequest>('completeTrial').find((c) => c.name.endsWith(parent))!.checkpointArtifact;
+    const child = trialOf(10, { parentTrialId: parent, checkpointArtifact: parentCheckpoint, hyperparameters: { trainer: { optimizer: { params: { lr: 0.01 } } } } });
+    await master.until(() => completionOf(child.name) !== undefined);
+    expect(completionOf(child.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
+    expect((await recordsOf(child.id)).map((r) => r.epoch)).toEqual([1, 2]);
+    expect(lines.join('\n')).toContain(`starting from parent ${parent}'s ${parentCheckpoint}`);
+
+    const orphan = trialOf(11, { parentTrialId: parent, checkpointArtifact: 'artifacts/0b6d3c1e-93c4-4d8e-a8f5-3b0f2f2b8a11' });
+    await master.until(() => completionOf(orphan.name) !== undefined);
+    expect(completionOf(orphan.name).outcome).toBe(TrialOutcome.TRIAL_OUTCOME_FAILED);
+    expect(completionOf(orphan.name).errorMessage).toMatch(/Report refused the download of artifacts\/0b6d3c1e-.*not found/);
   });
 
   it('stops a trial the master asks to stop at the next step boundary and completes it CANCELLED', async () => {

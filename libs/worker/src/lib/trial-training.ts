@@ -41,8 +41,9 @@ const LOG_TAIL_LINES = 40;
  * {...}}`), its budget as `trainer.epochs` and its seed (when set) as `trainer.seed`; the desc as the
  * network. Each epoch's record goes to Report through `channel` (with the checkpoint it
  * left), resuming from the trial's checkpoint artifact, or else from the newest checkpoint an
- * earlier attempt of the trial left. Never throws: every failure is an outcome with its
- * message and log tail, recorded in Report as a FAILED record.
+ * earlier attempt of the trial left; a PBT child starts from its parent's checkpoint instead.
+ * Never throws: every failure is an outcome with its message and log tail, recorded in
+ * Report as a FAILED record.
  */
 export async function trainTrial(trial: Trial, channel: ReportChannel, hooks: TrainingHooks): Promise<TrainingOutcome> {
   const identity = attemptIdentity(trial);
@@ -67,9 +68,16 @@ export async function trainTrial(trial: Trial, channel: ReportChannel, hooks: Tr
   let result: Awaited<ReturnType<Trainer['train']>> | undefined;
   let resumeFrom: string | undefined;
   try {
-    resumeFrom = trial.checkpointArtifact || (trial.attempt > 1 ? await channel.previousCheckpoint(trial.id, trial.attempt) : undefined);
+    // A PBT child's checkpoint artifact is its parent's: it starts from those weights
+    // (`initFrom`, epochs from 0); any other trial's is its own, to resume from.
+    const parentCheckpoint = trial.parentTrialId && trial.checkpointArtifact ? trial.checkpointArtifact : undefined;
+    const initFrom = parentCheckpoint ? artifactKey('parents', trial.parentTrialId, 'checkpoint.vela') : undefined;
+    resumeFrom = (parentCheckpoint ? undefined : trial.checkpointArtifact) || (trial.attempt > 1 ? await channel.previousCheckpoint(trial.id, trial.attempt) : undefined);
     const { trainerSection, datasetSection } = trainingSections(trial);
-    const store = new ReportArtifactStore(channel, identity, checkpointKey, resumeFrom);
+    const remote = new Map<string, string>();
+    if (resumeFrom) remote.set(checkpointKey, resumeFrom);
+    if (initFrom && parentCheckpoint) remote.set(initFrom, parentCheckpoint);
+    const store = new ReportArtifactStore(channel, identity, checkpointKey, remote);
     const reporter = {
       report: (record: EpochRecord) => {
         trainSeconds += record.timings.epochSeconds;
@@ -86,12 +94,14 @@ export async function trainTrial(trial: Trial, channel: ReportChannel, hooks: Tr
       dataset: datasetSection,
       artifacts: store,
       artifactPrefix: prefix,
+      initFrom,
       reporter,
       signal: stop.signal,
       log,
       compute: hooks.compute,
     });
-    log(`trial ${trial.name} attempt ${trial.attempt}: ${trainer.statistics.params.toFixed(2)}k params, ${trainer.epochs} epochs${resumeFrom ? `, resuming from ${resumeFrom}` : ''}`);
+    const origin = resumeFrom ? `, resuming from ${resumeFrom}` : parentCheckpoint ? `, starting from parent ${trial.parentTrialId}'s ${parentCheckpoint}` : '';
+    log(`trial ${trial.name} attempt ${trial.attempt}: ${trainer.statistics.params.toFixed(2)}k params, ${trainer.epochs} epochs${origin}`);
     hooks.progress(0, trainer.epochs, []);
     result = await trainer.train();
     if (lastEpoch === undefined && result.lastRecord && result.status === 'succeeded') {
