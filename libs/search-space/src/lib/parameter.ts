@@ -136,9 +136,9 @@ export class NumericParameter extends Parameter {
     let previous: number | undefined;
     for (let i = 0; i < count; i++) {
       const x = a + ((b - a) * i) / (count - 1);
-      let value = this.log ? Math.exp(x) : x;
-      value = i === 0 ? this.low : i === count - 1 ? this.high : value;
-      value = this.integer ? Math.round(value) : Number(value.toPrecision(12));
+      const inner = this.log ? Math.exp(x) : x;
+      const rounded = this.integer ? Math.round(inner) : Math.min(this.high, Math.max(this.low, Number(inner.toPrecision(12))));
+      const value = i === 0 ? this.low : i === count - 1 ? this.high : rounded;
       if (value !== previous) yield value;
       previous = value;
     }
