@@ -136,7 +136,7 @@ describe('Generator service over gRPC', () => {
     const name = search?.name ?? '';
     const [first, second] = (await client.suggest({ name, suggestionCount: 2, requestId: '' })).suggestions;
     const [a, b] = [simulatedTrialId(0), simulatedTrialId(1)];
-    const outcome = (trialId: string, attempt: number, trialState: TrialState, extra: Partial<ObservationProto> = {}) =>
+    const outcome = (trialId: string, attempt: number, trialState: TrialState, extra: Parameters<typeof ObservationProto.fromPartial>[0] = {}) =>
       ObservationProto.fromPartial({ trialId, attempt, trialState, ...extra });
     const answers = [
       await client.observe({
