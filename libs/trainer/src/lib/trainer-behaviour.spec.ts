@@ -23,6 +23,16 @@ describe('Trainer behaviour', () => {
     trainer.dispose();
   });
 
+  it('measures latency for latency_range (ms per example, forward, batch 1)', async () => {
+    const rejected = new Trainer({ ...TINY, config: { ...TINY.config, limits: { latency_range: [0, 1e-9] } }, ...quiet });
+    expect((await rejected.train()).message).toMatch(/^latency [\d.e-]+ ms outside trainer.limits.latency_range \[0, 1e-9\]$/);
+    expect(await rejected.measureLatency()).toBeGreaterThan(0);
+    rejected.dispose();
+    const accepted = new Trainer({ ...TINY, config: { ...TINY.config, epochs: 1, limits: { latency_range: [0, 1e6] } }, ...quiet });
+    expect((await accepted.train()).status).toBe('succeeded');
+    accepted.dispose();
+  });
+
   it('stops at the next step boundary when the signal is raised', async () => {
     const signal = { aborted: false };
     class StopAtThirdStep extends Callback {

@@ -44,6 +44,26 @@ describe('trainer config errors', () => {
     expect(build({ cuda: true, amp: false, optimizer: undefined, optim: { type: 'SGD', params: { lr: 0.1 } } })).not.toThrow();
   });
 
+  it('takes what the config lib hands over: model_desc, upstream keys, by_epoch inside params', async () => {
+    const config = {
+      ...TINY.config,
+      epochs: 1,
+      model_desc: TINY.desc,
+      codec: 'PruneCodec',
+      model_desc_file: 'x',
+      hps_file: 'y',
+      resources: { cpus: 1 },
+      lr_scheduler: { type: 'StepLR', params: { step_size: 1, by_epoch: false } },
+    };
+    const trainer = new Trainer({ config, dataset: TINY.dataset, log: () => undefined });
+    expect(trainer.desc.types).toEqual(['MLP']);
+    expect(trainer.settings.lrByEpoch).toBe(false);
+    expect((await trainer.train()).status).toBe('succeeded');
+    trainer.dispose();
+    expect(() => new Trainer({ config: TINY.config, dataset: TINY.dataset })).toThrow('desc: is required: pass desc or give the trainer section a model_desc');
+    expect(build({ lr_scheduler: { type: 'StepLR', by_epoch: true, params: { step_size: 1, by_epoch: false } } })).toThrow('trainer.lr_scheduler.by_epoch: give by_epoch once, beside type or in params');
+  });
+
   it('rejects a network that does not fit the data', () => {
     const narrow = { modules: ['backbone'], backbone: { type: 'MLP', num_class: 2 } };
     expect(build({}, { desc: narrow })).toThrow('desc: the network outputs 2 classes but the dataset has 4 (set num_class)');

@@ -16,6 +16,13 @@ export const DEFAULT_COMPONENTS = {
  */
 const IGNORED_VEGA_KEYS = ['type', 'cuda', 'device', 'distributed', 'horovod', 'syncbn', 'amp', 'opt_level', 'is_detection_trainer', 'save_model_desc', 'save_ext_model', 'calc_params_each_epoch'];
 
+/**
+ * Keys of a step's trainer section that the master or the worker resolve before a trainer
+ * runs (the codec that decoded the desc, where descs and hyperparameters came from, the
+ * resources a trial asks for): carried, not read here.
+ */
+const RESOLVED_UPSTREAM_KEYS = ['codec', 'model_desc_file', 'hps_file', 'resources'];
+
 export interface Range {
   readonly min: number;
   readonly max: number;
@@ -45,8 +52,16 @@ export interface TrainerSettings {
   /** The primary metric (Vega's `perfs_cmp_key`; default the first metric's first key) and whether larger is better. */
   readonly perfsCmpKey?: string;
   readonly perfsCmpMode?: 'max' | 'min';
-  /** Vega's `limits`, in Vega's units: `flop_range` in billions of MACs, `param_range` in thousands. */
-  readonly limits: { readonly flopRange?: Range; readonly paramRange?: Range };
+  /**
+   * Vega's `limits`, in Vega's units: `flop_range` in billions of MACs, `param_range` in
+   * thousands, `latency_range` in milliseconds per example (forward pass, batch 1, measured
+   * on this host's backend).
+   */
+  readonly limits: { readonly flopRange?: Range; readonly paramRange?: Range; readonly latencyRange?: Range };
+  /** The desc given in the config (`model_desc`), used when the trainer is given none. */
+  readonly modelDesc?: unknown;
+  /** Vega's `init_model_file` / `pretrained_model_file`: a Vela checkpoint file on this host to start from. */
+  readonly initModelFile?: string;
   readonly optimizer: unknown;
   /** The `lr_scheduler` section without `by_epoch`. */
   readonly lrScheduler: unknown;
@@ -62,12 +77,14 @@ export interface TrainerSettings {
  * `lr_scheduler`, `loss`, `metric` (one or a list), `callbacks` (extra ones: a name, `{type,
  * params}` or a list), `valid_interval` (1), `report_freq` (10), `seed`, `limits`,
  * `grad_clip`, `perfs_cmp_key`, `perfs_cmp_mode`, `call_metrics_on_train` (true), `with_valid`
- * (true), `load_checkpoint` (true), `save_checkpoint` (true), `save_best_model` (true).
+ * (true), `load_checkpoint` (true), `save_checkpoint` (true), `save_best_model` (true),
+ * `model_desc`, `init_model_file` (or `pretrained_model_file`).
  * Unknown keys fail with the closest known one.
  */
 export function readTrainerSettings(raw: unknown, field = 'trainer'): TrainerSettings {
   const args = ArgReader.of(raw, field);
-  args.accept(...IGNORED_VEGA_KEYS);
+  args.accept(...IGNORED_VEGA_KEYS, ...RESOLVED_UPSTREAM_KEYS);
+  const initKey = args.firstOf(['init_model_file', 'pretrained_model_file']);
   const epochs = args.int('epochs', 1, { min: 1 });
   const optimizer = args.value(args.firstOf(['optimizer', 'optim'])) ?? DEFAULT_COMPONENTS.optimizer;
   const metric = args.value('metric') ?? DEFAULT_COMPONENTS.metric;
@@ -87,6 +104,8 @@ export function readTrainerSettings(raw: unknown, field = 'trainer'): TrainerSet
     perfsCmpKey: args.has('perfs_cmp_key') ? args.string('perfs_cmp_key') : undefined,
     perfsCmpMode,
     limits: readLimits(args.child('limits')),
+    modelDesc: args.value('model_desc') ?? undefined,
+    initModelFile: args.has(initKey) ? args.string(initKey) : undefined,
     optimizer,
     ...readLrScheduler(args.value('lr_scheduler') ?? DEFAULT_COMPONENTS.lr_scheduler, args.path('lr_scheduler')),
     loss: args.value('loss') ?? DEFAULT_COMPONENTS.loss,
@@ -99,11 +118,22 @@ export function readTrainerSettings(raw: unknown, field = 'trainer'): TrainerSet
   return settings;
 }
 
-/** Splits Vega's section-level `by_epoch` off the scheduler's own section. */
+/**
+ * Splits Vega's section-level `by_epoch` off the scheduler's own arguments. It may also sit in
+ * `params` (where the config lib's normalisation puts every inline key).
+ */
 function readLrScheduler(raw: unknown, field: string): { lrScheduler: unknown; lrByEpoch: boolean } {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw) || !('by_epoch' in raw)) return { lrScheduler: raw, lrByEpoch: true };
-  const { by_epoch: byEpoch, ...rest } = raw as Record<string, unknown>;
-  return { lrScheduler: rest, lrByEpoch: new ArgReader({ by_epoch: byEpoch }, field).bool('by_epoch', true) };
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return { lrScheduler: raw, lrByEpoch: true };
+  const { by_epoch: outer, ...section } = raw as Record<string, unknown>;
+  const params = section['params'];
+  let inner: unknown;
+  if (params && typeof params === 'object' && !Array.isArray(params) && 'by_epoch' in params) {
+    const { by_epoch: byEpoch, ...rest } = params as Record<string, unknown>;
+    inner = byEpoch;
+    section['params'] = rest;
+  }
+  if (outer !== undefined && inner !== undefined) throw new InvalidArgumentError('give by_epoch once, beside type or in params', `${field}.by_epoch`);
+  return { lrScheduler: section, lrByEpoch: new ArgReader({ by_epoch: outer ?? inner }, field).bool('by_epoch', true) };
 }
 
 function readLimits(args: ArgReader): TrainerSettings['limits'] {
@@ -116,7 +146,7 @@ function readLimits(args: ArgReader): TrainerSettings['limits'] {
     if (min > max) throw new InvalidArgumentError(`must be [min, max] with min <= max, got [${min}, ${max}]`, args.path(name));
     return { min, max };
   };
-  const limits = { flopRange: range('flop_range'), paramRange: range('param_range') };
+  const limits = { flopRange: range('flop_range'), paramRange: range('param_range'), latencyRange: range('latency_range') };
   args.done();
   return limits;
 }

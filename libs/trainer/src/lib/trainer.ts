@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { computeInfo } from '@vela/compute';
 import { type Batch, type Dataset, createDataset } from '@vela/datasets';
@@ -31,8 +32,8 @@ export const DEFAULT_CALLBACKS = ['ModelStatistics', 'MetricsEvaluator', 'ModelC
 export interface TrainerOptions {
   /** Vega's `trainer:` section. */
   readonly config: unknown;
-  /** The network desc (`{modules: [...], backbone: {...}, ...}`) to train. */
-  readonly desc: unknown;
+  /** The network desc (`{modules: [...], backbone: {...}, ...}`) to train (default: the config's `model_desc`). */
+  readonly desc?: unknown;
   /** Vega's `dataset:` section: train from mode `train`, validate on `val`. */
   readonly dataset?: unknown;
   /** Or datasets already built (tests, benchmarks); takes precedence over `dataset`. */
@@ -98,7 +99,12 @@ export class Trainer {
 
   constructor(options: TrainerOptions) {
     this.settings = readTrainerSettings(options.config);
-    this.desc = new NetworkDesc(options.desc);
+    const desc = options.desc ?? this.settings.modelDesc;
+    if (desc === undefined) throw new InvalidArgumentError('is required: pass desc or give the trainer section a model_desc', 'desc');
+    this.desc = new NetworkDesc(desc);
+    if (this.settings.initModelFile !== undefined && !existsSync(this.settings.initModelFile)) {
+      throw new InvalidArgumentError(`${this.settings.initModelFile} is not a file on this host`, 'trainer.init_model_file');
+    }
     this.artifacts = options.artifacts;
     this.artifactPrefix = options.artifactPrefix ?? '';
     this.initFrom = options.initFrom === undefined ? undefined : checkArtifactKey(options.initFrom);
@@ -167,7 +173,7 @@ export class Trainer {
   async train(): Promise<TrainResult> {
     if (this.trained) throw new InvalidArgumentError('a Trainer trains once; build another for another run', 'trainer');
     this.trained = true;
-    const rejection = this.checkLimits();
+    const rejection = await this.checkLimits();
     if (rejection) return this.reject(rejection);
     const trainLogs: TrainLogs = {};
     await this.callbacks.call('beforeTrain', trainLogs);
@@ -360,10 +366,37 @@ export class Trainer {
     });
   }
 
+  /**
+   * Forward latency of one example in milliseconds on this backend: the median of 5 timed
+   * predictions after one warm-up.
+   */
+  async measureLatency(): Promise<number> {
+    const input = tf.zeros([1, ...this.datasets.train.inputShape]);
+    const times: number[] = [];
+    try {
+      for (let i = 0; i < 6; i++) {
+        const started = performance.now();
+        const output = this.model.predict(input) as tf.Tensor;
+        await output.data();
+        output.dispose();
+        if (i > 0) times.push(performance.now() - started);
+      }
+    } finally {
+      input.dispose();
+    }
+    return times.sort((a, b) => a - b)[2];
+  }
+
   /** Why `limits` reject this desc, or undefined. */
-  private checkLimits(): string | undefined {
-    const { flopRange, paramRange } = this.settings.limits;
+  private async checkLimits(): Promise<string | undefined> {
+    const { flopRange, paramRange, latencyRange } = this.settings.limits;
     const { flops, params } = this.statistics;
+    if (latencyRange) {
+      const latency = await this.measureLatency();
+      if (latency < latencyRange.min || latency > latencyRange.max) {
+        return `latency ${Number(latency.toPrecision(4))} ms outside trainer.limits.latency_range [${latencyRange.min}, ${latencyRange.max}]`;
+      }
+    }
     if (flopRange && (flops < flopRange.min || flops > flopRange.max)) {
       return `flops ${Number(flops.toPrecision(4))} (billions of MACs) outside trainer.limits.flop_range [${flopRange.min}, ${flopRange.max}]`;
     }

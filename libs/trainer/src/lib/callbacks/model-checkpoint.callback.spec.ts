@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Callback, InMemoryArtifactStore, type Reporter, Trainer, decodeCheckpoint } from '../../index';
+import { Callback, FolderArtifactStore, InMemoryArtifactStore, type Reporter, Trainer, decodeCheckpoint } from '../../index';
 import { InMemoryReporter, TINY, useCpuBackend } from '../../testing';
 
 beforeAll(useCpuBackend);
@@ -112,6 +115,37 @@ describe('ModelCheckpoint', () => {
     expect(store.keys()).toContain('trials/2/checkpoint.vela');
     child.dispose();
     expect(() => new Trainer({ ...TINY, initFrom: 'x.vela', ...quiet })).toThrow('initFrom: needs an artifact store to read from');
+  });
+
+  it("starts from init_model_file, a Vela checkpoint file on this host (Vega's key)", async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'vela-init-'));
+    try {
+      const store = new FolderArtifactStore(folder);
+      const source = new Trainer({ ...TINY, config: { ...TINY.config, epochs: 1 }, artifacts: store, ...quiet });
+      await source.train();
+      const trained = weightsOf(source);
+      source.dispose();
+      const file = join(folder, 'model_best.vela');
+      const seen: number[][][] = [];
+      const started = new Trainer({ ...TINY, config: { ...TINY.config, epochs: 1, init_model_file: file }, ...quiet });
+      (started.callbacks.callbacks as Callback[]).push(
+        new (class extends Callback {
+          readonly name = 'FirstWeights';
+          override beforeEpoch(): void {
+            seen.push(weightsOf(started));
+          }
+        })(),
+      );
+      for (const callback of started.callbacks.callbacks) callback.setTrainer(started);
+      await started.train();
+      started.dispose();
+      expect(seen[0]).toEqual(trained);
+      expect(() => new Trainer({ ...TINY, config: { ...TINY.config, pretrained_model_file: join(folder, 'resnet20.pth') }, ...quiet })).toThrow(
+        `trainer.init_model_file: ${join(folder, 'resnet20.pth')} is not a file on this host`,
+      );
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 
   it('refuses a checkpoint written for another desc', async () => {

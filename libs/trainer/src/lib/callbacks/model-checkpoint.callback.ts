@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '@vela/errors';
 import { artifactKey } from '../artifacts/artifact-store';
@@ -36,25 +37,36 @@ interface CheckpointMeta {
  * store; before training, restores the trial's checkpoint when there is one (and
  * `load_checkpoint` is on), so the trial continues from the epoch after it on any host. The
  * data order and the learning rate depend only on the epoch, so the continuation is the one
- * an uninterrupted run would have had. Without an artifact store it does nothing.
+ * an uninterrupted run would have had. Without an artifact store it saves nothing (it still
+ * loads `init_model_file`).
  */
 export class ModelCheckpointCallback extends Callback {
   readonly name = 'ModelCheckpoint';
   override readonly priority = 240;
 
+  /**
+   * Restores the trial's own checkpoint; failing that, loads the starting weights of
+   * `initFrom` (an artifact) or `init_model_file` (a Vela checkpoint file on this host).
+   */
   override async beforeTrain(_logs: TrainLogs): Promise<void> {
-    const store = this.trainer.artifacts;
-    if (!store) return;
-    const own = checkpointKey(this.trainer);
-    const bytes = this.trainer.settings.loadCheckpoint ? await store.get(own) : undefined;
-    const key = bytes ? own : this.trainer.initFrom;
-    if (!key) return;
-    const found = bytes ?? (await store.get(key));
-    if (!found) throw new InvalidArgumentError('names no artifact in the store', 'initFrom');
-    const { meta, tensors } = decodeCheckpoint(found, key);
+    const { artifacts: store, initFrom, settings } = this.trainer;
+    const own = store && settings.loadCheckpoint ? await store.get(checkpointKey(this.trainer)) : undefined;
+    if (own) return this.withCheckpoint(own, checkpointKey(this.trainer), (meta, tensors, key) => this.restoreFrom(meta, tensors, key));
+    if (store && initFrom) {
+      const bytes = await store.get(initFrom);
+      if (!bytes) throw new InvalidArgumentError(`'${initFrom}' names no artifact in the store`, 'initFrom');
+      return this.withCheckpoint(bytes, initFrom, (meta, tensors, key) => this.loadWeights(meta, tensors, key));
+    }
+    if (settings.initModelFile) {
+      const bytes = new Uint8Array(await readFile(settings.initModelFile));
+      return this.withCheckpoint(bytes, settings.initModelFile, (meta, tensors, key) => this.loadWeights(meta, tensors, key));
+    }
+  }
+
+  private withCheckpoint(bytes: Uint8Array, key: string, use: (meta: CheckpointMeta, tensors: ReadonlyMap<string, tf.Tensor>, key: string) => void): void {
+    const { meta, tensors } = decodeCheckpoint(bytes, key);
     try {
-      if (bytes) this.restoreFrom(meta as unknown as CheckpointMeta, tensors, key);
-      else this.loadWeights(meta as unknown as CheckpointMeta, tensors, key);
+      use(meta as unknown as CheckpointMeta, tensors, key);
     } finally {
       for (const tensor of tensors.values()) tensor.dispose();
     }
