@@ -5,6 +5,7 @@ import {
   GeneratorServiceService,
   ObjectiveGoal,
   Observation as ObservationProto,
+  Record as RecordProto,
   Search,
   TrialState,
   observationToProto,
@@ -136,7 +137,7 @@ describe('Generator service over gRPC', () => {
     const name = search?.name ?? '';
     const [first, second] = (await client.suggest({ name, suggestionCount: 2, requestId: '' })).suggestions;
     const [a, b] = [simulatedTrialId(0), simulatedTrialId(1)];
-    const outcome = (trialId: string, attempt: number, trialState: TrialState, extra: Parameters<typeof ObservationProto.fromPartial>[0] = {}) =>
+    const outcome = (trialId: string, attempt: number, trialState: TrialState, extra: Partial<ObservationProto> = {}) =>
       ObservationProto.fromPartial({ trialId, attempt, trialState, ...extra });
     const answers = [
       await client.observe({
@@ -155,7 +156,7 @@ describe('Generator service over gRPC', () => {
             epoch: 3,
             final: true,
             attemptState: AttemptState.ATTEMPT_STATE_SUCCEEDED,
-            record: { trialId: b, attempt: 1, epoch: 3, objectives: [{ key: 'accuracy', goal: ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE, value: 0.8 }] },
+            record: RecordProto.fromPartial({ trialId: b, attempt: 1, epoch: 3, objectives: [{ key: 'accuracy', goal: ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE, value: 0.8 }] }),
           }),
         ],
       }),
