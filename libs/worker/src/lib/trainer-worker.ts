@@ -193,6 +193,8 @@ export class TrainerWorker {
 
   private async registerOnce(): Promise<void> {
     const backoff = new Backoff();
+    const since = Date.now();
+    let told = 0;
     for (;;) {
       try {
         const response = await this.pipeline.registerWorker(
@@ -216,7 +218,11 @@ export class TrainerWorker {
         const denied = unauthenticated(error, 'the master');
         if (denied) throw denied;
         if (!isTransient(error) || this.stopped.signal.aborted) throw new InvalidArgumentError(`the master refused the registration: ${callMessage(error)}`, 'RegisterWorker');
-        this.log(`worker ${this.settings.workerId}: master ${this.settings.pipelineAddress} unreachable (${callMessage(error)}); retrying`);
+        // Say it at once, then every 30 s, not at every retry.
+        if (Date.now() - told >= 30000) {
+          this.log(`worker ${this.settings.workerId}: master ${this.settings.pipelineAddress} unreachable${told ? ` for ${Math.round((Date.now() - since) / 1000)} s` : ''} (${callMessage(error)}); retrying`);
+          told = Date.now();
+        }
         await sleep(backoff.next(), this.stopped.signal);
       }
     }

@@ -40,7 +40,7 @@ export class TrainingProcess {
   compute?: ComputeReport;
   private readonly child: ChildProcess;
   private readonly tail: string[] = [];
-  private current?: { events: TrialEvents; resolve: (outcome: TrainingOutcome) => void };
+  private current?: { label: string; events: TrialEvents; resolve: (outcome: TrainingOutcome) => void };
   private exited = false;
   private readonly ready: Promise<ComputeReport>;
 
@@ -108,7 +108,7 @@ export class TrainingProcess {
   train(trial: Trial, events: TrialEvents): Promise<TrainingOutcome> {
     if (this.exited) return Promise.resolve({ outcome: 'FAILED', error: 'the training process had exited', logTail: this.outputTail(), crashed: true });
     return new Promise<TrainingOutcome>((resolveOutcome) => {
-      this.current = { events, resolve: resolveOutcome };
+      this.current = { label: `${trial.stepId} trial ${trial.number}`, events, resolve: resolveOutcome };
       this.send({ type: 'train', trial: Trial.toJSON(trial) });
     });
   }
@@ -143,7 +143,8 @@ export class TrainingProcess {
   private output(line: string): void {
     this.tail.push(line);
     if (this.tail.length > OUTPUT_TAIL_LINES) this.tail.shift();
-    this.options.log(line);
+    // Several processes share the worker's output: say which trial a line is about.
+    this.options.log(this.current ? `[${this.current.label}] ${line}` : line);
   }
 
   private onMessage(message: FromTrainingProcess): void {
