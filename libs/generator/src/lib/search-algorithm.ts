@@ -1,10 +1,16 @@
-import { createSearchAlgorithm, type SearchAlgorithm } from '@vela/algorithms';
-import type { SearchDefinition } from '@vela/contracts';
+import { createSearchAlgorithm, type Observation, type SearchAlgorithm, type Suggestion } from '@vela/algorithms';
+import type { DomainObservation, DomainSuggestion, SearchDefinition } from '@vela/contracts';
 import { InvalidArgumentError } from '@vela/errors';
 import { registry } from '@vela/registry';
 import { SearchSpace, show } from '@vela/search-space';
 // Registers `remote` before any search is built.
 import { REMOTE_ALGORITHM } from './remote.algorithm';
+
+// @vela/contracts describes the algorithms' Suggestion and Observation by their shape (it
+// cannot depend on @vela/algorithms); this stops compiling when the two drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type ContractsMatchAlgorithms = Assert<Same<Suggestion, DomainSuggestion> & Same<Observation, DomainObservation>>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,9 +1,17 @@
-import { createSearchAlgorithm, type Observation as DomainObservation, type Suggestion as DomainSuggestion } from '@vela/algorithms';
-import { SearchSpace } from '@vela/search-space';
+import { Prng, SearchSpace } from '@vela/search-space';
 import { ObjectiveGoal } from '../../generated/vela/v1/common';
 import { Observation, Search, Suggestion } from '../../generated/vela/v1/search';
 import { AttemptState, TrialState } from '../../generated/vela/v1/trial';
-import { observationFromProto, observationToProto, searchDefinitionFromProto, searchToProto, suggestionFromProto, suggestionToProto } from './search.converter';
+import {
+  observationFromProto,
+  observationToProto,
+  searchDefinitionFromProto,
+  searchToProto,
+  suggestionFromProto,
+  suggestionToProto,
+  type DomainObservation,
+  type DomainSuggestion,
+} from './search.converter';
 
 // Through the binary encoding too, so Structs, repeated doubles and defaults are what the wire gives.
 const overTheWire = (suggestion: DomainSuggestion) => suggestionFromProto(Suggestion.decode(Suggestion.encode(suggestionToProto(suggestion)).finish()));
@@ -23,17 +31,22 @@ const promotion: DomainSuggestion = {
 };
 
 describe('search converters', () => {
-  it('round-trips suggestions of a real algorithm exactly', () => {
+  it('round-trips sampled points of a space with a network and hyperparameters exactly', () => {
     const space = SearchSpace.fromConfig({
+      modules: ['backbone'],
+      backbone: { type: 'SimpleCnn', blocks: [1, 2], channels: [16, 32] },
       hyperparameters: [
         { key: 'trainer.optimizer.params.lr', type: 'FLOAT_EXP', range: [1e-4, 1e-1] },
         { key: 'trainer.optimizer.type', type: 'CATEGORY', range: ['Adam', 'SGD'] },
-        { key: 'trainer.epochs', type: 'INT', range: [1, 5] },
+        { key: 'network.backbone.mask', type: 'BINARY_CODE', range: [4] },
       ],
     });
-    const suggestions = createSearchAlgorithm({ type: 'RandomSearch', policy: { num_sample: 5 } }, space, { seed: 3 }).suggest(5);
-    expect(suggestions).toHaveLength(5);
-    for (const suggestion of suggestions) expect(overTheWire(suggestion)).toEqual(suggestion);
+    for (let i = 0; i < 5; i++) {
+      const point = space.sample(Prng.seeded(3, i));
+      const suggestion: DomainSuggestion = { point, ...space.materialize(point), budget: { epochs: 3 } };
+      expect(suggestion.desc).toBeDefined();
+      expect(overTheWire(suggestion)).toEqual(suggestion);
+    }
   });
 
   it('round-trips promotions (continues), PBT children (parent), codes and info', () => {

@@ -1,12 +1,54 @@
-import type { ObjectiveGoal as DomainGoal, ObjectiveValue, Observation as DomainObservation, Suggestion as DomainSuggestion, TrialState as DomainTrialState } from '@vela/algorithms';
 import { InvalidArgumentError } from '@vela/errors';
-import type { JsonObject, Point } from '@vela/search-space';
+import type { ObjectiveGoal as DomainGoal } from '@vela/pareto';
+import type { ObjectiveValue, TrialStateName } from '@vela/records';
+import type { JsonObject, NetworkDesc, Point } from '@vela/search-space';
 import { Record as RecordProto } from '../../generated/vela/v1/record';
 import { Observation as ObservationProto, Search as SearchProto, Suggestion as SuggestionProto } from '../../generated/vela/v1/search';
 import { AttemptState, TrialState } from '../../generated/vela/v1/trial';
 import { searchName } from '../resource-names';
 import { objectiveFromProto, objectiveGoalConverter, trialStateConverter } from './record.converter';
 import { objectiveSpecFromProto } from './record-query.converter';
+
+// The search algorithms' Suggestion and Observation (@vela/algorithms, core/types.ts, which
+// documents them), described here by their shape: @vela/algorithms depends on
+// @vela/registry, which services depend on, so contracts importing it would join them in a
+// dependency cycle. @vela/generator checks at compile time that both stay the same.
+
+/** A trial's state as an observation tells it: the trial's, or STALE for an expired attempt. */
+export type DomainTrialState = TrialStateName | 'STALE';
+
+/** Where a trial resumes: another (or the same) trial's checkpoint at an epoch. */
+export interface DomainResumePoint {
+  readonly trialId: string;
+  readonly epoch: number;
+  readonly checkpoint?: string;
+}
+
+/** What an algorithm proposes (@vela/algorithms' Suggestion). */
+export interface DomainSuggestion {
+  readonly trialId?: string;
+  readonly point: Point;
+  readonly desc?: NetworkDesc;
+  readonly hyperparameters: JsonObject;
+  readonly budget?: { readonly epochs: number };
+  readonly rung?: number;
+  readonly continues?: DomainResumePoint;
+  readonly parent?: DomainResumePoint;
+  readonly code?: readonly number[];
+  readonly info?: JsonObject;
+}
+
+/** One thing that happened to a trial (@vela/algorithms' Observation). */
+export interface DomainObservation {
+  readonly trialId: string;
+  readonly attempt: number;
+  readonly epoch: number;
+  readonly state: DomainTrialState;
+  readonly objectives?: readonly ObjectiveValue[];
+  readonly final?: boolean;
+  readonly checkpoint?: string;
+  readonly suggestion?: DomainSuggestion;
+}
 
 /**
  * Suggestions and observations between the wire (`vela.v1.Suggestion`, `vela.v1.Observation`)
