@@ -194,8 +194,11 @@ describe('SearchService (real Postgres)', () => {
       ['TPE', { policy: { num_sample: 8, n_startup_trials: 3 } }],
       ['ASHA', { policy: { total_epochs: 9, min_epochs: 1, eta: 3, config_count: 6 } }],
     ])('%s makes the same suggestions with and without restarts', async (algorithm, settings) => {
+      const held = service.searchesInMemory;
       const reference = await run(algorithm, settings);
       expect(reference.completed).toBe(true);
+      // A completed search leaves memory.
+      expect(service.searchesInMemory).toBe(held);
       expect(reference.search).toMatchObject({ completed: true });
       if (algorithm === 'ASHA') expect(reference.suggestions.filter((s) => s.continues).length).toBeGreaterThan(0);
       for (const restart of [{ snapshotEvery: 1 }, { snapshotEvery: 0 }, { snapshotEvery: 5 }, { snapshotEvery: 1, dropSnapshots: true }]) {

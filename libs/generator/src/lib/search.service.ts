@@ -196,6 +196,7 @@ export class SearchService {
           UPDATE searches SET suggestion_count = suggestion_count + ${suggestions.length}, completed = ${result.isCompleted}, updated_at = now()
           WHERE id = ${row.id}::uuid`;
       }
+      this.releaseIfCompleted(row.id, result.isCompleted);
       return result;
     });
   }
@@ -246,6 +247,7 @@ export class SearchService {
         await tx.$executeRaw`UPDATE searches SET observed_seq = ${seq}, completed = ${isCompleted}, updated_at = now() WHERE id = ${row.id}::uuid`;
       }
       loaded.observedSeq = seq;
+      this.releaseIfCompleted(row.id, isCompleted);
       return { appliedCount: fresh.length, duplicateCount: observations.length - fresh.length, observedSeq: seq, isCompleted };
     });
   }
@@ -257,9 +259,9 @@ export class SearchService {
     return rows.map((row) => ({ seq: Number(row.seq), observation: row.payload as unknown as Observation }));
   }
 
-  /** Forgets every algorithm held in memory, as a restarted process would start. */
-  forgetLoaded(): void {
-    this.loaded.clear();
+  /** How many searches' algorithms this process holds in memory (unfinished searches it served). */
+  get searchesInMemory(): number {
+    return this.loaded.size;
   }
 
   /**
@@ -288,6 +290,14 @@ export class SearchService {
     } finally {
       if (this.queues.get(searchId) === run) this.queues.delete(searchId);
     }
+  }
+
+  /**
+   * A completed search gets no more suggestions, so its algorithm leaves memory (a late call
+   * rebuilds it from the database); a long-lived generator holds only unfinished searches.
+   */
+  private releaseIfCompleted(searchId: string, completed: boolean): void {
+    if (completed) this.loaded.delete(searchId);
   }
 
   /** The algorithm as of the search's log: from memory when it is current, else rebuilt. */
