@@ -180,22 +180,14 @@ export class SearchService {
       if (isRemoteAlgorithm(algorithm)) await algorithm.sync(count);
       const suggestions = algorithm.suggest(count);
       const result: SuggestResult = { suggestions, isCompleted: algorithm.isCompleted };
-      // A plug-in's state now includes every observation: keep it, so a restart does not resend them.
-      if (isRemoteAlgorithm(algorithm)) {
-        await tx.$executeRaw`UPDATE searches SET state_snapshot = ${json(algorithm.snapshot())}::jsonb, state_seq = observed_seq WHERE id = ${row.id}::uuid`;
-      }
       // Only a call with a request id replaces the remembered answer, so that calls without
       // one do not take the retry away from the call that had one.
-      if (requestId) {
-        await tx.$executeRaw`
-          UPDATE searches SET suggestion_count = suggestion_count + ${suggestions.length}, completed = ${result.isCompleted},
-            suggest_request_id = ${requestId}, suggest_response = ${json(result)}::jsonb, updated_at = now()
-          WHERE id = ${row.id}::uuid`;
-      } else {
-        await tx.$executeRaw`
-          UPDATE searches SET suggestion_count = suggestion_count + ${suggestions.length}, completed = ${result.isCompleted}, updated_at = now()
-          WHERE id = ${row.id}::uuid`;
-      }
+      const remember = requestId ? Prisma.sql`, suggest_request_id = ${requestId}, suggest_response = ${json(result)}::jsonb` : Prisma.empty;
+      // A plug-in's state now includes every observation: keep it, so a restart does not resend them.
+      const state = isRemoteAlgorithm(algorithm) ? Prisma.sql`, state_snapshot = ${json(algorithm.snapshot())}::jsonb, state_seq = observed_seq` : Prisma.empty;
+      await tx.$executeRaw`
+        UPDATE searches SET suggestion_count = suggestion_count + ${suggestions.length}, completed = ${result.isCompleted}, updated_at = now() ${remember} ${state}
+        WHERE id = ${row.id}::uuid`;
       this.releaseIfCompleted(row.id, result.isCompleted);
       return result;
     });
@@ -221,9 +213,10 @@ export class SearchService {
         const suggestion = observation.suggestion?.trialId ? { ...observation.suggestion, trialId: observation.suggestion.trialId.toLowerCase() } : observation.suggestion;
         fresh.push({ observation: { ...observation, trialId, ...(suggestion ? { suggestion } : {}) }, index });
       });
-      const loaded = await load();
       let seq = Number(row.observed_seq);
-      if (fresh.length === 0) return { appliedCount: 0, duplicateCount: observations.length, observedSeq: seq, isCompleted: loaded.algorithm.isCompleted };
+      // Nothing new: the row knows the answer, and a restarted process need not rebuild anything.
+      if (fresh.length === 0) return { appliedCount: 0, duplicateCount: observations.length, observedSeq: seq, isCompleted: row.completed };
+      const loaded = await load();
       for (const { observation, index } of fresh) applyAt(loaded.algorithm, observation, index);
       await tx.searchObservation.createMany({
         data: fresh.map(({ observation }) => ({
@@ -239,13 +232,8 @@ export class SearchService {
       });
       const isCompleted = loaded.algorithm.isCompleted;
       const snapshotDue = this.snapshotEvery > 0 && seq - Number(row.state_seq) >= this.snapshotEvery;
-      if (snapshotDue) {
-        await tx.$executeRaw`
-          UPDATE searches SET observed_seq = ${seq}, completed = ${isCompleted}, state_snapshot = ${json(loaded.algorithm.snapshot())}::jsonb,
-            state_seq = ${seq}, updated_at = now() WHERE id = ${row.id}::uuid`;
-      } else {
-        await tx.$executeRaw`UPDATE searches SET observed_seq = ${seq}, completed = ${isCompleted}, updated_at = now() WHERE id = ${row.id}::uuid`;
-      }
+      const snapshot = snapshotDue ? Prisma.sql`, state_snapshot = ${json(loaded.algorithm.snapshot())}::jsonb, state_seq = ${seq}` : Prisma.empty;
+      await tx.$executeRaw`UPDATE searches SET observed_seq = ${seq}, completed = ${isCompleted}, updated_at = now() ${snapshot} WHERE id = ${row.id}::uuid`;
       loaded.observedSeq = seq;
       this.releaseIfCompleted(row.id, isCompleted);
       return { appliedCount: fresh.length, duplicateCount: observations.length - fresh.length, observedSeq: seq, isCompleted };
