@@ -16,6 +16,8 @@ import {
   type Run,
   type Trial,
 } from '@vela/contracts';
+import { PipelineServiceService, type PipelineServiceServer } from '@vela/contracts';
+import { createAsyncClient } from '@vela/grpc-server';
 import { useTestDatabase } from '@vela/testing';
 import { searchConfig, startTestCluster, type TestCluster } from './cluster';
 
@@ -163,6 +165,9 @@ describe('the pipeline master over gRPC', () => {
     expect(details).toContain('RandomSerch');
     expect(details).toContain("did you mean 'RandomSearch'");
     expect(details).toContain('hpo.trainer.epochs');
+    const anonymous = createAsyncClient<PipelineServiceServer>(PipelineServiceService, 'vela.v1.PipelineService', cluster.pipeline.address);
+    await expect(anonymous.listRuns({ pageSize: 1, pageToken: '' })).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
+    anonymous.close();
   });
 
   it('resumes an unfinished run after a master restart without retraining finished trials', async () => {

@@ -73,7 +73,10 @@ export class TrialQueueService {
 
   private async tryAcquire(workerId: string, free: Capacity, maxTrials: number): Promise<Trial[]> {
     return this.prisma.$transaction(async (tx) => {
-      const [worker] = await tx.$queryRaw<{ state: string }[]>`SELECT state FROM workers WHERE id = ${workerId} FOR SHARE`;
+      // Asking for work is a sign of life, as a heartbeat is.
+      const [worker] = await tx.$queryRaw<{ state: string }[]>`
+        UPDATE workers SET last_heartbeat_at = now(), state = CASE WHEN state = 'LOST' THEN 'ACTIVE'::worker_state ELSE state END
+        WHERE id = ${workerId} RETURNING state`;
       if (!worker) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);
       if (worker.state !== 'ACTIVE') return [];
       const candidates = await tx.$queryRaw<Trial[]>`

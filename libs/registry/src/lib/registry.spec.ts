@@ -43,6 +43,8 @@ describe('Registry', () => {
     expect(attempt).toThrow(InvalidArgumentError);
     expect(attempt).toThrow("trainer.optimizer.type: unknown optimizer 'Adma'; did you mean 'Adam'? (registered: SGD, Adam, AdamW)");
     expect(() => new Registry().get('pipe_step', 'NoSuchStep')).toThrow('none is registered');
+    reg.register('search_algorithm', 'random', 1, { aliases: ['RandomSearch'] });
+    expect(() => reg.get('search_algorithm', 'RandomSerch')).toThrow("unknown search algorithm 'RandomSerch'; did you mean 'RandomSearch'? (registered: random)");
   });
 
   it('lists a kind in registration order, networks by role', () => {

@@ -113,7 +113,8 @@ export class Registry {
     assertKind(kind);
     const entry = this.find(kind, name);
     if (entry) return entry;
-    throw new InvalidArgumentError(unknownNameMessage(kind, name, this.names(kind)), field);
+    const aliases = this.list(kind).flatMap((known) => known.aliases);
+    throw new InvalidArgumentError(unknownNameMessage(kind, name, this.names(kind), aliases), field);
   }
 
   /** Entries of one kind in registration order; for networks optionally of one role. */
@@ -156,8 +157,9 @@ function assertKind(kind: string): asserts kind is RegistryKind {
   }
 }
 
-function unknownNameMessage(kind: RegistryKind, name: string, known: string[]): string {
-  const closest = closestMatch(name, known);
+function unknownNameMessage(kind: RegistryKind, name: string, known: string[], aliases: string[]): string {
+  // A typo of an alias (Vega's `RandomSerch`) is answered with that alias.
+  const closest = closestMatch(name, [...known, ...aliases]);
   const hint = closest ? `; did you mean '${closest}'?` : '';
   const listing = known.length ? `registered: ${known.join(', ')}` : 'none is registered';
   return `unknown ${kind.replace('_', ' ')} '${name}'${hint} (${listing})`;

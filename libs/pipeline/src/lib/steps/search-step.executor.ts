@@ -6,7 +6,7 @@ import type { StepContext } from '../step-context';
 import { requestOf, touchRuns } from '../trial-queue.service';
 import { deepMerge, modelsFrom, type ChosenModel } from './model-sources';
 import { checkLimits } from './run-limits';
-import { registerPipeStep, type StepExecutor } from './step-executor';
+import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
 
 const IN_FLIGHT = new Set(['PENDING', 'LEASED', 'RUNNING']);
 
@@ -30,7 +30,12 @@ export class SearchStepExecutor implements StepExecutor {
         stopping = checkLimits(context, trials);
         if (stopping && inFlight > 0) await context.queue.requestStop({ runId: context.run.id, step: context.step.name }, 'LIMIT_REACHED', stopping);
       }
-      if ((completed || stopping) && inFlight === 0 && (await this.allForwarded(context))) break;
+      if ((completed || stopping) && inFlight === 0 && (await this.allForwarded(context))) {
+        if (!trials.some((trial) => trial.state === 'SUCCEEDED')) {
+          throw new StepFailedError(`no trial of ${context.step.name} succeeded (${trials.length} ended); last error: ${[...trials].reverse().find((trial) => trial.error)?.error ?? 'none recorded'}`);
+        }
+        break;
+      }
       if (!completed && !stopping) {
         const room = await this.room(context, trials.length, inFlight);
         if (room > 0) {
@@ -86,7 +91,9 @@ export class SearchStepExecutor implements StepExecutor {
     const workers = await context.workers.list({ states: ['ACTIVE'] });
     const request = context.resources;
     const slots = workers.reduce((sum, view) => sum + (request.gpus > 0 ? view.worker.gpus : view.worker.cpuSlots + view.worker.gpus), 0);
-    const target = Math.min(limits.trials_in_flight ?? Infinity, Math.max(slots, 0));
+    // With workers registered but none able to hold this step's trials, one trial is still
+    // created, so that it is rejected with the reason where GetRun shows it.
+    const target = Math.min(limits.trials_in_flight ?? Infinity, workers.length > 0 ? Math.max(slots, 1) : 0);
     const left = limits.max_trials === undefined ? Infinity : limits.max_trials - total;
     return Math.max(0, Math.min(target - inFlight, left));
   }
