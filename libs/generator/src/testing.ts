@@ -40,6 +40,11 @@ export interface SimulationOptions {
   readonly epochs?: number;
   /** Where an earlier simulation stopped, to continue it: its trial counter and trials in flight. */
   readonly resume?: Pick<SimulationResult, 'nextTrial' | 'inFlight'>;
+  /**
+   * Run a promotion as the trial's next attempt, PENDING at epoch 0 after a STALE of the
+   * attempt before (as the pipeline does), instead of continuing the same attempt.
+   */
+  readonly promotionAsNextAttempt?: boolean;
   /** Called before each Suggest (e.g. to restart the generator). */
   readonly beforeSuggest?: (step: number) => Promise<void>;
 }
@@ -63,6 +68,8 @@ export async function simulatePipeline(port: SearchPort, options: SimulationOpti
   const parallel = options.parallel ?? 2;
   const suggestions: Suggestion[] = [];
   const inFlight: Suggestion[] = [...(options.resume?.inFlight ?? [])];
+  const attempts = new Map<string, number>();
+  const attemptOf = (trialId: string) => attempts.get(trialId) ?? 1;
   let next = options.resume?.nextTrial ?? 0;
   const send = async (observations: Observation[]) => {
     await port.observe(observations);
@@ -78,19 +85,27 @@ export async function simulatePipeline(port: SearchPort, options: SimulationOpti
       const stored = { ...suggestion, trialId };
       suggestions.push(stored);
       inFlight.push(stored);
-      pending.push({ trialId, attempt: 1, epoch: suggestion.continues?.epoch ?? 0, state: 'PENDING', suggestion: stored });
+      if (suggestion.continues && options.promotionAsNextAttempt) {
+        const before = attemptOf(trialId);
+        attempts.set(trialId, before + 1);
+        pending.push({ trialId, attempt: before, epoch: suggestion.continues.epoch, state: 'STALE' });
+        pending.push({ trialId, attempt: before + 1, epoch: 0, state: 'PENDING', suggestion: stored });
+      } else {
+        pending.push({ trialId, attempt: attemptOf(trialId), epoch: suggestion.continues?.epoch ?? 0, state: 'PENDING', suggestion: stored });
+      }
     }
     if (pending.length > 0) await send(pending);
     const trial = inFlight.shift();
     if (!trial?.trialId) throw new Error(`the search suggested nothing with nothing in flight, yet is not complete (step ${step})`);
     const start = trial.continues?.epoch ?? 0;
     const end = trial.budget?.epochs ?? options.epochs ?? 2;
-    const records: Observation[] = [{ trialId: trial.trialId, attempt: 1, epoch: start, state: 'RUNNING' }];
+    const attempt = attemptOf(trial.trialId);
+    const records: Observation[] = [{ trialId: trial.trialId, attempt, epoch: start, state: 'RUNNING' }];
     for (let epoch = start + 1; epoch <= end; epoch++) {
       const value = simulatedAccuracy(trial.point, epoch);
       records.push({
         trialId: trial.trialId,
-        attempt: 1,
+        attempt,
         epoch,
         state: epoch === end ? 'SUCCEEDED' : 'RUNNING',
         objectives: [{ key: 'accuracy', goal: 'MAXIMIZE', value }],

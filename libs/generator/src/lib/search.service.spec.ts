@@ -170,7 +170,7 @@ describe('SearchService (real Postgres)', () => {
   describe('restart equivalence', () => {
     // A reference run without restarts, against runs that restart (a new service: empty
     // memory) before every Suggest, restoring from snapshots, from a log replay, or both.
-    const run = async (algorithm: string, settings: SearchDefinition['settings'], restart?: { snapshotEvery: number; dropSnapshots?: boolean }) => {
+    const run = async (algorithm: string, settings: SearchDefinition['settings'], restart?: { snapshotEvery: number; dropSnapshots?: boolean }, promotionAsNextAttempt = false) => {
       const search = await service.createSearch(definition({ algorithm, settings }));
       let current = service;
       const result = await simulatePipeline(
@@ -180,6 +180,7 @@ describe('SearchService (real Postgres)', () => {
         },
         {
           parallel: 3,
+          promotionAsNextAttempt,
           beforeSuggest: async () => {
             if (!restart) return;
             if (restart.dropSnapshots) await prisma.$executeRaw`UPDATE searches SET state_snapshot = NULL, state_seq = 0 WHERE id = ${search.id}::uuid`;
@@ -206,6 +207,14 @@ describe('SearchService (real Postgres)', () => {
         expect(restarted.suggestions).toEqual(reference.suggestions);
         expect(restarted.search.observedSeq).toBe(reference.search.observedSeq);
       }
+    });
+
+    it('runs promotions as the pipeline does (the next attempt, after a STALE), the same with and without restarts', async () => {
+      const settings = { policy: { total_epochs: 9, min_epochs: 1, eta: 3, config_count: 6 } };
+      const reference = await run('ASHA', settings, undefined, true);
+      expect(reference.completed).toBe(true);
+      expect(reference.suggestions.filter((s) => s.continues).length).toBeGreaterThan(0);
+      expect((await run('ASHA', settings, { snapshotEvery: 4 }, true)).suggestions).toEqual(reference.suggestions);
     });
   });
 
