@@ -17,7 +17,7 @@ describe('vela', () => {
   it('exits 2 with the known services on an unknown one', () => {
     const result = vela('serve', 'teleporter');
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain("unknown service 'teleporter'; choose one of: report");
+    expect(result.stderr).toContain("unknown service 'teleporter'; choose one of: pipeline, generator, report, worker");
   });
 
   it('exits 2 on a port out of range, naming the setting', () => {

@@ -1,15 +1,22 @@
 import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
 import { runUntilSignalled, serviceSettingsFromEnv } from '@vela/grpc-server';
 import { serveGenerator } from '@vela/generator';
-import { startLocalCluster } from '@vela/local-mode';
+import { runLocally } from '@vela/local-mode';
+import { servePipeline } from '@vela/pipeline';
 import { serveReport } from '@vela/report';
 import { serveWorker } from '@vela/worker';
 
 /** Exit codes scripts can rely on. */
 const EXIT = { success: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
-const SERVERS = { report: serveReport, generator: serveGenerator, worker: serveWorker } as const;
+const SERVERS = { pipeline: servePipeline, generator: serveGenerator, report: serveReport, worker: serveWorker } as const;
 type ServerName = keyof typeof SERVERS;
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new CommanderArgumentError(`must be a positive integer, got '${value}'`);
+  return number;
+}
 
 const program = new Command()
   .name('vela')
@@ -20,29 +27,30 @@ const program = new Command()
 
 program
   .command('run')
-  .description('Run a config on this machine: embedded Postgres (unless DATABASE_URL), every service as a local process.')
+  .description('Run a config on this machine: embedded Postgres (unless DATABASE_URL), every service and trainer-workers as local processes.')
   .argument('[config]', 'the Vega-style YAML config', 'examples/default.yml')
   .option('--database-url <url>', 'use this Postgres instead of the embedded one')
-  .action(async (config: string, options: { databaseUrl?: string }) => {
-    const env = { ...process.env, ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}) };
-    const cluster = await startLocalCluster({ env, log: (message) => process.stdout.write(`  ${message}\n`) });
-    const embedded = cluster.database.embedded;
-    process.stdout.write(
-      [
-        'Vela, local mode',
-        `  database   ${embedded ? `embedded Postgres, data in ${embedded.dataDir}` : 'DATABASE_URL'}`,
-        ...Object.values(cluster.services).map((service) => `  ${service.name.padEnd(10)} ${service.address} (serving)`),
-        `Only the database and the Report service exist so far: the pipeline master, generator and`,
-        `trainer-workers come next, so ${config} was not run yet.`,
-        '',
-      ].join('\n'),
-    );
-    if (process.stdin.isTTY) {
-      process.stdout.write('Serving until Ctrl-C.\n');
-      await runUntilSignalled('vela', { address: Object.values(cluster.services)[0].address, stop: cluster.stop });
-    } else {
-      await cluster.stop();
-    }
+  .option('--workers <n>', 'trainer-workers to start', positiveInteger, 1)
+  .option('--slots <n>', 'training processes per worker (default: one per core)', positiveInteger)
+  .option('--set <key=value...>', 'override config values, e.g. --set hpo.trainer.epochs=2', (value: string, all: string[] = []) => [...all, value])
+  .option('--verbose', "show the services' own logs")
+  .action(async (config: string, options: { databaseUrl?: string; workers: number; slots?: number; set?: string[]; verbose?: boolean }) => {
+    const interrupted = new AbortController();
+    process.once('SIGINT', () => interrupted.abort());
+    process.once('SIGTERM', () => interrupted.abort());
+    const result = await runLocally({
+      configPath: config,
+      overrides: options.set,
+      env: { ...process.env, ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}) },
+      workers: options.workers,
+      slotsPerWorker: options.slots,
+      out: (line) => process.stdout.write(`${line}\n`),
+      log: (message) => process.stdout.write(`  ${message}\n`),
+      onOutput: options.verbose ? (service, line) => process.stdout.write(`  [${service}] ${line}\n`) : undefined,
+      signal: interrupted.signal,
+    });
+    if (interrupted.signal.aborted) process.exit(EXIT.interrupted);
+    if (!result.succeeded) process.exit(EXIT.failure);
   });
 
 program

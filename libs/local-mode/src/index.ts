@@ -1,1 +1,2 @@
 export * from './lib/local-cluster';
+export * from './lib/run-locally';

@@ -16,6 +16,8 @@ export interface ServiceProcessOptions {
   readonly startTimeoutMs?: number;
   /** Receives the child's output lines (default: dropped, but kept for error messages). */
   readonly onOutput?: (line: string) => void;
+  /** The child's working folder (default: the repository root); relative paths in configs resolve there. */
+  readonly cwd?: string;
 }
 
 export interface ServiceProcess {
@@ -34,8 +36,8 @@ export interface ServiceProcess {
  * and the end-to-end tests start services this way, as separate processes.
  */
 export async function startServiceProcess(options: ServiceProcessOptions): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', resolve(REPO_ROOT, options.entry)], {
-    cwd: REPO_ROOT,
+  const child = spawn(process.execPath, ['-r', require.resolve('@swc-node/register'), resolve(REPO_ROOT, options.entry)], {
+    cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env, FORCE_COLOR: '0', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,18 +1,27 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { openDatabase, type Database } from '@vela/db';
 import { startServiceProcess, type ServiceProcess } from '@vela/grpc-server';
 
-/** The services local mode starts, with their entry points; later services join this table. */
-export const LOCAL_SERVICES = [
-  { name: 'report', entry: 'apps/report/src/main.ts', portVariable: 'VELA_REPORT_PORT' },
-  { name: 'generator', entry: 'apps/generator/src/main.ts', portVariable: 'VELA_GENERATOR_PORT' },
-] as const;
+/** Entry points of the service processes local mode starts. */
+export const SERVICE_ENTRIES = {
+  report: 'apps/report/src/main.ts',
+  generator: 'apps/generator/src/main.ts',
+  pipeline: 'apps/pipeline/src/main.ts',
+  worker: 'apps/trainer-worker/src/main.ts',
+} as const;
 
 export interface LocalClusterOptions {
   readonly env?: NodeJS.ProcessEnv;
-  /** Each service's output lines, prefixed with its name. */
+  /** Trainer-workers to start (default 1). */
+  readonly workers?: number;
+  /** CPU slots (training processes) per worker; default one per core. */
+  readonly slotsPerWorker?: number;
+  /** Each service's output lines, with its name. */
   readonly onOutput?: (service: string, line: string) => void;
   readonly log?: (message: string) => void;
+  /** Where the master resolves a config's relative paths (`local_base_path`, ...): the user's folder. */
+  readonly workDir?: string;
 }
 
 export interface LocalCluster {
@@ -20,38 +29,67 @@ export interface LocalCluster {
   /** The token every service of this cluster expects (random per run unless VELA_TOKEN is set). */
   readonly token: string;
   readonly services: Readonly<Record<string, ServiceProcess>>;
-  /** Stops the services, then the embedded database (if this cluster started one). */
+  readonly pipelineAddress: string;
+  readonly reportAddress: string;
+  /** Stops the workers, then the services, then the embedded database (if this cluster started one). */
   stop(): Promise<void>;
 }
 
 /**
  * Local mode (DESIGN.md): the database (DATABASE_URL, else an embedded Postgres started
- * here, migrated once) and every service as its own child process on a free loopback
- * port, all sharing one token. Children find the database through DATABASE_URL.
+ * here, migrated once), then Report and the generator, the master, and the trainer-workers,
+ * each its own child process on a free loopback port, all sharing one token. Children find
+ * the database through DATABASE_URL and each other through their addresses.
  */
 export async function startLocalCluster(options: LocalClusterOptions = {}): Promise<LocalCluster> {
   const env = options.env ?? process.env;
   const database = await openDatabase({ env, log: options.log });
   const token = env['VELA_TOKEN'] || randomBytes(18).toString('base64url');
+  const base = { ...env, DATABASE_URL: database.url, VELA_TOKEN: token, VELA_HOST: '127.0.0.1' };
   const started: ServiceProcess[] = [];
+  const start = async (name: string, entry: string, cwd: string | undefined, extra: NodeJS.ProcessEnv) => {
+    const service = await startServiceProcess({ name, entry, cwd, env: { ...base, ...extra }, onOutput: (line) => options.onOutput?.(name, line) });
+    started.push(service);
+    return service;
+  };
   const stop = async () => {
-    await Promise.all(started.map((service) => service.stop()));
+    const workers = started.filter((service) => service.name.startsWith('worker'));
+    await Promise.all(workers.map((service) => service.stop()));
+    await Promise.all(started.filter((service) => !workers.includes(service)).map((service) => service.stop()));
     await database.close();
   };
   try {
-    for (const service of LOCAL_SERVICES) {
-      started.push(
-        await startServiceProcess({
-          name: service.name,
-          entry: service.entry,
-          env: { ...env, DATABASE_URL: database.url, VELA_TOKEN: token, VELA_HOST: '127.0.0.1', [service.portVariable]: '0' },
-          onOutput: (line) => options.onOutput?.(service.name, line),
+    const [report, generator] = await Promise.all([
+      start('report', SERVICE_ENTRIES.report, undefined, { VELA_REPORT_PORT: '0' }),
+      start('generator', SERVICE_ENTRIES.generator, undefined, { VELA_GENERATOR_PORT: '0' }),
+    ]);
+    const pipeline = await start('pipeline', SERVICE_ENTRIES.pipeline, options.workDir, {
+      VELA_PIPELINE_PORT: '0',
+      VELA_REPORT_ADDRESS: report.address,
+      VELA_GENERATOR_ADDRESS: generator.address,
+    });
+    const slots = options.slotsPerWorker ?? availableParallelism();
+    await Promise.all(
+      Array.from({ length: options.workers ?? 1 }, (_, index) =>
+        start(`worker-${index + 1}`, SERVICE_ENTRIES.worker, undefined, {
+          VELA_WORKER_PORT: '0',
+          VELA_WORKER_ID: `local-${index + 1}`,
+          VELA_WORKER_CPU_SLOTS: String(slots),
+          VELA_PIPELINE_ADDRESS: pipeline.address,
+          VELA_REPORT_ADDRESS: report.address,
         }),
-      );
-    }
+      ),
+    );
+    return {
+      database,
+      token,
+      services: Object.fromEntries(started.map((service) => [service.name, service])),
+      pipelineAddress: pipeline.address,
+      reportAddress: report.address,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
   }
-  return { database, token, services: Object.fromEntries(started.map((service) => [service.name, service])), stop };
 }

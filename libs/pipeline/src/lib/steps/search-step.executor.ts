@@ -63,7 +63,8 @@ export class SearchStepExecutor implements StepExecutor {
     if (!settings || !space) {
       throw new Error(`${context.step.name}: a SearchPipeStep needs search_algorithm and search_space sections`);
     }
-    const { type, ...rest } = settings as { type: string } & Record<string, unknown>;
+    // The seed travels as the search's own field; the algorithm's settings are the rest.
+    const { type, seed: _seed, ...rest } = settings as { type: string; seed?: number } & Record<string, unknown>;
     const answer = await context.generator.createSearch({
       search: Search.fromPartial({
         runId: context.run.id,
