@@ -6,6 +6,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import {
   Attrs,
   conv2d,
+  copyElements,
   dilateSpatial,
   f32,
   Info,
@@ -63,10 +64,12 @@ export function filterGradAsConv(
   // Only as much bottom/right padding as the taps of the filter reach.
   const bottom = Math.max(0, (kh - 1) * dh + (oh - 1) * sh + 1 - h - top);
   const right = Math.max(0, (kw - 1) * dw + (ow - 1) * sw + 1 - w - left);
-  const xT = transpose(backend, x, [3, 1, 2, 0]);
-  const dyT = transpose(backend, dy, [1, 2, 0, 3]);
-  const g = conv2d(backend, xT, dyT, [dh, dw], [sh, sw], [top, bottom, left, right]);
-  release(backend, xT, dyT);
+  const pads: [number, number, number, number] = [top, bottom, left, right];
+  const nb = batchChunk(x.shape[0], oh * ow);
+  const g =
+    nb === x.shape[0]
+      ? filterGradWhole(backend, x, dy, [dh, dw], [sh, sw], pads)
+      : filterGradChunked(backend, x, dy, nb, [dh, dw], [sh, sw], pads);
   // g: [Ci, KH', KW', Co], KH' >= KH where the input has rows no output reads.
   let trimmed = g;
   if (g.shape[1] !== kh || g.shape[2] !== kw) {
@@ -76,6 +79,81 @@ export function filterGradAsConv(
   const out = transpose(backend, trimmed, [1, 2, 0, 3]);
   release(backend, trimmed);
   return out;
+}
+
+/**
+ * Images per chunk of the filter-gradient convolution: the packed dy of a chunk
+ * (OH*OW*nb*Co floats) is re-read for every row tile of the output, so chunks whose
+ * OH*OW*nb stays within `limit` keep it in cache; fewer than 8 images make the reduction
+ * per filter tap too short. The whole batch where it has no such divisor.
+ */
+export function batchChunk(n: number, pixels: number, limit = CHUNK_PIXELS): number {
+  let best = n;
+  for (let nb = n - 1; nb >= 8; nb--) {
+    if (n % nb !== 0) continue;
+    best = nb;
+    if (nb * pixels <= limit) break;
+  }
+  return best;
+}
+
+/** Measured on the anchor ResNet's layers (batch 128): 8192 (or 4096) beats 16384 and whole batches. */
+const CHUNK_PIXELS = 8192;
+
+function filterGradWhole(
+  backend: BackendWasm,
+  x: Info,
+  dy: Info,
+  strides: [number, number],
+  dilations: [number, number],
+  pads: [number, number, number, number],
+): Info {
+  const xT = transpose(backend, x, [3, 1, 2, 0]);
+  const dyT = transpose(backend, dy, [1, 2, 0, 3]);
+  const g = conv2d(backend, xT, dyT, strides, dilations, pads);
+  release(backend, xT, dyT);
+  return g;
+}
+
+/**
+ * The same convolution per chunk of nb images, summed. Transposing to chunk-major layouts
+ * ([C,Ci,H,W,nb], [C,OH,OW,nb,Co]) is also ~4x faster than the whole-batch transpose.
+ */
+function filterGradChunked(
+  backend: BackendWasm,
+  x: Info,
+  dy: Info,
+  nb: number,
+  strides: [number, number],
+  dilations: [number, number],
+  pads: [number, number, number, number],
+): Info {
+  const [n, h, w, ci] = x.shape;
+  const [, oh, ow, co] = dy.shape;
+  const chunks = n / nb;
+  const xT = transpose(backend, view(x, [chunks, nb, h, w, ci]), [0, 4, 2, 3, 1]);
+  const dyT = transpose(backend, view(dy, [chunks, nb, oh, ow, co]), [0, 2, 3, 1, 4]);
+  const xSize = ci * h * w * nb;
+  const dySize = oh * ow * nb * co;
+  let sum: Info | undefined;
+  for (let c = 0; c < chunks; c++) {
+    const xc = backend.makeOutput([ci, h, w, nb], 'float32');
+    copyElements(backend, xc, 0, xT, c * xSize, xSize);
+    const dyc = backend.makeOutput([oh, ow, nb, co], 'float32');
+    copyElements(backend, dyc, 0, dyT, c * dySize, dySize);
+    const g = conv2d(backend, xc, dyc, strides, dilations, pads);
+    release(backend, xc, dyc);
+    if (!sum) {
+      sum = g;
+      continue;
+    }
+    const acc = f32(backend, sum);
+    const add = f32(backend, g);
+    for (let i = 0; i < acc.length; i++) acc[i] += add[i];
+    release(backend, g);
+  }
+  release(backend, xT, dyT);
+  return sum as Info;
 }
 
 /**

@@ -2,6 +2,7 @@
 // strides, paddings and dilations.
 import * as tf from '@tensorflow/tfjs';
 import { initCompute } from '../backend';
+import { batchChunk } from './conv2d-backprop';
 
 type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
 
@@ -86,6 +87,9 @@ const conv2dCases: ConvCase[] = [
   { x: [2, 10, 10, 3], f: [3, 3, 3, 4], strides: 2, pad: [[0, 0], [1, 1], [1, 1], [0, 0]] },
   { x: [2, 7, 7, 2], f: [4, 4, 2, 3], strides: 2, pad: 'valid' },
   { x: [1, 11, 11, 2], f: [3, 3, 2, 2], strides: 4, pad: [[0, 0], [5, 0], [0, 4], [0, 0]] },
+  // Batches large enough for the filter gradient to run in chunks of images.
+  { x: [32, 28, 28, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
+  { x: [24, 12, 12, 2], f: [3, 3, 2, 3], strides: 2, pad: 'valid' },
   { x: [2, 9, 9, 3], f: [3, 3, 3, 2], strides: 1, pad: 'same', dilations: [2, 2] },
   { x: [1, 10, 9, 2], f: [3, 2, 2, 3], strides: 1, pad: 'valid', dilations: [2, 3] },
   { x: [2, 8, 8, 2], f: [3, 3, 2, 2], strides: 1, pad: [[0, 0], [2, 1], [0, 3], [0, 0]], dilations: [3, 1] },
@@ -120,6 +124,19 @@ describe('Conv2DBackpropFilter and Conv2DBackpropInput on wasm match cpu', () =>
     expect(dX.shape).toEqual(c.x);
     expectClose(dW.data, undilateFilter(refW, c.f[0], c.f[1], dh, dw));
     expectClose(dX.data, refX.data);
+  });
+});
+
+describe('batchChunk', () => {
+  it('splits a batch into chunks of at least 8 images whose dy fits the limit', () => {
+    expect(batchChunk(128, 784)).toBe(8);
+    expect(batchChunk(128, 196)).toBe(32);
+    expect(batchChunk(128, 49)).toBe(64);
+    expect(batchChunk(32, 784)).toBe(8);
+    expect(batchChunk(24, 25)).toBe(12);
+    expect(batchChunk(7, 784)).toBe(7);
+    expect(batchChunk(8, 784)).toBe(8);
+    expect(batchChunk(128, 3136)).toBe(8);
   });
 });
 
