@@ -14,6 +14,7 @@ import type {
   ComputeDescription,
   EpochLogs,
   EpochRecord,
+  EvaluationResult,
   Loss,
   LrScheduler,
   Metric,
@@ -200,6 +201,45 @@ export class Trainer {
       lastRecord: this.lastRecord,
       best: this.best,
       message: this.stopReason,
+    };
+  }
+
+  /**
+   * Vega's BenchmarkPipeStep for this model: loads the starting weights (`initFrom` or
+   * `init_model_file`, as training does), then measures the config's metrics and the loss
+   * over the whole of `dataset` (the test split) and the forward latency of one example.
+   * Trains nothing.
+   */
+  async evaluate(dataset: Dataset): Promise<EvaluationResult> {
+    const loader = this.callbacks.find<Callback & { loadStartingWeights(): Promise<void> }>('ModelCheckpoint');
+    if (!loader && (this.initFrom || this.settings.initModelFile)) throw new InvalidArgumentError('needs the ModelCheckpoint callback to load the weights to evaluate', 'trainer.callbacks');
+    await loader?.loadStartingWeights();
+    const metrics = this.createMetrics();
+    const started = performance.now();
+    let lossSum = 0;
+    let examples = 0;
+    for (const batch of dataset.batches(0)) {
+      try {
+        const size = batch.y.shape[0];
+        const loss = tf.tidy(() => {
+          const output = this.model.apply(batch.x, { training: false }) as tf.Tensor;
+          for (const metric of metrics) metric.update(output, batch.y);
+          return this.loss.compute(output, batch.y);
+        });
+        lossSum += (await loss.data())[0] * size;
+        loss.dispose();
+        examples += size;
+      } finally {
+        tf.dispose([batch.x, batch.y]);
+      }
+    }
+    const evaluateSeconds = (performance.now() - started) / 1000;
+    return {
+      performance: Object.assign({ loss: examples ? lossSum / examples : Number.NaN }, ...metrics.map((metric) => metric.summary())),
+      latencyMs: await this.measureLatency(),
+      examples,
+      evaluateSeconds,
+      compute: this.compute,
     };
   }
 

@@ -67,6 +67,15 @@ export interface StopSignal {
   readonly reason?: unknown;
 }
 
+/** What `Trainer.evaluate` measured: the metrics and loss over the whole set, and one example's forward latency. */
+export interface EvaluationResult {
+  readonly performance: Readonly<Record<string, number>>;
+  readonly latencyMs: number;
+  readonly examples: number;
+  readonly evaluateSeconds: number;
+  readonly compute?: ComputeDescription;
+}
+
 export interface TrainResult {
   /** `succeeded`: all epochs ran or a callback (EarlyStopping) ended training; `stopped`: the stop signal; `rejected`: limits. */
   readonly status: 'succeeded' | 'stopped' | 'rejected';

@@ -1,4 +1,5 @@
-import type { Objective, Trial } from '@vela/contracts';
+import { durationFromMillis, Record as RecordProto, TrialState, type Objective, type Trial } from '@vela/contracts';
+import { createDataset } from '@vela/datasets';
 import { FailedPreconditionError, InvalidArgumentError, UnauthenticatedError } from '@vela/errors';
 import { registry } from '@vela/registry';
 import { artifactKey, type ComputeDescription, type EpochRecord, type Trainer } from '@vela/trainer';
@@ -68,50 +69,57 @@ export async function trainTrial(trial: Trial, channel: ReportChannel, hooks: Tr
   let result: Awaited<ReturnType<Trainer['train']>> | undefined;
   let resumeFrom: string | undefined;
   try {
-    // A PBT child's checkpoint artifact is its parent's: it starts from those weights
-    // (`initFrom`, epochs from 0); any other trial's is its own, to resume from.
-    const parentCheckpoint = trial.parentTrialId && trial.checkpointArtifact ? trial.checkpointArtifact : undefined;
-    const initFrom = parentCheckpoint ? artifactKey('parents', trial.parentTrialId, 'checkpoint.vela') : undefined;
-    resumeFrom = (parentCheckpoint ? undefined : trial.checkpointArtifact) || (trial.attempt > 1 ? await channel.previousCheckpoint(trial.id, trial.attempt) : undefined);
-    const { trainerSection, datasetSection } = trainingSections(trial);
-    const remote = new Map<string, string>();
-    if (resumeFrom) remote.set(checkpointKey, resumeFrom);
-    if (initFrom && parentCheckpoint) remote.set(initFrom, parentCheckpoint);
-    const store = new ReportArtifactStore(channel, identity, checkpointKey, remote);
-    const reporter = {
-      report: (record: EpochRecord) => {
-        trainSeconds += record.timings.epochSeconds;
-        const objectives = objectivesOf(trial.objectives, performanceOf(record), (trainer as Trainer).primaryMetric);
-        channel.writeRecord(epochRecordToProto(identity, record, objectives, trainSeconds, ''), record.checkpoint);
+    if (trial.stepConfig?.['task'] === 'evaluate') {
+      const evaluated = await evaluateTrial(trial, channel, hooks, { log, signal: stop.signal, prefix });
+      trainer = evaluated.trainer;
+      lastEpoch = evaluated.epoch;
+      resumeFrom = trial.checkpointArtifact;
+    } else {
+      // A PBT child's checkpoint artifact is its parent's: it starts from those weights
+      // (`initFrom`, epochs from 0); any other trial's is its own, to resume from.
+      const parentCheckpoint = trial.parentTrialId && trial.checkpointArtifact ? trial.checkpointArtifact : undefined;
+      const initFrom = parentCheckpoint ? artifactKey('parents', trial.parentTrialId, 'checkpoint.vela') : undefined;
+      resumeFrom = (parentCheckpoint ? undefined : trial.checkpointArtifact) || (trial.attempt > 1 ? await channel.previousCheckpoint(trial.id, trial.attempt) : undefined);
+      const { trainerSection, datasetSection } = trainingSections(trial);
+      const remote = new Map<string, string>();
+      if (resumeFrom) remote.set(checkpointKey, resumeFrom);
+      if (initFrom && parentCheckpoint) remote.set(initFrom, parentCheckpoint);
+      const store = new ReportArtifactStore(channel, identity, checkpointKey, remote);
+      const reporter = {
+        report: (record: EpochRecord) => {
+          trainSeconds += record.timings.epochSeconds;
+          const objectives = objectivesOf(trial.objectives, performanceOf(record), (trainer as Trainer).primaryMetric);
+          channel.writeRecord(epochRecordToProto(identity, record, objectives, trainSeconds, ''), record.checkpoint);
+          lastEpoch = recordEpoch(record);
+          hooks.progress(lastEpoch, (trainer as Trainer).epochs, objectives);
+        },
+      };
+      const type = typeof trainerSection['type'] === 'string' ? (trainerSection['type'] as string) : 'Trainer';
+      trainer = registry.get('trainer', type, 'trainer.type').factory({
+        config: trainerSection,
+        desc: trial.desc,
+        dataset: datasetSection,
+        artifacts: store,
+        artifactPrefix: prefix,
+        initFrom,
+        reporter,
+        signal: stop.signal,
+        log,
+        compute: hooks.compute,
+      });
+      const origin = resumeFrom ? `, resuming from ${resumeFrom}` : parentCheckpoint ? `, starting from parent ${trial.parentTrialId}'s ${parentCheckpoint}` : '';
+      log(`trial ${trial.name} attempt ${trial.attempt}: ${trainer.statistics.params.toFixed(2)}k params, ${trainer.epochs} epochs${origin}`);
+      hooks.progress(0, trainer.epochs, []);
+      result = await trainer.train();
+      if (lastEpoch === undefined && result.lastRecord && result.status === 'succeeded') {
+        // A resumed attempt whose checkpoint had finished trains nothing: its result is the
+        // checkpoint's record, written again under this attempt so that Report sees it.
+        const record = result.lastRecord;
+        channel.writeRecord(epochRecordToProto(identity, record, objectivesOf(trial.objectives, performanceOf(record), trainer.primaryMetric), trainSeconds, resumeFrom ?? ''));
         lastEpoch = recordEpoch(record);
-        hooks.progress(lastEpoch, (trainer as Trainer).epochs, objectives);
-      },
-    };
-    const type = typeof trainerSection['type'] === 'string' ? (trainerSection['type'] as string) : 'Trainer';
-    trainer = registry.get('trainer', type, 'trainer.type').factory({
-      config: trainerSection,
-      desc: trial.desc,
-      dataset: datasetSection,
-      artifacts: store,
-      artifactPrefix: prefix,
-      initFrom,
-      reporter,
-      signal: stop.signal,
-      log,
-      compute: hooks.compute,
-    });
-    const origin = resumeFrom ? `, resuming from ${resumeFrom}` : parentCheckpoint ? `, starting from parent ${trial.parentTrialId}'s ${parentCheckpoint}` : '';
-    log(`trial ${trial.name} attempt ${trial.attempt}: ${trainer.statistics.params.toFixed(2)}k params, ${trainer.epochs} epochs${origin}`);
-    hooks.progress(0, trainer.epochs, []);
-    result = await trainer.train();
-    if (lastEpoch === undefined && result.lastRecord && result.status === 'succeeded') {
-      // A resumed attempt whose checkpoint had finished trains nothing: its result is the
-      // checkpoint's record, written again under this attempt so that Report sees it.
-      const record = result.lastRecord;
-      channel.writeRecord(epochRecordToProto(identity, record, objectivesOf(trial.objectives, performanceOf(record), trainer.primaryMetric), trainSeconds, resumeFrom ?? ''));
-      lastEpoch = recordEpoch(record);
+      }
+      if (result.status === 'rejected') failure = result.message ?? 'rejected by trainer.limits';
     }
-    if (result.status === 'rejected') failure = result.message ?? 'rejected by trainer.limits';
   } catch (error) {
     failure = error instanceof Error ? error.message : String(error);
     log(`trial ${trial.name} attempt ${trial.attempt} failed: ${failure}`);
@@ -141,6 +149,62 @@ export async function trainTrial(trial: Trial, channel: ReportChannel, hooks: Tr
   if (failure !== undefined) return { outcome: 'FAILED', error: failure, ...common };
   if (result?.status === 'stopped') return { outcome: 'STOPPED', error: result.message, ...common };
   return { outcome: 'SUCCEEDED', ...common };
+}
+
+/**
+ * A benchmark trial (Vega's BenchmarkPipeStep): the trained weights of its checkpoint
+ * artifact, evaluated on the test split with the step's trainer settings (metrics, loss);
+ * one record at epoch 1 with the test metrics, FLOPs, parameters and the latency of one
+ * example. Trains nothing.
+ */
+async function evaluateTrial(
+  trial: Trial,
+  channel: ReportChannel,
+  hooks: TrainingHooks,
+  context: { log: (line: string) => void; signal: AbortSignal; prefix: string },
+): Promise<{ trainer: Trainer; epoch: number }> {
+  if (!trial.checkpointArtifact) throw new InvalidArgumentError('is required: a benchmark trial evaluates the weights of a trained model', 'checkpoint_artifact');
+  const identity = attemptIdentity(trial);
+  const { trainerSection, datasetSection } = trainingSections(trial);
+  const source = artifactKey('benchmark', 'source.vela');
+  const store = new ReportArtifactStore(channel, identity, artifactKey(context.prefix, 'checkpoint.vela'), new Map([[source, trial.checkpointArtifact]]));
+  const type = typeof trainerSection['type'] === 'string' ? (trainerSection['type'] as string) : 'Trainer';
+  const trainer = registry.get('trainer', type, 'trainer.type').factory({
+    config: trainerSection,
+    desc: trial.desc,
+    dataset: datasetSection,
+    artifacts: store,
+    artifactPrefix: context.prefix,
+    initFrom: source,
+    signal: context.signal,
+    log: context.log,
+    compute: hooks.compute,
+  });
+  context.log(`trial ${trial.name}: evaluating ${trial.checkpointArtifact} on the test set`);
+  hooks.progress(0, 1, []);
+  const result = await trainer.evaluate(createDataset(datasetSection, 'test'));
+  const performance = { ...result.performance, latency_ms: result.latencyMs };
+  const objectives = objectivesOf(trial.objectives, performance, trainer.primaryMetric);
+  channel.writeRecord(
+    RecordProto.fromPartial({
+      ...identity,
+      epoch: 1,
+      trialState: TrialState.TRIAL_STATE_SUCCEEDED,
+      performance,
+      objectives,
+      flops: trainer.statistics.flops,
+      params: trainer.statistics.params,
+      latencyMs: result.latencyMs,
+      backend: result.compute?.backend ?? '',
+      threads: result.compute?.threads ?? 0,
+      device: result.compute?.device ?? '',
+      checkpointArtifact: trial.checkpointArtifact,
+      trainDuration: durationFromMillis(result.evaluateSeconds * 1000, 'record.train_duration'),
+    }),
+  );
+  context.log(`trial ${trial.name}: ${Object.entries(performance).map(([key, value]) => `${key}=${value.toFixed(4)}`).join(' ')} on ${result.examples} test examples`);
+  hooks.progress(1, 1, objectives);
+  return { trainer, epoch: 1 };
 }
 
 /** The trainer and dataset sections an attempt trains with: the step's, overlaid by the trial's hyperparameters, budget and seed. */

@@ -49,9 +49,15 @@ export class ModelCheckpointCallback extends Callback {
    * `initFrom` (an artifact) or `init_model_file` (a Vela checkpoint file on this host).
    */
   override async beforeTrain(_logs: TrainLogs): Promise<void> {
-    const { artifacts: store, initFrom, settings } = this.trainer;
+    const { artifacts: store, settings } = this.trainer;
     const own = store && settings.loadCheckpoint ? await store.get(checkpointKey(this.trainer)) : undefined;
     if (own) return this.withCheckpoint(own, checkpointKey(this.trainer), (meta, tensors, key) => this.restoreFrom(meta, tensors, key));
+    await this.loadStartingWeights();
+  }
+
+  /** Loads the starting weights of `initFrom` (an artifact) or `init_model_file` (a Vela checkpoint on this host), if either is set. */
+  async loadStartingWeights(): Promise<void> {
+    const { artifacts: store, initFrom, settings } = this.trainer;
     if (store && initFrom) {
       const bytes = await store.get(initFrom);
       if (!bytes) throw new InvalidArgumentError(`'${initFrom}' names no artifact in the store`, 'initFrom');

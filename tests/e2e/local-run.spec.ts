@@ -1,0 +1,70 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runLocally } from '@vela/local-mode';
+import { useTestDatabase } from '@vela/testing';
+
+// The product end to end, as `vela run` runs it: report, generator, master and a real
+// trainer-worker as separate processes on a real Postgres, real training on real (small,
+// synthetic) data, a pipeline of search → fully train the best → benchmark it.
+jest.setTimeout(300000);
+
+describe('vela run (local mode, every service a process)', () => {
+  const database = useTestDatabase();
+  let workDir: string;
+  beforeAll(async () => {
+    workDir = await mkdtemp(join(tmpdir(), 'vela-local-run-'));
+  });
+  afterAll(() => rm(workDir, { recursive: true, force: true }));
+
+  it('runs search → train → benchmark and writes the outputs of each step', async () => {
+    const config = join(workDir, 'job.yml');
+    await writeFile(
+      config,
+      `
+general:
+  seed: 5
+  task: { local_base_path: ${workDir} }
+pipeline: [search, fully_train, benchmark]
+search:
+  pipe_step: { type: SearchPipeStep }
+  dataset: &data { type: Synthetic, common: { num_samples: 128, num_test: 64, image_size: [6, 6, 1], num_class: 4, batch_size: 32, noise: 0.6 } }
+  search_space:
+    hyperparameters:
+      - { key: trainer.optimizer.params.lr, type: FLOAT_EXP, range: [0.01, 0.3] }
+      - { key: network.backbone.hidden_units, type: CATEGORY, range: [[16], [32]] }
+  search_algorithm: { type: RandomSearch, policy: { num_sample: 2 }, objective_keys: accuracy }
+  model: { model_desc: { modules: [backbone], backbone: { type: MLP, hidden_units: [16], num_class: 4 } } }
+  trainer: { type: Trainer, epochs: 2, optimizer: { type: SGD, params: { lr: 0.1, momentum: 0.9 } } }
+fully_train:
+  pipe_step: { type: TrainPipeStep, models_folder: "{local_base_path}/output/search/" }
+  dataset: *data
+  trainer: { ref: search.trainer, epochs: 3 }
+benchmark:
+  pipe_step: { type: BenchmarkPipeStep, models_folder: "{local_base_path}/output/fully_train/" }
+  dataset: *data
+  trainer: { ref: search.trainer }
+`,
+    );
+    const lines: string[] = [];
+    const result = await runLocally({ configPath: config, env: { ...process.env, DATABASE_URL: database.url }, workers: 1, slotsPerWorker: 2, out: (line) => lines.push(line) });
+    expect(lines.join('\n')).toContain('SUCCEEDED');
+    expect(result.succeeded).toBe(true);
+    const [search, fullyTrain, benchmark] = result.run.steps;
+    expect(search.trialCounts).toMatchObject({ succeeded: 2, failed: 0 });
+    expect(fullyTrain.trialCounts).toMatchObject({ succeeded: 1 });
+    for (const step of result.run.steps) {
+      expect(existsSync(join(step.outputDir, 'output.csv'))).toBe(true);
+      expect(existsSync(join(step.outputDir, 'reports.json'))).toBe(true);
+    }
+    const trained = JSON.parse(readFileSync(join(fullyTrain.outputDir, 'reports.json'), 'utf8'));
+    expect(trained[0]).toMatchObject({ epoch: 3, backend: expect.any(String) });
+    expect(trained[0].performance.accuracy).toBeGreaterThan(0.5); // chance is 0.25
+    expect(existsSync(join(fullyTrain.outputDir, 'model_1.ckpt'))).toBe(true);
+    const measured = JSON.parse(readFileSync(join(benchmark.outputDir, 'reports.json'), 'utf8'));
+    expect(measured[0].performance).toMatchObject({ accuracy: expect.any(Number), latency_ms: expect.any(Number), params: expect.any(Number) });
+    expect(measured[0].performance).not.toHaveProperty('train_loss');
+    expect(measured[0].desc).toEqual(trained[0].desc);
+  });
+});
