@@ -22,6 +22,6 @@ describe('RandomAlgorithm', () => {
         "search_algorithm.policy.epoch: unknown key (did you mean 'epochs'?); known: num_sample, epochs",
       ].join('\n  '),
     );
-    expect(() => createSearchAlgorithm({ type: 'RandomSerch' }, space)).toThrow("search_algorithm.type: unknown search algorithm 'RandomSerch'; did you mean 'random'?");
+    expect(() => createSearchAlgorithm({ type: 'RandomSerch' }, space)).toThrow("search_algorithm.type: unknown search algorithm 'RandomSerch'; did you mean 'RandomSearch'?");
   });
 });
