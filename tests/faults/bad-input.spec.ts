@@ -1,0 +1,83 @@
+import { status } from '@grpc/grpc-js';
+import { ListRecordsRequest, RegisterWorkerRequest, RunState, TrialState } from '@vela/contracts';
+import { useTestDatabase } from '@vela/testing';
+import { createRun, runEnded, runEndedOrDiagnose, expectSucceeded, startFaultCluster, tinySearch, type FaultCluster } from './harness';
+
+// Bad input ends as a clear error or a FAILED trial with its reason, never as a hang or a
+// crash of the master: a search space with no valid point, a worker offering nothing, a
+// trial whose network cannot be built.
+jest.setTimeout(150000);
+
+describe('bad input', () => {
+  const database = useTestDatabase();
+  let cluster: FaultCluster;
+
+  beforeAll(async () => {
+    cluster = await startFaultCluster(database.url, { VELA_LEASE_SECONDS: '3', VELA_HEARTBEAT_SECONDS: '1' });
+    await cluster.startWorker('w-bad-input', 1);
+  }, 120000);
+  afterAll(() => cluster?.stop());
+
+  const masterAlive = () => expect({ exitCode: cluster.service('pipeline').child.exitCode, signal: cluster.service('pipeline').child.signalCode }).toEqual({ exitCode: null, signal: null });
+
+  it('refuses a worker that offers no capacity, naming the field', async () => {
+    const attempt = cluster.clients.pipeline.registerWorker(
+      RegisterWorkerRequest.fromPartial({ worker: { id: 'w-empty', hostname: 'test', capacity: { cpuSlots: 0, gpus: 0 }, backend: 'wasm', device: 'cpu' } }),
+    );
+    await expect(attempt).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('worker.capacity') });
+    const { workers } = await cluster.clients.pipeline.listWorkers({ pageSize: 10, pageToken: '' } as never);
+    expect(workers.map((w) => w.id)).not.toContain('w-empty');
+  });
+
+  it('ends a search whose space has no valid point with a clear error, not a hang', async () => {
+    // Every value of the only categorical key is forbidden.
+    const config = tinySearch(cluster.workDir, { samples: 2, inFlight: 1 }).replace(
+      '      - { key: trainer.optimizer.params.lr, type: FLOAT_EXP, range: [1e-3, 1e-1] }',
+      `      - { key: trainer.optimizer.type, type: CATEGORY, range: [SGD, Adam] }
+    forbidden:
+      - { trainer.optimizer.type: SGD }
+      - { trainer.optimizer.type: Adam }`,
+    );
+    expect(config).toContain('forbidden:');
+    const started = Date.now();
+    const message = await createRun(cluster, config, 'empty space').then(
+      async (run) => {
+        const ended = await runEnded(cluster, run.name, 30000);
+        expect(ended.state).toBe(RunState.RUN_STATE_FAILED);
+        return ended.error;
+      },
+      (error: { code: number; details: string }) => {
+        expect([status.INVALID_ARGUMENT, status.FAILED_PRECONDITION]).toContain(error.code);
+        return error.details;
+      },
+    );
+    expect(message).toMatch(/forbidden/);
+    expect(Date.now() - started).toBeLessThan(30000);
+    masterAlive();
+  });
+
+  it('fails a trial whose network cannot be built, with its reason in GetTrial and Report; the master goes on', async () => {
+    // An argument MLP does not take: the config is valid, the build on the worker throws.
+    const config = tinySearch(cluster.workDir, { samples: 1, inFlight: 1, retries: 0 }).replace('num_class: 2 } }', 'num_class: 2, no_such_argument: 7 } }');
+    expect(config).toContain('no_such_argument');
+    const run = await createRun(cluster, config, 'bad network');
+    const ended = await runEnded(cluster, run.name, 60000);
+    expect(ended.state).toBe(RunState.RUN_STATE_FAILED);
+    expect(ended.error).toContain('no_such_argument');
+
+    const { trials } = await cluster.clients.pipeline.listTrials({ parent: `${run.name}/steps/-`, pageSize: 10, pageToken: '', filter: undefined });
+    expect(trials).toHaveLength(1);
+    const { trial } = await cluster.clients.pipeline.getTrial({ name: trials[0].name });
+    expect(trial).toMatchObject({ state: TrialState.TRIAL_STATE_FAILED, error: expect.stringContaining('no_such_argument') });
+    const { records } = await cluster.clients.report.listRecords(ListRecordsRequest.fromPartial({ filter: { trialId: trial!.id }, pageSize: 10 }));
+    expect(records.length).toBeGreaterThanOrEqual(1);
+    expect(records.at(-1)).toMatchObject({ trialState: TrialState.TRIAL_STATE_FAILED, errorMessage: expect.stringContaining('no_such_argument'), logTail: expect.any(String) });
+    masterAlive();
+
+    // The master, the generator and the worker still work: a good run after the bad ones.
+    const good = await createRun(cluster, tinySearch(cluster.workDir, { samples: 2, inFlight: 1 }), 'good');
+    const done = await runEndedOrDiagnose(cluster, good, 60000);
+    await expectSucceeded(cluster, done);
+    expect(done.steps[0].trialCounts).toMatchObject({ succeeded: 2, failed: 0 });
+  });
+});
