@@ -67,7 +67,7 @@ export async function startTestCluster(databaseUrl: string, extraEnv: NodeJS.Pro
 }
 
 /** A small search config on synthetic data, written where the cluster keeps its files. */
-export function searchConfig(workDir: string, options: { samples?: number; inFlight?: number; gpus?: number; algorithm?: string; maxFailed?: number } = {}): string {
+export function searchConfig(workDir: string, options: { samples?: number; inFlight?: number; gpus?: number; algorithm?: string; maxFailed?: number; earlyStopping?: string } = {}): string {
   return `
 general:
   seed: 3
@@ -80,7 +80,7 @@ hpo:
   search_space:
     hyperparameters:
       - { key: trainer.optimizer.params.lr, type: FLOAT_EXP, range: [1e-3, 1e-1] }
-  search_algorithm: { type: ${options.algorithm ?? 'RandomSearch'}, policy: { num_sample: ${options.samples ?? 3} }, objective_keys: accuracy }
+  search_algorithm: { type: ${options.algorithm ?? 'RandomSearch'}, policy: { num_sample: ${options.samples ?? 3} }, objective_keys: accuracy${options.earlyStopping ? `, early_stopping: ${options.earlyStopping}` : ''} }
   model: { model_desc: { modules: [backbone], backbone: { type: MLP, hidden_units: [8], num_class: 2 } } }
   trainer:
     type: Trainer

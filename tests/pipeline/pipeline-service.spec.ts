@@ -188,4 +188,23 @@ describe('the pipeline master over gRPC', () => {
     });
     expect(seen).toHaveLength(3);
   });
+
+  it('stops a trial that an early-stopping rule gives up on, through the stop signal', async () => {
+    await register('w-early', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 2, inFlight: 1, earlyStopping: '{ type: median, startup_trials: 1 }' }));
+    const first = await until('a first trial', async () => (await acquire('w-early', 1, 1000)).trials[0]);
+    await train(first, 0.9);
+    const second = await until('a second trial', async () => (await acquire('w-early', 1, 1000)).trials[0]);
+    const bad = [{ key: 'accuracy', goal: ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE, value: 0.01 }];
+    await cluster.clients.report.updateRecord({
+      record: RecordProto.fromPartial({ trialId: second.id, attempt: second.attempt, epoch: 1, trialState: TrialState.TRIAL_STATE_RUNNING, desc: second.desc, objectives: bad, performance: { accuracy: 0.01 } }),
+    });
+    const stop = await until('the early stop', async () => {
+      const answer = await cluster.clients.pipeline.reportProgress(ReportProgressRequest.fromPartial({ name: second.name, attempt: second.attempt, epoch: 1, totalEpochs: 2, objectives: bad }));
+      return answer.stop;
+    }, 20000);
+    expect(stop).toMatchObject({ trialId: second.id, reason: StopReason.STOP_REASON_EARLY_STOPPED, message: expect.stringContaining('median') });
+    await cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: second.name, attempt: second.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_CANCELLED }));
+    await until('the run to end', async () => ((await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined));
+  });
 });

@@ -33,13 +33,13 @@ describe('examples/', () => {
       'fully_train:TrainPipeStep',
       'benchmark:BenchmarkPipeStep',
     ]);
-    expect(hpo.search_algorithm?.policy).toEqual({ num_sample: 6 });
+    expect(hpo.search_algorithm?.policy).toEqual({ num_sample: 8 });
     expect(hpo.trainer?.epochs).toBe(1);
     expect(nas.trainer?.hps_file?.step).toBe('hpo');
     expect(nas.model).toEqual(hpo.model);
     expect(fullyTrain.pipe_step.models_folder).toEqual({ path: './tasks/output/nas/', step: 'nas' });
-    expect(fullyTrain.dataset?.train).toEqual({ max_samples: 10000 });
-    expect(fullyTrain.trainer?.epochs).toBe(2);
+    expect(fullyTrain.dataset?.train).toEqual({ max_samples: 20000 });
+    expect(fullyTrain.trainer?.epochs).toBe(3);
     expect(benchmark.pipe_step.models_folder?.step).toBe('fully_train');
     expect(config.general.quota?.text).toBe('flops < 0.1 and params < 1000');
   });

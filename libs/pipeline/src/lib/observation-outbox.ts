@@ -1,6 +1,5 @@
-import { AttemptState, Observation, ObjectiveGoal, Record as RecordProto, Suggestion, TrialState, type Objective } from '@vela/contracts';
+import { AttemptState, ListRecordsRequest, Observation, Record as RecordProto, RecordOrder, Suggestion, TrialState } from '@vela/contracts';
 import type { Trial } from '@vela/db';
-import type { ObjectiveValue } from '@vela/records';
 import type { StepContext } from './step-context';
 
 const TRIAL_STATE: Record<string, TrialState> = {
@@ -20,7 +19,7 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
  * re-sending is harmless (Observe is idempotent per trial, attempt, epoch).
  * Returns the generator's `is_completed`, or undefined when there was nothing to send.
  */
-export async function forwardObservations(context: StepContext, searchName: string): Promise<boolean | undefined> {
+export async function forwardObservations(context: StepContext, searchName: string, onForwarded?: (observations: readonly Observation[]) => void): Promise<boolean | undefined> {
   const trials = await context.trials();
   const observations: Observation[] = [];
   const marks: { trial: Trial; attempt: number; state: string; epoch: number }[] = [];
@@ -32,6 +31,7 @@ export async function forwardObservations(context: StepContext, searchName: stri
   }
   if (observations.length === 0) return undefined;
   const answer = await context.generator.observe({ name: searchName, observations });
+  onForwarded?.(observations);
   await context.prisma.$transaction(
     marks.map((mark) =>
       context.prisma.trial.update({
@@ -71,21 +71,28 @@ async function observationsOf(context: StepContext, trial: Trial): Promise<{ obs
       }),
     );
   }
-  const progressed = trial.progressEpoch > epoch && Array.isArray(trial.progressObjectives) && trial.progressObjectives.length > 0;
-  if (!TERMINAL.has(trial.state) && (trial.state === 'RUNNING' || trial.state === 'LEASED') && progressed) {
-    observations.push(
-      Observation.fromPartial({
-        trialId: trial.id,
-        attempt: trial.attempt,
-        epoch: trial.progressEpoch,
-        trialState: TRIAL_STATE[trial.state],
-        attemptState: trial.state === 'RUNNING' ? AttemptState.ATTEMPT_STATE_RUNNING : AttemptState.ATTEMPT_STATE_LEASED,
-        record: RecordProto.fromPartial({ trialId: trial.id, attempt: trial.attempt, epoch: trial.progressEpoch, objectives: toProtoObjectives(trial.progressObjectives as unknown as ObjectiveValue[]) }),
-      }),
-    );
-    epoch = trial.progressEpoch;
+  // Every epoch recorded since the last forward, as intermediate observations (stopping rules
+  // and multi-fidelity algorithms compare trials epoch by epoch), from Report's records.
+  const terminal = TERMINAL.has(trial.state) && (trial.forwardedState !== trial.state || trial.forwardedAttempt !== trial.attempt);
+  if (trial.progressEpoch > epoch || (terminal && trial.state === 'SUCCEEDED')) {
+    const records = await recordsOf(context, trial.id, trial.attempt);
+    const last = records[records.length - 1]?.epoch ?? -1;
+    for (const record of records) {
+      if (record.epoch <= epoch || record.objectives.length === 0 || (terminal && record.epoch === last)) continue;
+      observations.push(
+        Observation.fromPartial({
+          trialId: trial.id,
+          attempt: trial.attempt,
+          epoch: record.epoch,
+          trialState: TrialState.TRIAL_STATE_RUNNING,
+          attemptState: AttemptState.ATTEMPT_STATE_RUNNING,
+          record: RecordProto.fromPartial({ trialId: trial.id, attempt: trial.attempt, epoch: record.epoch, objectives: record.objectives, checkpointArtifact: record.checkpointArtifact }),
+        }),
+      );
+      epoch = record.epoch;
+    }
   }
-  if (TERMINAL.has(trial.state) && (trial.forwardedState !== trial.state || trial.forwardedAttempt !== trial.attempt)) {
+  if (terminal) {
     let record: RecordProto | undefined;
     let finalEpoch = trial.progressEpoch;
     if (trial.state === 'SUCCEEDED') {
@@ -109,10 +116,7 @@ async function observationsOf(context: StepContext, trial: Trial): Promise<{ obs
   return { observations, mark: { attempt: trial.attempt, state: trial.state, epoch } };
 }
 
-function toProtoObjectives(objectives: readonly ObjectiveValue[]): Objective[] {
-  return objectives.map((objective) => ({
-    key: objective.key,
-    goal: objective.goal === 'MINIMIZE' ? ObjectiveGoal.OBJECTIVE_GOAL_MINIMIZE : ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE,
-    value: objective.value,
-  }));
+async function recordsOf(context: StepContext, trialId: string, attempt: number): Promise<RecordProto[]> {
+  const { records } = await context.report.listRecords(ListRecordsRequest.fromPartial({ filter: { trialId }, pageSize: 1000, order: RecordOrder.RECORD_ORDER_TRIAL }));
+  return records.filter((record) => record.attempt === attempt);
 }

@@ -115,17 +115,17 @@ export class TrialQueueService {
    */
   async renewLeases(workerId: string, held: readonly HeldLease[]): Promise<{ renewals: { trialId: string; attempt: number; expiresAt: Date }[]; stops: StopSignalInfo[] }> {
     if (held.length === 0) return { renewals: [], stops: [] };
-    const renewed = await this.prisma.$queryRaw<{ id: string; attempt: number; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null }[]>`
+    const renewed = await this.prisma.$queryRaw<{ id: string; attempt: number; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null }[]>`
       UPDATE trials t SET lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds})
       FROM unnest(${held.map((lease) => lease.trialId)}::uuid[], ${held.map((lease) => lease.attempt)}::int[]) AS h(trial_id, attempt)
       WHERE t.id = h.trial_id AND t.attempt = h.attempt AND t.lease_owner = ${workerId} AND t.state IN ('LEASED', 'RUNNING')
-      RETURNING t.id, t.attempt, t.lease_expires_at, t.stop_requested, t.stop_reason`;
+      RETURNING t.id, t.attempt, t.lease_expires_at, t.stop_requested, t.stop_reason, t.error`;
     const byId = new Map(renewed.map((row) => [row.id, row]));
     const stops: StopSignalInfo[] = [];
     for (const lease of held) {
       const row = byId.get(lease.trialId);
       if (!row) stops.push({ ...lease, reason: 'LEASE_LOST', message: 'this worker no longer holds the lease (it expired or a newer attempt exists)' });
-      else if (row.stop_requested) stops.push({ ...lease, ...stopOf(row.stop_reason) });
+      else if (row.stop_requested) stops.push({ ...lease, ...stopOf(row.stop_reason, row.error) });
     }
     return { renewals: renewed.map((row) => ({ trialId: row.id, attempt: row.attempt, expiresAt: row.lease_expires_at })), stops };
   }
@@ -136,16 +136,16 @@ export class TrialQueueService {
    * observations). Answers the stop signal, if any.
    */
   async reportProgress(trialId: string, attempt: number, epoch: number, totalEpochs: number, objectives: readonly ObjectiveValue[]): Promise<{ stop?: StopSignalInfo; leaseExpiresAt: Date }> {
-    const [row] = await this.prisma.$queryRaw<{ run_id: string; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null }[]>`
+    const [row] = await this.prisma.$queryRaw<{ run_id: string; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null }[]>`
       UPDATE trials SET state = 'RUNNING', progress_epoch = GREATEST(progress_epoch, ${epoch}), total_epochs = ${totalEpochs || null},
              progress_objectives = CASE WHEN ${objectives.length} > 0 THEN ${JSON.stringify(objectives)}::jsonb ELSE progress_objectives END,
              lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds})
       WHERE id = ${trialId}::uuid AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING')
-      RETURNING run_id, lease_expires_at, stop_requested, stop_reason`;
+      RETURNING run_id, lease_expires_at, stop_requested, stop_reason, error`;
     if (!row) throw await this.fenceError(trialId, attempt, 'progress');
     await this.prisma.$executeRaw`UPDATE attempts SET state = 'RUNNING' WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt} AND state = 'LEASED'`;
     await touchRuns(this.prisma, [row.run_id]);
-    return { leaseExpiresAt: row.lease_expires_at, stop: row.stop_requested ? { trialId, attempt, ...stopOf(row.stop_reason) } : undefined };
+    return { leaseExpiresAt: row.lease_expires_at, stop: row.stop_requested ? { trialId, attempt, ...stopOf(row.stop_reason, row.error) } : undefined };
   }
 
   /**
@@ -247,7 +247,8 @@ export function requestOf(trial: Pick<Trial, 'gpus' | 'cpuSlots' | 'memoryBytes'
   return { gpus: trial.gpus, cpuSlots: trial.cpuSlots, memoryBytes: Number(trial.memoryBytes), labels: (trial.labels ?? {}) as Record<string, string> };
 }
 
-function stopOf(reason: string | null): { reason: StopReasonName; message: string } {
+/** The stop signal of a trial: its reason, and the message the master gave when it asked (else a generic one). */
+function stopOf(reason: string | null, message: string | null): { reason: StopReasonName; message: string } {
   const known: StopReasonName = reason === 'EARLY_STOPPED' || reason === 'LIMIT_REACHED' || reason === 'LEASE_LOST' ? reason : 'CANCELLED';
   const messages: Record<StopReasonName, string> = {
     CANCELLED: 'the run or the trial was cancelled',
@@ -255,7 +256,7 @@ function stopOf(reason: string | null): { reason: StopReasonName; message: strin
     LIMIT_REACHED: 'a run limit was reached',
     LEASE_LOST: 'the lease was lost',
   };
-  return { reason: known, message: messages[known] };
+  return { reason: known, message: message || messages[known] };
 }
 
 /** Bumps the runs' revision (WatchRun's cursor) and wakes their watchers and drivers. */

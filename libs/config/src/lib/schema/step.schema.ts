@@ -102,6 +102,8 @@ function searchAlgorithmSchema(context: SchemaContext) {
     objective_keys: oneOrMany(nonEmptyString).optional(),
     range: freeMapping.optional(),
     seed: nonNegativeInteger.optional(),
+    /** Vela's: an early-stopping rule on intermediate records (median or percentile), applied by the master. */
+    early_stopping: freeMapping.optional(),
   });
 }
 

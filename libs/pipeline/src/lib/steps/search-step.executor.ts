@@ -4,6 +4,7 @@ import { forwardObservations } from '../observation-outbox';
 import { whyItDoesNotFit } from '../resources';
 import type { StepContext } from '../step-context';
 import { requestOf, touchRuns } from '../trial-queue.service';
+import { StepEarlyStopping } from './early-stopping';
 import { deepMerge, modelsFrom, type ChosenModel } from './model-sources';
 import { checkLimits } from './run-limits';
 import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
@@ -19,11 +20,13 @@ export class SearchStepExecutor implements StepExecutor {
   async execute(context: StepContext): Promise<void> {
     const searchName = await this.ensureSearch(context);
     const base = await baseModel(context);
+    const earlyStopping = await StepEarlyStopping.create(context);
     let completed = context.step.searchCompleted;
     let stopping: string | undefined;
     while (!context.signal.aborted) {
-      const observed = await forwardObservations(context, searchName);
+      const observed = await forwardObservations(context, searchName, earlyStopping && ((observations) => earlyStopping.observe(observations)));
       if (observed !== undefined) completed = observed;
+      await earlyStopping?.apply();
       const trials = await context.trials();
       const inFlight = trials.filter((trial) => IN_FLIGHT.has(trial.state)).length;
       if (!stopping) {
@@ -63,8 +66,8 @@ export class SearchStepExecutor implements StepExecutor {
     if (!settings || !space) {
       throw new Error(`${context.step.name}: a SearchPipeStep needs search_algorithm and search_space sections`);
     }
-    // The seed travels as the search's own field; the algorithm's settings are the rest.
-    const { type, seed: _seed, ...rest } = settings as { type: string; seed?: number } & Record<string, unknown>;
+    // The seed travels as the search's own field and the master applies early stopping; the algorithm's settings are the rest.
+    const { type, seed: _seed, early_stopping: _earlyStopping, ...rest } = settings as { type: string; seed?: number; early_stopping?: unknown } & Record<string, unknown>;
     const answer = await context.generator.createSearch({
       search: Search.fromPartial({
         runId: context.run.id,
