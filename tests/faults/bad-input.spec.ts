@@ -5,7 +5,7 @@ import { createRun, runEnded, runEndedOrDiagnose, expectSucceeded, startFaultClu
 
 // Bad input ends as a clear error or a FAILED trial with its reason, never as a hang or a
 // crash of the master: a search space with no valid point, a worker offering nothing, a
-// trial whose network cannot be built.
+// trial whose network cannot be built, a trial whose loss diverges.
 jest.setTimeout(150000);
 
 describe('bad input', () => {
@@ -56,7 +56,7 @@ describe('bad input', () => {
     masterAlive();
   });
 
-  it('fails a trial whose network cannot be built, with its reason in GetTrial and Report; the master goes on', async () => {
+  it('fails a trial whose network cannot be built or whose loss diverges, with its reason in GetTrial and Report; the master goes on', async () => {
     // An argument MLP does not take: the config is valid, the build on the worker throws.
     const config = tinySearch(cluster.workDir, { samples: 1, inFlight: 1, retries: 0 }).replace('num_class: 2 } }', 'num_class: 2, no_such_argument: 7 } }');
     expect(config).toContain('no_such_argument');
@@ -72,6 +72,16 @@ describe('bad input', () => {
     const { records } = await cluster.clients.report.listRecords(ListRecordsRequest.fromPartial({ filter: { trialId: trial!.id }, pageSize: 10 }));
     expect(records.length).toBeGreaterThanOrEqual(1);
     expect(records.at(-1)).toMatchObject({ trialState: TrialState.TRIAL_STATE_FAILED, errorMessage: expect.stringContaining('no_such_argument'), logTail: expect.any(String) });
+    masterAlive();
+
+    // A training that diverges (NaN or infinite loss) fails its trial with the reason too.
+    const diverging = tinySearch(cluster.workDir, { samples: 1, inFlight: 1, retries: 0, epochs: 3 }).replace('range: [1e-3, 1e-1]', 'range: [1e+30, 1e+31]');
+    expect(diverging).toContain('1e+30');
+    const nan = await createRun(cluster, diverging, 'diverging');
+    const nanEnded = await runEnded(cluster, nan.name, 60000);
+    expect(nanEnded.state).toBe(RunState.RUN_STATE_FAILED);
+    const [diverged] = (await cluster.clients.pipeline.listTrials({ parent: `${nan.name}/steps/-`, pageSize: 10, pageToken: '', filter: undefined })).trials;
+    expect(diverged).toMatchObject({ state: TrialState.TRIAL_STATE_FAILED, error: expect.stringMatching(/diverged.*(NaN|Infinity)/) });
     masterAlive();
 
     // The master, the generator and the worker still work: a good run after the bad ones.
