@@ -95,6 +95,9 @@ describe('the generator restarted mid-search', () => {
       });
       await forwarded(trial, epoch, false);
     }
+    // Complete while the master's step loop is idle, so that it forwards this outcome before
+    // it asks for the next suggestion (checked below: the premise of the comparison).
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await cluster.clients.pipeline.completeTrial(
       CompleteTrialRequest.fromPartial({ name: trial.name, attempt: trial.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2, requestId: `${trial.id}/${trial.attempt}` }),
     );
@@ -153,6 +156,17 @@ describe('the generator restarted mid-search', () => {
          JOIN searches s ON s.id = o.search_id JOIN trials t ON t.id = o.trial_id WHERE s.run_id = $1 ORDER BY o.seq`,
         [run.id],
       );
+    // ... and each suggestion came after the outcome of the trial before it was applied.
+    const orderOf = (run: Run) =>
+      sql<{ number: number; seen_before_next: boolean | null }>(
+        database.url,
+        `SELECT t.number, (SELECT max(o.created_at) FROM search_observations o WHERE o.trial_id = t.id AND o.final) <= n.created_at AS seen_before_next
+         FROM trials t JOIN trials n ON n.run_id = t.run_id AND n.number = t.number + 1 WHERE t.run_id = $1 ORDER BY t.number`,
+        [run.id],
+      );
+    for (const run of [baseline, restarted]) {
+      expect(await orderOf(run)).toEqual(Array.from({ length: SAMPLES - 1 }, (_, i) => ({ number: i + 1, seen_before_next: true })));
+    }
     const log = await logOf(restarted);
     expect(log).toHaveLength(SAMPLES * 4);
     expect(log).toEqual(await logOf(baseline));
