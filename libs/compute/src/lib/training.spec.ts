@@ -148,3 +148,83 @@ describe("Vela's FusedBatchNorm gradient equals tfjs-core's", () => {
     });
   });
 });
+
+describe('dilated convolutions train (tfjs-core rejects their gradients)', () => {
+  /** Zero-filled dilated filter from differentiable ops: the reference's forward graph. */
+  function dilateDiff(w: tf.Tensor4D, dh: number, dw: number): tf.Tensor4D {
+    const [kh, kw, a, b] = w.shape;
+    let t: tf.Tensor = w;
+    if (dh > 1) {
+      t = tf.stack([t, ...Array.from({ length: dh - 1 }, () => tf.zerosLike(t))], 1).reshape([kh * dh, kw, a, b]);
+      t = tf.slice(t, [0, 0, 0, 0], [(kh - 1) * dh + 1, kw, a, b]);
+    }
+    if (dw > 1) {
+      const eh = t.shape[0] as number;
+      t = tf.stack([t, ...Array.from({ length: dw - 1 }, () => tf.zerosLike(t))], 2).reshape([eh, kw * dw, a, b]);
+      t = tf.slice(t, [0, 0, 0, 0], [eh, (kw - 1) * dw + 1, a, b]);
+    }
+    return t as tf.Tensor4D;
+  }
+
+  const cases = [
+    { depthwise: false, x: [2, 9, 9, 3], w: [3, 3, 3, 4], d: [2, 2], pad: 'same' },
+    { depthwise: false, x: [2, 10, 9, 2], w: [3, 2, 2, 3], d: [2, 3], pad: 'valid' },
+    { depthwise: true, x: [2, 10, 10, 3], w: [3, 3, 3, 2], d: [2, 2], pad: 'same' },
+    { depthwise: true, x: [1, 11, 9, 2], w: [5, 3, 2, 1], d: [2, 3], pad: 'valid' },
+  ] as const;
+
+  it.each(cases.map((c) => [`${c.depthwise ? 'depthwise' : 'conv2d'} x ${c.x} w ${c.w} dilations ${c.d} ${c.pad}`, c] as const))(
+    '%s',
+    async (_, c) => {
+      const r = rng(33);
+      const xs = Float32Array.from({ length: c.x.reduce((p: number, q) => p * q, 1) }, () => r());
+      const ws = Float32Array.from({ length: c.w.reduce((p: number, q) => p * q, 1) }, () => r());
+      const conv = (x: tf.Tensor4D, w: tf.Tensor4D, d: [number, number]) =>
+        c.depthwise ? tf.depthwiseConv2d(x, w, 1, c.pad, 'NHWC', d) : tf.conv2d(x, w, 1, c.pad, 'NHWC', d);
+      const run = async (backend: 'wasm' | 'cpu', reference: boolean) => {
+        await tf.setBackend(backend);
+        const x = tf.tensor4d(xs, [...c.x] as [number, number, number, number]);
+        const w = tf.tensor4d(ws, [...c.w] as [number, number, number, number]);
+        const f = (a: tf.Tensor, b: tf.Tensor) => {
+          const y = reference ? conv(a as tf.Tensor4D, dilateDiff(b as tf.Tensor4D, c.d[0], c.d[1]), [1, 1]) : conv(a as tf.Tensor4D, b as tf.Tensor4D, [c.d[0], c.d[1]]);
+          return tf.sum(tf.mul(y, tf.sin(tf.range(0, y.size).reshape(y.shape))));
+        };
+        const gs = tf.grads(f)([x, w]);
+        const out = gs.map((g) => g.dataSync() as Float32Array);
+        tf.dispose([...gs, x, w]);
+        return out;
+      };
+      const vela = await run('wasm', false);
+      const ref = await run('cpu', true);
+      ref.forEach((want, i) => {
+        const scale = Math.max(...Array.from(want, Math.abs));
+        const worst = Math.max(...Array.from(want, (v, j) => Math.abs(v - vela[i][j])));
+        expect({ input: i, ok: worst / scale < 1e-4 }).toEqual({ input: i, ok: true });
+      });
+    },
+  );
+});
+
+it('a dilated separable conv layer (DARTS dil_conv) trains on wasm', async () => {
+  await tf.setBackend('wasm');
+  const model = tf.sequential({
+    layers: [
+      tf.layers.separableConv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, dilationRate: 2, padding: 'same', useBias: false }),
+      tf.layers.globalAveragePooling2d({}),
+      tf.layers.dense({ units: 2 }),
+    ],
+  });
+  const x = tf.randomNormal([4, 8, 8, 3], 0, 1, 'float32', 5);
+  const y = tf.oneHot(tf.tensor1d([0, 1, 0, 1], 'int32'), 2);
+  const opt = tf.train.sgd(0.1);
+  const losses: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const loss = opt.minimize(() => tf.losses.softmaxCrossEntropy(y, model.apply(x) as tf.Tensor), true) as tf.Scalar;
+    losses.push(loss.dataSync()[0]);
+    loss.dispose();
+  }
+  expect(losses[4]).toBeLessThan(losses[0]);
+  tf.dispose([x, y]);
+  opt.dispose();
+  model.dispose();
+});
