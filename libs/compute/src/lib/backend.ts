@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import * as wasm from '@tensorflow/tfjs-backend-wasm';
 import { FailedPreconditionError, InvalidArgumentError } from '@vela/errors';
+import { registerVelaGradients } from './kernels/gradients';
 import { registerVelaKernels } from './kernels/register';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
@@ -39,7 +40,7 @@ export interface ComputeInfo {
   gpus: number;
   /** The package that provides the backend. */
   package: string;
-  /** Vela's own kernels registered for this backend. */
+  /** Vela's own kernels registered for this backend, and its gradients (`...Grad`). */
   velaKernels: string[];
 }
 
@@ -146,6 +147,11 @@ export async function initCompute(options: ComputeOptions = {}): Promise<Compute
     throw new FailedPreconditionError(`backend 'tensorflow' needs ${TFJS_NODE_PACKAGES.join(' or ')}, neither is installed`);
   }
   if (!info) info = choice === 'cpu' ? await initCpu() : await initWasm();
+  if (info.backend !== 'wasm') {
+    // Vela's gradients are backend-agnostic (same values as tfjs-core's, and dilated
+    // convolutions become trainable): a model that trains on wasm trains everywhere.
+    info.velaKernels = registerVelaGradients().map((k) => `${k}Grad`);
+  }
   current = info;
   const log = options.log ?? ((line: string) => console.log(line));
   log(
