@@ -23,10 +23,39 @@ export function toServiceError(error: unknown): Partial<ServiceError> & { code: 
   if (error instanceof VelaError) {
     return { code: CODE_OF_KIND[error.kind], details: error.message, metadata: new Metadata() };
   }
+  if (isDatabaseConnectionError(error)) {
+    return { code: GrpcStatus.UNAVAILABLE, details: `the database is unreachable, retry: ${(error as Error).message}`, metadata: new Metadata() };
+  }
   const message = error instanceof Error ? error.message : String(error);
   return { code: GrpcStatus.INTERNAL, details: `internal error: ${message}`, metadata: new Metadata() };
 }
 
 function isServiceError(error: unknown): error is ServiceError {
   return typeof error === 'object' && error !== null && typeof (error as ServiceError).code === 'number' && 'details' in error;
+}
+
+/** Postgres SQLSTATEs and driver messages of a lost or refused connection (class 08, admin shutdown 57P0x). */
+const CONNECTION_LOST = /\b(57P0[123]|08\d{3}|P1001|P1017|P2024)\b|connection (terminated|error|refused|is closed)|ECONNREFUSED|ECONNRESET|not queryable|can't reach database/i;
+
+/**
+ * True for errors that mean the database connection was lost or refused (a restart, a
+ * failover, a dropped connection): callers retry them rather than fail, and gRPC callers get
+ * UNAVAILABLE, which they retry.
+ */
+export function isDatabaseConnectionError(error: unknown): boolean {
+  for (let current = error as { message?: unknown; code?: unknown; meta?: { code?: unknown }; cause?: unknown } | undefined, depth = 0; current && depth < 4; depth++) {
+    const text = `${String(current.code ?? '')} ${String(current.meta?.code ?? '')} ${String(current.message ?? '')}`;
+    if (CONNECTION_LOST.test(text)) return true;
+    current = current.cause as typeof current;
+  }
+  return false;
+}
+
+/** gRPC codes worth retrying: the neighbour is restarting, busy or briefly unreachable. */
+const TRANSIENT_CODES = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.RESOURCE_EXHAUSTED, GrpcStatus.ABORTED]);
+
+/** An error a caller should retry later rather than treat as a failure: a transient gRPC status or a lost database connection. */
+export function isTransientError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'number' && TRANSIENT_CODES.has(code)) || isDatabaseConnectionError(error);
 }

@@ -54,6 +54,9 @@ export async function runUntilSignalled(service: string, running: { address: str
  * this one call.
  */
 export function serviceMain(service: ServiceName, start: (settings: ServiceSettings) => Promise<{ address: string; stop(): Promise<void> }>): void {
+  // A stray rejection (a query that lost its connection in a background loop) is logged, not
+  // fatal: the loops retry, and a service that exits would take its callers down with it.
+  process.on('unhandledRejection', (reason) => process.stderr.write(`${service}: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`));
   Promise.resolve()
     .then(() => start(serviceSettingsFromEnv(service)))
     .then((running) => runUntilSignalled(service, running))

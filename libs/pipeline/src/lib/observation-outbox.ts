@@ -17,10 +17,16 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
  * to Observe, intermediate records too). The trials table is the outbox: each trial keeps
  * the attempt, state and epoch last forwarded, so after a master restart nothing is lost and
  * re-sending is harmless (Observe is idempotent per trial, attempt, epoch).
+ * `trials` is the caller's read of the step's trials, so that what it decides next (e.g. to
+ * suggest more) follows from exactly what the generator was told.
  * Returns the generator's `is_completed`, or undefined when there was nothing to send.
  */
-export async function forwardObservations(context: StepContext, searchName: string, onForwarded?: (observations: readonly Observation[]) => void): Promise<boolean | undefined> {
-  const trials = await context.trials();
+export async function forwardObservations(
+  context: StepContext,
+  searchName: string,
+  trials: readonly Trial[],
+  onForwarded?: (observations: readonly Observation[]) => void,
+): Promise<boolean | undefined> {
   const observations: Observation[] = [];
   const marks: { trial: Trial; attempt: number; state: string; epoch: number }[] = [];
   for (const trial of trials) {

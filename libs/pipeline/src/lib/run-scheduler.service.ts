@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { status } from '@grpc/grpc-js';
+import { isTransientError } from '@vela/grpc-server';
 import type { VelaConfig } from '@vela/config';
 import { PrismaClient, type Run } from '@vela/db';
 import { registry } from '@vela/registry';
@@ -14,8 +14,6 @@ import { touchRuns, TrialQueueService } from './trial-queue.service';
 import { WorkerRegistryService } from './worker-registry.service';
 
 const TICK_MS = 1000;
-/** gRPC codes worth retrying: the neighbour is restarting or busy. Anything else fails the run. */
-const TRANSIENT = new Set([status.UNAVAILABLE, status.DEADLINE_EXCEEDED, status.RESOURCE_EXHAUSTED, status.ABORTED, status.CANCELLED]);
 
 /**
  * Drives every RUNNING run, step by step, and keeps the queue healthy (expired leases,
@@ -75,15 +73,16 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
     this.driving.set(run.id, controller);
     this.driveSteps(run, controller.signal)
       .catch(async (error: unknown) => {
-        const code = (error as { code?: number }).code;
         if (controller.signal.aborted) return;
-        if (code !== undefined && TRANSIENT.has(code)) {
+        if (isTransientError(error)) {
+          // The next tick drives the run again from what the database holds.
           this.logger.warn(`run ${run.id}: ${(error as Error).message}; retrying`);
           await new Promise((resolve) => setTimeout(resolve, 2000));
           return;
         }
         await this.fail(run.id, error);
       })
+      .catch((error: unknown) => this.logger.error(`run ${run.id}: could not record its failure (${(error as Error).message}); retrying`))
       .finally(() => this.driving.delete(run.id));
   }
 

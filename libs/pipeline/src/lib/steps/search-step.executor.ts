@@ -24,10 +24,12 @@ export class SearchStepExecutor implements StepExecutor {
     let completed = context.step.searchCompleted;
     let stopping: string | undefined;
     while (!context.signal.aborted) {
-      const observed = await forwardObservations(context, searchName, earlyStopping && ((observations) => earlyStopping.observe(observations)));
+      // One read of the trials both for what the generator is told and for what is decided
+      // next: a trial that ends in between is seen next time, never suggested past.
+      const trials = await context.trials();
+      const observed = await forwardObservations(context, searchName, trials, earlyStopping && ((observations) => earlyStopping.observe(observations)));
       if (observed !== undefined) completed = observed;
       await earlyStopping?.apply();
-      const trials = await context.trials();
       const inFlight = trials.filter((trial) => IN_FLIGHT.has(trial.state)).length;
       if (!stopping) {
         stopping = checkLimits(context, trials);
