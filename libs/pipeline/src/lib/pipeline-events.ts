@@ -1,5 +1,12 @@
 import { PgNotifications } from '@vela/db';
 
+/** Waits for events that may have arrived since the previous wait. */
+export interface EventLatch {
+  /** Resolves at once if an event came since the last call, else at the next one, after `timeoutMs`, or on abort. */
+  next(timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  close(): void;
+}
+
 /** NOTIFY channels of the pipeline's tables; payloads are run ids. */
 export const TRIALS_CHANNEL = 'vela_trials';
 export const RUNS_CHANNEL = 'vela_runs';
@@ -40,6 +47,44 @@ export class PipelineEvents {
       set.add(listener);
       options.signal?.addEventListener('abort', done, { once: true });
     });
+  }
+
+  /**
+   * A listener that remembers: an event that arrives while its owner is busy (between two
+   * `next()` calls) makes the next `next()` resolve at once, so no wake-up is lost.
+   */
+  latch(channel: string, runId?: string): EventLatch {
+    let pending = false;
+    let wake: (() => void) | undefined;
+    const listener = (id: string) => {
+      if (runId && id !== runId && id !== '') return;
+      pending = true;
+      wake?.();
+    };
+    let set = this.waiters.get(channel);
+    if (!set) this.waiters.set(channel, (set = new Set()));
+    set.add(listener);
+    return {
+      next: (timeoutMs, signal) =>
+        new Promise<void>((resolve) => {
+          let timer: NodeJS.Timeout | undefined;
+          const done = () => {
+            clearTimeout(timer);
+            wake = undefined;
+            signal?.removeEventListener('abort', done);
+            pending = false;
+            resolve();
+          };
+          if (pending || signal?.aborted) return done();
+          timer = setTimeout(done, timeoutMs);
+          wake = done;
+          signal?.addEventListener('abort', done, { once: true });
+        }),
+      close: () => {
+        set.delete(listener);
+        wake?.();
+      },
+    };
   }
 
   close(): Promise<void> {

@@ -100,7 +100,11 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
       const context = new StepContext(this.prisma, this.queue, this.workers, this.events, this.generator, this.report, run, step, config, signal);
       const executor = registry.get('pipe_step', step.type, `${step.name}.pipe_step.type`).factory();
       this.logger.log(`run ${run.id}: step ${step.name} (${step.type}) running`);
-      await executor.execute(context);
+      try {
+        await executor.execute(context);
+      } finally {
+        context.close();
+      }
       if (signal.aborted) return;
       const outputs = await writeStepOutputs(context);
       await this.prisma.step.update({

@@ -3,7 +3,7 @@ import type { GeneratorServiceServer, ReportServiceServer } from '@vela/contract
 import type { PipelineStepConfig, VelaConfig } from '@vela/config';
 import { Prisma, PrismaClient, type Run, type Step, type Trial } from '@vela/db';
 import type { ObjectiveSpec } from './objectives';
-import { PipelineEvents, TRIALS_CHANNEL } from './pipeline-events';
+import { PipelineEvents, TRIALS_CHANNEL, type EventLatch } from './pipeline-events';
 import { fromRawTrial, touchRuns, TrialQueueService } from './trial-queue.service';
 import { WorkerRegistryService } from './worker-registry.service';
 
@@ -24,8 +24,10 @@ export interface NewTrial {
   readonly task?: 'train' | 'evaluate';
 }
 
-/** Everything a step executor works with; one per step being driven. */
+/** Everything a step executor works with; one per step being driven (close it when the step ends). */
 export class StepContext {
+  private readonly changes: EventLatch;
+
   constructor(
     readonly prisma: PrismaClient,
     readonly queue: TrialQueueService,
@@ -37,7 +39,13 @@ export class StepContext {
     readonly step: Step,
     readonly config: VelaConfig,
     readonly signal: AbortSignal,
-  ) {}
+  ) {
+    this.changes = events.latch(TRIALS_CHANNEL, run.id);
+  }
+
+  close(): void {
+    this.changes.close();
+  }
 
   get stepConfig(): PipelineStepConfig {
     return this.step.config as unknown as PipelineStepConfig;
@@ -98,9 +106,9 @@ export class StepContext {
     return created;
   }
 
-  /** Waits for a change of this run's trials, at most `timeoutMs`. */
+  /** Waits for a change of this run's trials since the last wait (none is lost), at most `timeoutMs`. */
   waitForChange(timeoutMs = 1000): Promise<void> {
-    return this.events.wait(TRIALS_CHANNEL, timeoutMs, { runId: this.run.id, signal: this.signal });
+    return this.changes.next(timeoutMs, this.signal);
   }
 
   async setStep(data: Prisma.StepUpdateInput): Promise<void> {

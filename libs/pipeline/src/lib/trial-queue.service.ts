@@ -64,10 +64,16 @@ export class TrialQueueService {
    */
   async acquire(workerId: string, free: Capacity, maxTrials: number, waitMs: number, signal?: AbortSignal): Promise<Trial[]> {
     const deadline = Date.now() + waitMs;
-    for (;;) {
-      const leased = await this.tryAcquire(workerId, free, maxTrials);
-      if (leased.length > 0 || Date.now() >= deadline || signal?.aborted) return leased;
-      await this.events.wait(TRIALS_CHANNEL, Math.min(1000, deadline - Date.now()), { signal });
+    // Listening before the first look, so a trial queued during it wakes this poll.
+    const changes = this.events.latch(TRIALS_CHANNEL);
+    try {
+      for (;;) {
+        const leased = await this.tryAcquire(workerId, free, maxTrials);
+        if (leased.length > 0 || Date.now() >= deadline || signal?.aborted) return leased;
+        await changes.next(Math.min(1000, deadline - Date.now()), signal);
+      }
+    } finally {
+      changes.close();
     }
   }
 

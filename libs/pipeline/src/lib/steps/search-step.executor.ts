@@ -97,9 +97,11 @@ export class SearchStepExecutor implements StepExecutor {
     const workers = await context.workers.list({ states: ['ACTIVE'] });
     const request = context.resources;
     const slots = workers.reduce((sum, view) => sum + (request.gpus > 0 ? view.worker.gpus : view.worker.cpuSlots + view.worker.gpus), 0);
-    // With workers registered but none able to hold this step's trials, one trial is still
-    // created, so that it is rejected with the reason where GetRun shows it.
-    const target = Math.min(limits.trials_in_flight ?? Infinity, workers.length > 0 ? Math.max(slots, 1) : 0);
+    // One trial queued ahead per worker, so a slot that frees takes the next trial at once
+    // instead of waiting for observe → suggest → insert. With workers registered but none able
+    // to hold this step's trials, one trial is still created, so that it is rejected with the
+    // reason where GetRun shows it.
+    const target = Math.min(limits.trials_in_flight ?? Infinity, workers.length > 0 ? Math.max(slots + workers.length, 1) : 0);
     const left = limits.max_trials === undefined ? Infinity : limits.max_trials - total;
     return Math.max(0, Math.min(target - inFlight, left));
   }
