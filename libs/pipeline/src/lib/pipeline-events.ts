@@ -67,7 +67,10 @@ export class PipelineEvents {
     return {
       next: (timeoutMs, signal) =>
         new Promise<void>((resolve) => {
-          let timer: NodeJS.Timeout | undefined;
+          if (pending || signal?.aborted) {
+            pending = false;
+            return resolve();
+          }
           const done = () => {
             clearTimeout(timer);
             wake = undefined;
@@ -75,8 +78,7 @@ export class PipelineEvents {
             pending = false;
             resolve();
           };
-          if (pending || signal?.aborted) return done();
-          timer = setTimeout(done, timeoutMs);
+          const timer = setTimeout(done, timeoutMs);
           wake = done;
           signal?.addEventListener('abort', done, { once: true });
         }),
