@@ -1,7 +1,7 @@
 import { GeneratorServiceService, PROTO_SOURCES } from '@vela/contracts';
 import { openDatabase } from '@vela/db';
 import { InvalidArgumentError } from '@vela/errors';
-import { startGrpcService, type RunningGrpcService, type ServiceSettings } from '@vela/grpc-server';
+import { startGrpcServiceOwning, type RunningGrpcService, type ServiceSettings } from '@vela/grpc-server';
 import { GeneratorController } from './generator.controller';
 import { GeneratorModule } from './generator.module';
 
@@ -21,28 +21,16 @@ export async function serveGenerator(options: GeneratorServeOptions): Promise<Ru
   const env = options.env ?? process.env;
   const snapshotEvery = options.snapshotEvery ?? snapshotEveryFromEnv(env);
   const database = await openDatabase({ env });
-  try {
-    const running = await startGrpcService({
-      name: 'generator',
-      module: GeneratorModule.forRoot({ databaseUrl: database.url, snapshotEvery }),
-      services: [{ serviceName: 'vela.v1.GeneratorService', definition: GeneratorServiceService, controller: GeneratorController }],
-      protoSources: PROTO_SOURCES,
-      host: options.host,
-      port: options.port,
-      token: options.token,
-      logger: options.logger,
-    });
-    return {
-      ...running,
-      stop: async (graceMs?: number) => {
-        await running.stop(graceMs);
-        await database.close();
-      },
-    };
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+  return startGrpcServiceOwning(database, {
+    name: 'generator',
+    module: GeneratorModule.forRoot({ databaseUrl: database.url, snapshotEvery }),
+    services: [{ serviceName: 'vela.v1.GeneratorService', definition: GeneratorServiceService, controller: GeneratorController }],
+    protoSources: PROTO_SOURCES,
+    host: options.host,
+    port: options.port,
+    token: options.token,
+    logger: options.logger,
+  });
 }
 
 function snapshotEveryFromEnv(env: NodeJS.ProcessEnv): number | undefined {

@@ -97,3 +97,24 @@ export async function startGrpcService(options: GrpcServiceOptions): Promise<Run
     })());
   return { app, port, address, stop };
 }
+
+/**
+ * `startGrpcService` for a service that owns a resource opened before it (its database):
+ * the resource is closed after the service stops, or at once if the service fails to start.
+ */
+export async function startGrpcServiceOwning(owned: { close(): Promise<void> }, options: GrpcServiceOptions): Promise<RunningGrpcService> {
+  let running: RunningGrpcService;
+  try {
+    running = await startGrpcService(options);
+  } catch (error) {
+    await owned.close();
+    throw error;
+  }
+  return {
+    ...running,
+    stop: async (graceMs?: number) => {
+      await running.stop(graceMs);
+      await owned.close();
+    },
+  };
+}

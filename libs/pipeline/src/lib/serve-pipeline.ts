@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@vela/errors';
 import { PROTO_SOURCES, PipelineServiceService } from '@vela/contracts';
 import { openDatabase } from '@vela/db';
-import { DEFAULT_PORTS, startGrpcService, type RunningGrpcService, type ServiceSettings } from '@vela/grpc-server';
+import { DEFAULT_PORTS, startGrpcServiceOwning, type RunningGrpcService, type ServiceSettings } from '@vela/grpc-server';
 import { PipelineController } from './pipeline.controller';
 import { PipelineModule } from './pipeline.module';
 
@@ -22,34 +22,22 @@ export async function servePipeline(options: PipelineServeOptions): Promise<Runn
   const leaseSeconds = positiveNumber(env, 'VELA_LEASE_SECONDS', 60);
   const heartbeatSeconds = positiveNumber(env, 'VELA_HEARTBEAT_SECONDS', Math.max(1, leaseSeconds / 6));
   const database = await openDatabase({ env });
-  try {
-    const running = await startGrpcService({
-      name: 'pipeline',
-      module: PipelineModule.forRoot({
-        databaseUrl: database.url,
-        generatorAddress: env['VELA_GENERATOR_ADDRESS'] || `127.0.0.1:${DEFAULT_PORTS.generator}`,
-        reportAddress: env['VELA_REPORT_ADDRESS'] || `127.0.0.1:${DEFAULT_PORTS.report}`,
-        token: options.token,
-        queue: { leaseSeconds, heartbeatSeconds },
-      }),
-      services: [{ serviceName: 'vela.v1.PipelineService', definition: PipelineServiceService, controller: PipelineController }],
-      protoSources: PROTO_SOURCES,
-      host: options.host,
-      port: options.port,
+  return startGrpcServiceOwning(database, {
+    name: 'pipeline',
+    module: PipelineModule.forRoot({
+      databaseUrl: database.url,
+      generatorAddress: env['VELA_GENERATOR_ADDRESS'] || `127.0.0.1:${DEFAULT_PORTS.generator}`,
+      reportAddress: env['VELA_REPORT_ADDRESS'] || `127.0.0.1:${DEFAULT_PORTS.report}`,
       token: options.token,
-      logger: options.logger,
-    });
-    return {
-      ...running,
-      stop: async (graceMs?: number) => {
-        await running.stop(graceMs);
-        await database.close();
-      },
-    };
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+      queue: { leaseSeconds, heartbeatSeconds },
+    }),
+    services: [{ serviceName: 'vela.v1.PipelineService', definition: PipelineServiceService, controller: PipelineController }],
+    protoSources: PROTO_SOURCES,
+    host: options.host,
+    port: options.port,
+    token: options.token,
+    logger: options.logger,
+  });
 }
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { PROTO_SOURCES, ReportServiceService } from '@vela/contracts';
 import { defaultDataDir, openDatabase } from '@vela/db';
-import { startGrpcService, type RunningGrpcService, type ServiceSettings } from '@vela/grpc-server';
+import { startGrpcServiceOwning, type RunningGrpcService, type ServiceSettings } from '@vela/grpc-server';
 import { ReportController } from './report.controller';
 import { ReportModule } from './report.module';
 
@@ -21,26 +21,14 @@ export async function serveReport(options: ReportServeOptions): Promise<RunningG
   const env = options.env ?? process.env;
   const database = await openDatabase({ env });
   const artifactRoot = options.artifactRoot ?? env['VELA_ARTIFACT_ROOT'] ?? join(dirname(defaultDataDir(env)), 'artifacts');
-  try {
-    const running = await startGrpcService({
-      name: 'report',
-      module: ReportModule.forRoot({ databaseUrl: database.url, artifactRoot }),
-      services: [{ serviceName: 'vela.v1.ReportService', definition: ReportServiceService, controller: ReportController }],
-      protoSources: PROTO_SOURCES,
-      host: options.host,
-      port: options.port,
-      token: options.token,
-      logger: options.logger,
-    });
-    return {
-      ...running,
-      stop: async (graceMs?: number) => {
-        await running.stop(graceMs);
-        await database.close();
-      },
-    };
-  } catch (error) {
-    await database.close();
-    throw error;
-  }
+  return startGrpcServiceOwning(database, {
+    name: 'report',
+    module: ReportModule.forRoot({ databaseUrl: database.url, artifactRoot }),
+    services: [{ serviceName: 'vela.v1.ReportService', definition: ReportServiceService, controller: ReportController }],
+    protoSources: PROTO_SOURCES,
+    host: options.host,
+    port: options.port,
+    token: options.token,
+    logger: options.logger,
+  });
 }
