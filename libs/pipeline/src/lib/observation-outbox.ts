@@ -17,8 +17,8 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
  * to Observe, intermediate records too). The trials table is the outbox: each trial keeps
  * the attempt, state and epoch last forwarded, so after a master restart nothing is lost and
  * re-sending is harmless (Observe is idempotent per trial, attempt, epoch).
- * `trials` is the caller's read of the step's trials, so that what it decides next (e.g. to
- * suggest more) follows from exactly what the generator was told.
+ * `trials` are those the caller found behind (StepContext.unforwardedTrials), so that what it
+ * decides next (e.g. to suggest more) follows from exactly what the generator was told.
  * Returns the generator's `is_completed`, or undefined when there was nothing to send.
  */
 export async function forwardObservations(
@@ -38,14 +38,12 @@ export async function forwardObservations(
   if (observations.length === 0) return undefined;
   const answer = await context.generator.observe({ name: searchName, observations });
   onForwarded?.(observations);
-  await context.prisma.$transaction(
-    marks.map((mark) =>
-      context.prisma.trial.update({
-        where: { id: mark.trial.id },
-        data: { forwardedAttempt: mark.attempt, forwardedState: mark.state, forwardedEpoch: mark.epoch },
-      }),
-    ),
-  );
+  // One statement for the whole batch: the outbox marks move together.
+  await context.prisma.$executeRaw`
+    UPDATE trials t SET forwarded_attempt = m.attempt, forwarded_state = m.state, forwarded_epoch = m.epoch
+    FROM unnest(${marks.map((mark) => mark.trial.id)}::uuid[], ${marks.map((mark) => mark.attempt)}::int[], ${marks.map((mark) => mark.state)}::text[], ${marks.map((mark) => mark.epoch)}::int[])
+      AS m(id, attempt, state, epoch)
+    WHERE t.id = m.id`;
   return answer.isCompleted;
 }
 

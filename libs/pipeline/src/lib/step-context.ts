@@ -10,6 +10,14 @@ import { WorkerRegistryService } from './worker-registry.service';
 export type GeneratorClient = AsyncClient<GeneratorServiceServer>;
 export type ReportClient = AsyncClient<ReportServiceServer>;
 
+export interface TrialSummary {
+  readonly total: number;
+  readonly inFlight: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly lastError?: string;
+}
+
 /** What a new trial is made of. */
 export interface NewTrial {
   readonly desc: Record<string, unknown>;
@@ -68,6 +76,27 @@ export class StepContext {
 
   async trials(): Promise<Trial[]> {
     return this.prisma.trial.findMany({ where: { runId: this.run.id, step: this.step.name }, orderBy: { number: 'asc' } });
+  }
+
+  /** How many of this step's trials are in each state, and the newest failure's error: one aggregate, not every row. */
+  async trialSummary(): Promise<TrialSummary> {
+    const [row] = await this.prisma.$queryRaw<{ total: bigint; in_flight: bigint; succeeded: bigint; failed: bigint; last_error: string | null }[]>`
+      SELECT count(*) AS total,
+             count(*) FILTER (WHERE state IN ('PENDING', 'LEASED', 'RUNNING')) AS in_flight,
+             count(*) FILTER (WHERE state = 'SUCCEEDED') AS succeeded,
+             count(*) FILTER (WHERE state = 'FAILED') AS failed,
+             (SELECT error FROM trials f WHERE f.run_id = ${this.run.id}::uuid AND f.step = ${this.step.name} AND f.error IS NOT NULL ORDER BY f.number DESC LIMIT 1) AS last_error
+      FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}`;
+    return { total: Number(row.total), inFlight: Number(row.in_flight), succeeded: Number(row.succeeded), failed: Number(row.failed), lastError: row.last_error ?? undefined };
+  }
+
+  /** The outbox's backlog: trials whose attempt, state or recorded epochs the generator has not been told yet. */
+  async unforwardedTrials(): Promise<Trial[]> {
+    const rows = await this.prisma.$queryRaw<Trial[]>`
+      SELECT * FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}
+        AND (forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state::text OR progress_epoch > forwarded_epoch)
+      ORDER BY number`;
+    return rows.map(fromRawTrial);
   }
 
   /** Persists new trials with the next numbers of this step, and wakes waiting workers. */

@@ -142,15 +142,22 @@ export class TrialQueueService {
    * observations). Answers the stop signal, if any.
    */
   async reportProgress(trialId: string, attempt: number, epoch: number, totalEpochs: number, objectives: readonly ObjectiveValue[]): Promise<{ stop?: StopSignalInfo; leaseExpiresAt: Date }> {
-    const [row] = await this.prisma.$queryRaw<{ run_id: string; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null }[]>`
-      UPDATE trials SET state = 'RUNNING', progress_epoch = GREATEST(progress_epoch, ${epoch}), total_epochs = ${totalEpochs || null},
+    const [row] = await this.prisma.$queryRaw<{ run_id: string; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null; was_leased: boolean }[]>`
+      WITH before AS (SELECT id, state FROM trials WHERE id = ${trialId}::uuid AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING') FOR UPDATE)
+      UPDATE trials t SET state = 'RUNNING', progress_epoch = GREATEST(progress_epoch, ${epoch}), total_epochs = ${totalEpochs || null},
              progress_objectives = CASE WHEN ${objectives.length} > 0 THEN ${JSON.stringify(objectives)}::jsonb ELSE progress_objectives END,
              lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds})
-      WHERE id = ${trialId}::uuid AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING')
-      RETURNING run_id, lease_expires_at, stop_requested, stop_reason, error`;
+      FROM before WHERE t.id = before.id
+      RETURNING t.run_id, t.lease_expires_at, t.stop_requested, t.stop_reason, t.error, before.state = 'LEASED' AS was_leased`;
     if (!row) throw await this.fenceError(trialId, attempt, 'progress');
-    await this.prisma.$executeRaw`UPDATE attempts SET state = 'RUNNING' WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt} AND state = 'LEASED'`;
-    await touchRuns(this.prisma, [row.run_id]);
+    if (row.was_leased) {
+      // The first report: the trial and attempt become RUNNING, which watchers see.
+      await this.prisma.$executeRaw`UPDATE attempts SET state = 'RUNNING' WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt} AND state = 'LEASED'`;
+      await touchRuns(this.prisma, [row.run_id]);
+    } else {
+      // Later epochs only wake the run's driver (it forwards them to the generator).
+      await this.prisma.$executeRaw`SELECT pg_notify(${TRIALS_CHANNEL}, ${row.run_id})`;
+    }
     return { leaseExpiresAt: row.lease_expires_at, stop: row.stop_requested ? { trialId, attempt, ...stopOf(row.stop_reason, row.error) } : undefined };
   }
 

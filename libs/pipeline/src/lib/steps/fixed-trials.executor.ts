@@ -38,7 +38,7 @@ export class FixedTrialsExecutor implements StepExecutor {
         }
         return;
       }
-      checkLimits(context, trials);
+      await checkLimits(context, await context.trialSummary());
       await context.explainWaiting((trial, capacity) => whyItDoesNotFit(requestOf(trial), capacity));
       await context.waitForChange(1000);
     }

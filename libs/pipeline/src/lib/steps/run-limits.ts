@@ -1,7 +1,6 @@
 import type { RunLimits } from '@vela/config';
-import type { Trial } from '@vela/db';
 import type { ObjectiveValue } from '@vela/records';
-import type { StepContext } from '../step-context';
+import type { StepContext, TrialSummary } from '../step-context';
 import { StepFailedError } from './step-executor';
 
 export const DEFAULT_MAX_ATTEMPTS = 3;
@@ -16,17 +15,17 @@ export function maxAttempts(limits: RunLimits | undefined): number {
  * budget, a target objective value): returns why the step should stop taking new trials, or
  * throws StepFailedError when it cannot succeed.
  */
-export function checkLimits(context: StepContext, trials: readonly Trial[], now = Date.now()): string | undefined {
+export async function checkLimits(context: StepContext, summary: TrialSummary, now = Date.now()): Promise<string | undefined> {
   const limits = context.config.general.limits;
-  const failed = trials.filter((trial) => trial.state === 'FAILED').length;
-  if (limits.max_failed_trials !== undefined && failed > limits.max_failed_trials) {
-    throw new StepFailedError(`${failed} trials failed, more than general.limits.max_failed_trials (${limits.max_failed_trials}); last error: ${lastError(trials)}`);
+  if (limits.max_failed_trials !== undefined && summary.failed > limits.max_failed_trials) {
+    throw new StepFailedError(`${summary.failed} trials failed, more than general.limits.max_failed_trials (${limits.max_failed_trials}); last error: ${summary.lastError ?? 'none recorded'}`);
   }
   if (limits.max_duration_s !== undefined && context.run.startedAt && now - context.run.startedAt.getTime() > limits.max_duration_s * 1000) {
     return `the run's wall-clock budget (general.limits.max_duration: ${limits.max_duration_s} s) is spent`;
   }
   const target = limits.target;
-  if (target) {
+  if (target && summary.succeeded > 0) {
+    const trials = await context.prisma.trial.findMany({ where: { runId: context.run.id, step: context.step.name, state: 'SUCCEEDED' }, select: { state: true, progressObjectives: true } });
     const reached = trials.some((trial) => {
       if (trial.state !== 'SUCCEEDED') return false;
       const value = (trial.progressObjectives as unknown as ObjectiveValue[] | null)?.find((objective) => objective.key === target.key)?.value;
@@ -35,8 +34,4 @@ export function checkLimits(context: StepContext, trials: readonly Trial[], now 
     if (reached) return `a trial reached the target ${target.key} ${target.goal === 'MINIMIZE' ? '<=' : '>='} ${target.value}`;
   }
   return undefined;
-}
-
-function lastError(trials: readonly Trial[]): string {
-  return [...trials].reverse().find((trial) => trial.state === 'FAILED' && trial.error)?.error ?? 'none recorded';
 }

@@ -9,8 +9,6 @@ import { deepMerge, modelsFrom, type ChosenModel } from './model-sources';
 import { checkLimits } from './run-limits';
 import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
 
-const IN_FLIGHT = new Set(['PENDING', 'LEASED', 'RUNNING']);
-
 /**
  * Vega's SearchPipeStep: suggest → queue → train → observe, until the algorithm completes,
  * with as many trials in flight as the registered workers can hold (and at most
@@ -24,25 +22,26 @@ export class SearchStepExecutor implements StepExecutor {
     let completed = context.step.searchCompleted;
     let stopping: string | undefined;
     while (!context.signal.aborted) {
-      // One read of the trials both for what the generator is told and for what is decided
-      // next: a trial that ends in between is seen next time, never suggested past.
-      const trials = await context.trials();
-      const observed = await forwardObservations(context, searchName, trials, earlyStopping && ((observations) => earlyStopping.observe(observations)));
+      // The counts first, then the outbox's backlog: a trial that ends in between is in the
+      // backlog, so what is decided next never runs ahead of what the generator was told.
+      const summary = await context.trialSummary();
+      const backlog = await context.unforwardedTrials();
+      const observed = await forwardObservations(context, searchName, backlog, earlyStopping && ((observations) => earlyStopping.observe(observations)));
       if (observed !== undefined) completed = observed;
       await earlyStopping?.apply();
-      const inFlight = trials.filter((trial) => IN_FLIGHT.has(trial.state)).length;
+      const inFlight = summary.inFlight;
       if (!stopping) {
-        stopping = checkLimits(context, trials);
+        stopping = await checkLimits(context, summary);
         if (stopping && inFlight > 0) await context.queue.requestStop({ runId: context.run.id, step: context.step.name }, 'LIMIT_REACHED', stopping);
       }
       if ((completed || stopping) && inFlight === 0 && (await this.allForwarded(context))) {
-        if (!trials.some((trial) => trial.state === 'SUCCEEDED')) {
-          throw new StepFailedError(`no trial of ${context.step.name} succeeded (${trials.length} ended); last error: ${[...trials].reverse().find((trial) => trial.error)?.error ?? 'none recorded'}`);
+        if (summary.succeeded === 0) {
+          throw new StepFailedError(`no trial of ${context.step.name} succeeded (${summary.total} ended); last error: ${summary.lastError ?? 'none recorded'}`);
         }
         break;
       }
       if (!completed && !stopping) {
-        const room = await this.room(context, trials.length, inFlight);
+        const room = await this.room(context, summary.total, inFlight);
         if (room > 0) {
           const answer = await context.generator.suggest({ name: searchName, suggestionCount: room, requestId: '' });
           completed = answer.isCompleted;
