@@ -59,6 +59,8 @@ interface HeldTrial {
   lastEpoch?: number;
   progress?: { epoch: number; totalEpochs: number; objectives: Objective[] };
   reporting?: boolean;
+  /** Training ended and the worker is completing it: progress reports are over. */
+  completing?: boolean;
   done?: Promise<void>;
 }
 
@@ -460,7 +462,8 @@ export class TrainerWorker {
           if (response.stop) this.applyStop({ ...response.stop, trialId: response.stop.trialId || held.trial.id, attempt: response.stop.attempt || held.trial.attempt });
         } catch (error) {
           if (this.handleCommonError(error)) continue;
-          if (isFenced(error)) this.fence(held, callMessage(error));
+          // A report that crossed this worker's own CompleteTrial is refused as stale: not a lost lease.
+          if (isFenced(error) && !held.completing) this.fence(held, callMessage(error));
           // Unreachable: the heartbeat keeps the lease; the next epoch reports again.
         }
       }
@@ -506,6 +509,10 @@ export class TrainerWorker {
       return;
     }
     if (outcome.crashed) await this.recordCrash(held, outcome);
+    // CompleteTrial carries the final epoch: queued progress is dropped, and one in flight
+    // that arrives after the completion is expected to be refused.
+    held.completing = true;
+    held.progress = undefined;
     const result =
       outcome.outcome === 'SUCCEEDED' ? TrialOutcome.TRIAL_OUTCOME_SUCCEEDED : outcome.outcome === 'STOPPED' ? TrialOutcome.TRIAL_OUTCOME_CANCELLED : TrialOutcome.TRIAL_OUTCOME_FAILED;
     const request = CompleteTrialRequest.fromPartial({
