@@ -13,8 +13,9 @@ export const RUNS_CHANNEL = 'vela_runs';
 
 /**
  * Wake-ups across processes: a trial became available or changed (acquirers and run drivers
- * wait on it), a run changed (WatchRun waits on it). Every wait also has a timeout, so a
- * lost notification only delays, never blocks.
+ * wait on it), a run changed (WatchRun waits on it). Waits are latched (an event during the
+ * waiter's work is kept for its next wait) and have a timeout, so a notification lost while
+ * the connection was down only delays, never blocks.
  */
 export class PipelineEvents {
   private readonly waiters = new Map<string, Set<(runId: string) => void>>();
@@ -27,26 +28,6 @@ export class PipelineEvents {
       await events.notifications.listen(channel, (payload) => events.fire(channel, payload));
     }
     return events;
-  }
-
-  /** Resolves at the next event on `channel` (for `runId`, when given), after `timeoutMs`, or on abort. */
-  wait(channel: string, timeoutMs: number, options: { runId?: string; signal?: AbortSignal } = {}): Promise<void> {
-    return new Promise((resolve) => {
-      let set = this.waiters.get(channel);
-      if (!set) this.waiters.set(channel, (set = new Set()));
-      const done = () => {
-        clearTimeout(timer);
-        set.delete(listener);
-        options.signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const listener = (runId: string) => {
-        if (!options.runId || runId === options.runId || runId === '') done();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      set.add(listener);
-      options.signal?.addEventListener('abort', done, { once: true });
-    });
   }
 
   /**

@@ -1,7 +1,6 @@
 import {
   AttemptState,
   enumConverter,
-  ObjectiveGoal,
   objectiveGoalConverter,
   RunState,
   runName,
@@ -21,6 +20,7 @@ import {
   durationFromMillis,
 } from '@vela/contracts';
 import type { Attempt, Trial } from '@vela/db';
+import { objectivesToProto } from './objectives';
 import type { Capacity } from './resources';
 import type { RunView } from './run.service';
 import type { Outcome, StopReasonName, StopSignalInfo } from './trial-queue.service';
@@ -96,7 +96,7 @@ export function trialToProto(trial: Trial, stepConfig: unknown, objectives: read
     checkpointArtifact: trial.checkpointArtifactId ? `artifacts/${trial.checkpointArtifactId}` : '',
     resources: { gpus: trial.gpus, cpuSlots: trial.cpuSlots, memoryBytes: Number(trial.memoryBytes), labels: (trial.labels ?? {}) as Record<string, string> },
     stepConfig: { ...(stepConfig as Record<string, unknown>), task: trial.task, resume_epoch: trial.resumeEpoch ?? undefined },
-    objectives: objectives.map((objective) => ({ key: objective.key, goal: objective.goal === 'MINIMIZE' ? ObjectiveGoal.OBJECTIVE_GOAL_MINIMIZE : ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE })),
+    objectives: objectivesToProto(objectives),
     leaseOwner: trial.leaseOwner ?? '',
     leaseExpireTime: trial.leaseExpiresAt ?? undefined,
     waitReason: trial.waitReason ?? '',

@@ -143,15 +143,19 @@ export class RunService {
   /** The run now (if its revision is past `afterRevision`), then each time it changes, until it ends or the caller aborts. */
   async *watchRun(runId: string, afterRevision: number, signal: AbortSignal): AsyncGenerator<RunView> {
     let seen = afterRevision;
-    while (!signal.aborted) {
-      const waiting = this.events.wait(RUNS_CHANNEL, 2000, { runId, signal });
-      const view = await this.view(runId);
-      if (view.run.revision > seen) {
-        seen = view.run.revision;
-        yield view;
+    const changes = this.events.latch(RUNS_CHANNEL, runId);
+    try {
+      while (!signal.aborted) {
+        const view = await this.view(runId);
+        if (view.run.revision > seen) {
+          seen = view.run.revision;
+          yield view;
+        }
+        if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(view.run.state)) return;
+        await changes.next(2000, signal);
       }
-      if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(view.run.state)) return;
-      await waiting;
+    } finally {
+      changes.close();
     }
   }
 }

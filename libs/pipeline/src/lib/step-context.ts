@@ -4,8 +4,9 @@ import type { PipelineStepConfig, VelaConfig } from '@vela/config';
 import { Prisma, PrismaClient, type Run, type Step, type Trial } from '@vela/db';
 import type { ObjectiveSpec } from './objectives';
 import { PipelineEvents, TRIALS_CHANNEL, type EventLatch } from './pipeline-events';
-import { fromRawTrial, touchRuns, TrialQueueService } from './trial-queue.service';
-import { WorkerRegistryService } from './worker-registry.service';
+import { whyItDoesNotFit } from './resources';
+import { fromRawTrial, requestOf, touchRuns, TrialQueueService } from './trial-queue.service';
+import { capacityOf, WorkerRegistryService, type WorkerView } from './worker-registry.service';
 
 export type GeneratorClient = AsyncClient<GeneratorServiceServer>;
 export type ReportClient = AsyncClient<ReportServiceServer>;
@@ -149,7 +150,7 @@ export class StepContext {
    * Explains why PENDING trials wait, on each trial and the step (GetRun shows it), and
    * fails those that no registered worker could ever hold, with the reason.
    */
-  async explainWaiting(whyItDoesNotFit: (trial: Trial, capacity: import('./resources').Capacity) => string | undefined): Promise<void> {
+  async explainWaiting(): Promise<void> {
     const pending = (await this.prisma.$queryRaw<Trial[]>`
       SELECT * FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name} AND state = 'PENDING'`).map(fromRawTrial);
     if (pending.length === 0) {
@@ -163,8 +164,8 @@ export class StepContext {
     } else {
       const impossible: Trial[] = [];
       for (const trial of pending) {
-        const reasons = views.map((view) => `${view.worker.id}: ${whyItDoesNotFit(trial, capacityOfView(view)) ?? 'fits'}`);
-        if (views.every((view) => whyItDoesNotFit(trial, capacityOfView(view)) !== undefined)) {
+        const reasons = views.map((view) => `${view.worker.id}: ${whyItDoesNotFit(requestOf(trial), capacityOfView(view)) ?? 'fits'}`);
+        if (views.every((view) => whyItDoesNotFit(requestOf(trial), capacityOfView(view)) !== undefined)) {
           impossible.push(trial);
           await this.prisma.trial.update({
             where: { id: trial.id },
@@ -187,6 +188,6 @@ export class StepContext {
   }
 }
 
-function capacityOfView(view: { worker: { gpus: number; cpuSlots: number; memoryBytes: bigint; labels: unknown } }) {
-  return { gpus: view.worker.gpus, cpuSlots: view.worker.cpuSlots, memoryBytes: Number(view.worker.memoryBytes), labels: (view.worker.labels ?? {}) as Record<string, string> };
+function capacityOfView(view: WorkerView) {
+  return capacityOf(view.worker);
 }

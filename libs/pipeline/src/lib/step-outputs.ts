@@ -2,8 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { ListRecordsRequest, ObjectiveGoal, type Record as RecordProto } from '@vela/contracts';
-import type { ObjectiveSpec } from './objectives';
+import { ListRecordsRequest, type Record as RecordProto } from '@vela/contracts';
+import { objectivesToProto, type ObjectiveSpec } from './objectives';
 import type { StepContext } from './step-context';
 
 export interface StepOutputs {
@@ -71,7 +71,7 @@ async function front(context: StepContext, objectives: readonly ObjectiveSpec[])
   const { points } = await context.report.paretoFront({
     runId: context.run.id,
     stepId: context.step.name,
-    objectives: objectives.map((objective) => ({ key: objective.key, goal: objective.goal === 'MINIMIZE' ? ObjectiveGoal.OBJECTIVE_GOAL_MINIMIZE : ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE })),
+    objectives: objectivesToProto(objectives),
   });
   return points.map((point) => point.record!);
 }

@@ -1,5 +1,5 @@
 import { Observation as DomainObservation, StoppingRule } from '@vela/algorithms';
-import { ListRecordsRequest, observationFromProto, suggestionFromProto, Suggestion, type Observation } from '@vela/contracts';
+import { ListRecordsRequest, objectiveGoalConverter, observationFromProto, suggestionFromProto, Suggestion, type Observation } from '@vela/contracts';
 import type { ObjectiveValue } from '@vela/records';
 import type { StepContext } from '../step-context';
 
@@ -60,12 +60,12 @@ export class StepEarlyStopping {
       observations.push({ trialId: trial.id, attempt: trial.attempt, epoch: 0, state: 'PENDING', suggestion } as DomainObservation);
       const own = records.filter((record) => record.trialId === trial.id && record.attempt === trial.attempt).sort((a, b) => a.epoch - b.epoch);
       for (const record of own) {
-        const objectives: ObjectiveValue[] = record.objectives.map((objective) => ({ key: objective.key, value: objective.value, goal: objective.goal === 1 ? 'MINIMIZE' : 'MAXIMIZE' }));
+        const objectives: ObjectiveValue[] = record.objectives.map((objective) => ({ key: objective.key, value: objective.value, goal: objectiveGoalConverter.toName(objective.goal, 'record.objectives.goal') }));
         if (objectives.length) observations.push({ trialId: trial.id, attempt: trial.attempt, epoch: record.epoch, state: 'RUNNING', objectives } as DomainObservation);
       }
       const last = own[own.length - 1];
       if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(trial.state)) {
-        const final = trial.state === 'SUCCEEDED' && last ? { objectives: last.objectives.map((o) => ({ key: o.key, value: o.value, goal: o.goal === 1 ? 'MINIMIZE' : 'MAXIMIZE' })), final: true } : {};
+        const final = trial.state === 'SUCCEEDED' && last ? { objectives: last.objectives.map((o) => ({ key: o.key, value: o.value, goal: objectiveGoalConverter.toName(o.goal, 'record.objectives.goal') })), final: true } : {};
         observations.push({ trialId: trial.id, attempt: trial.attempt, epoch: last?.epoch ?? 0, state: trial.state, ...final } as DomainObservation);
       }
     }

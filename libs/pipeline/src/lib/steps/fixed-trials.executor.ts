@@ -1,6 +1,4 @@
 import type { StepContext } from '../step-context';
-import { whyItDoesNotFit } from '../resources';
-import { requestOf } from '../trial-queue.service';
 import { modelsFrom, type ChosenModel } from './model-sources';
 import { checkLimits } from './run-limits';
 import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
@@ -39,7 +37,7 @@ export class FixedTrialsExecutor implements StepExecutor {
         return;
       }
       await checkLimits(context, await context.trialSummary());
-      await context.explainWaiting((trial, capacity) => whyItDoesNotFit(requestOf(trial), capacity));
+      await context.explainWaiting();
       await context.waitForChange(1000);
     }
   }

@@ -1,8 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ObjectiveGoal, type Record as RecordProto } from '@vela/contracts';
+import type { Record as RecordProto } from '@vela/contracts';
 import type { OutputSource } from '@vela/config';
-import type { ObjectiveSpec } from '../objectives';
+import { objectivesToProto, type ObjectiveSpec } from '../objectives';
 import type { StepContext } from '../step-context';
 import { StepFailedError } from './step-executor';
 
@@ -26,10 +26,7 @@ export async function paretoModelsOf(context: StepContext, stepName: string, cou
   const { points } = await context.report.paretoFront({
     runId: context.run.id,
     stepId: stepName,
-    objectives: objectives.map((objective) => ({
-      key: objective.key,
-      goal: objective.goal === 'MINIMIZE' ? ObjectiveGoal.OBJECTIVE_GOAL_MINIMIZE : ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE,
-    })),
+    objectives: objectivesToProto(objectives),
     count,
   });
   const checkpoints = new Map(

@@ -1,9 +1,9 @@
-import { ObjectiveGoal, Search, type Suggestion } from '@vela/contracts';
+import { Search, type Suggestion } from '@vela/contracts';
+import { objectivesToProto } from '../objectives';
 
 import { forwardObservations } from '../observation-outbox';
-import { whyItDoesNotFit } from '../resources';
 import type { StepContext } from '../step-context';
-import { requestOf, touchRuns } from '../trial-queue.service';
+import { touchRuns } from '../trial-queue.service';
 import { StepEarlyStopping } from './early-stopping';
 import { deepMerge, modelsFrom, type ChosenModel } from './model-sources';
 import { checkLimits } from './run-limits';
@@ -55,7 +55,7 @@ export class SearchStepExecutor implements StepExecutor {
         await context.setStep({ searchCompleted: completed });
         context.step.searchCompleted = completed;
       }
-      await context.explainWaiting((trial, capacity) => whyItDoesNotFit(requestOf(trial), capacity));
+      await context.explainWaiting();
       await context.waitForChange(1000);
     }
   }
@@ -76,10 +76,7 @@ export class SearchStepExecutor implements StepExecutor {
         algorithm: type,
         settings: { type, ...rest },
         searchSpace: space as Record<string, unknown>,
-        objectives: context.objectives.map((objective) => ({
-          key: objective.key,
-          goal: objective.goal === 'MINIMIZE' ? ObjectiveGoal.OBJECTIVE_GOAL_MINIMIZE : ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE,
-        })),
+        objectives: objectivesToProto(context.objectives),
         seed: (settings as { seed?: number }).seed ?? context.config.general.seed,
       }),
       searchId: '',
