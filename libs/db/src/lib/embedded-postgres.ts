@@ -1,9 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { FailedPreconditionError, UnavailableError } from '@vela/errors';
 
 export interface EmbeddedPostgresOptions {
@@ -91,6 +92,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       password,
       initialise,
       createPostgresUser: root,
+      binaries: root ? reachableBinaries() : undefined,
       initdbFlags: ['--encoding=UTF8', '--no-locale'],
       postgresFlags: [
         '-c', 'listen_addresses=127.0.0.1',
@@ -228,6 +230,38 @@ function ensureReachableByOthers(dataDir: string): void {
         `choose a data folder outside it (VELA_HOME, e.g. VELA_HOME=/var/lib/vela) or chmod o+x ${closed}`,
     );
   }
+}
+
+/** Where root keeps copies of the Postgres binaries that the postgres OS user can run. */
+const STAGED_BINARIES_ROOT = '/var/lib/vela/embedded-postgres';
+
+/**
+ * The Postgres binaries run as the `postgres` OS user when Vela runs as root. If they sit
+ * below a folder other users cannot enter (a checkout in root's home, or in a 0700 temp
+ * folder), a copy of the binaries package is kept where they can (once per version), and
+ * the supervisor is told to load that one: `{ specifier, url }`. Undefined when the
+ * installed binaries are reachable as they are.
+ */
+function reachableBinaries(): { specifier: string; url: string } | undefined {
+  const specifier = `@embedded-postgres/${process.platform}-${process.arch}`;
+  const packageDir = resolve(dirname(require.resolve(specifier)), '..');
+  if (!closedAncestor(join(packageDir, 'native', 'bin', 'initdb'))) return undefined;
+  const { version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { version: string };
+  const staged = join(STAGED_BINARIES_ROOT, `${process.platform}-${process.arch}-${version}`);
+  if (!existsSync(join(staged, 'package.json'))) {
+    mkdirSync(STAGED_BINARIES_ROOT, { recursive: true, mode: 0o755 });
+    const partial = `${staged}.${process.pid}.partial`;
+    rmSync(partial, { recursive: true, force: true });
+    cpSync(packageDir, partial, { recursive: true, dereference: true });
+    try {
+      renameSync(partial, staged);
+    } catch (error) {
+      // Another process staged the same version first: use that one.
+      rmSync(partial, { recursive: true, force: true });
+      if (!existsSync(join(staged, 'package.json'))) throw error;
+    }
+  }
+  return { specifier, url: pathToFileURL(join(staged, 'dist', 'index.js')).href };
 }
 
 /** The nearest existing folder above `path` that other users cannot enter (no o+x), if any. */
