@@ -48,10 +48,13 @@ describe('the master killed mid-run', () => {
     expect(trials.every((t) => t.state === 'SUCCEEDED' && t.succeeded === 1)).toBe(true);
     expect(trials.every((t) => typeof t.lr === 'number' && t.lr > 0)).toBe(true);
     expect(new Set(trials.map((t) => t.lr)).size).toBe(SAMPLES); // no suggestion persisted twice
-    // The generator handed out exactly as many suggestions as there are trials: none was lost
-    // between its answer and the master's insert.
+    // The search completed. Its count of suggestions handed out may exceed the trials: a master
+    // killed between the generator's answer and its insert asks again after the restart, and
+    // Suggest (which changes no state) hands the same suggestion out again; the trials above
+    // show none was persisted twice or lost.
     const [search] = await sql<{ suggestion_count: string; completed: boolean }>(database.url, 'SELECT suggestion_count::text, completed FROM searches WHERE run_id = $1', [run.id]);
-    expect(search).toEqual({ suggestion_count: String(SAMPLES), completed: true });
+    expect(search.completed).toBe(true);
+    expect(Number(search.suggestion_count)).toBeGreaterThanOrEqual(SAMPLES);
     // Report: one result per trial, from its successful attempt.
     const { records } = await cluster.clients.report.listRecords(ListRecordsRequest.fromPartial({ filter: { runId: run.id, resultsOnly: true }, pageSize: 100 }));
     expect(records).toHaveLength(SAMPLES);
