@@ -16,7 +16,7 @@ export const MISSING_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseBackpropInputConfig,
 ];
 
-/** Stock kernels Vela replaces because its own are faster (see benchmarks/training). */
+/** Stock kernels Vela replaces because its own are faster (see benchmarks/trainer). */
 export const REPLACED_KERNELS: readonly tf.KernelConfig[] = [
   conv2DBackpropInputConfig,
   tileConfig,

@@ -2,7 +2,7 @@
 // in TensorFlow.js on the wasm backend: stock kernels where possible against Vela's kernels,
 // beside PyTorch's figure measured in the same run where python3-torch is installed.
 //
-//   node -r @swc-node/register benchmarks/training/resnet-fashion.ts [options]
+//   node -r @swc-node/register benchmarks/trainer/resnet-fashion.ts [options]
 //     --steps N      timed training steps per repetition (default 30)
 //     --stock-steps N  the same for the stock configuration, which is slow (default 10)
 //     --warmup N     untimed steps first (default 5)
@@ -295,7 +295,7 @@ async function main(): Promise<void> {
   const torchTrain = 'train_1t' in torch ? torch.train_1t : TORCH_ANCHOR_1T;
   const torchSource = 'train_1t' in torch ? 'measured in this run' : `anchor figure from RESULTS.md (${torch.skipped})`;
   const summary = {
-    script: 'benchmarks/training/resnet-fashion.ts',
+    script: 'benchmarks/trainer/resnet-fashion.ts',
     node: process.version,
     compute,
     data: data.source,

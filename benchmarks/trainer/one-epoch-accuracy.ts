@@ -3,7 +3,7 @@
 // `@vela/datasets`' FashionMnist (the official 60,000 / 10,000 split from Debian's IDX files)
 // on the wasm backend with Vela's kernels.
 //
-//   node -r @swc-node/register benchmarks/training/one-epoch-accuracy.ts [--seed N] [--json FILE] [--data PATH] [--report-freq N]
+//   node -r @swc-node/register benchmarks/trainer/one-epoch-accuracy.ts [--seed N] [--json FILE] [--data PATH] [--report-freq N]
 //     --seed N         seeds the initializers and the shuffling (default 0)
 //     --json FILE      also write the summary there
 //     --data PATH      the IDX files' folder (default: FashionMnist's, Debian's dataset-fashion-mnist)
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   trainer.dispose();
 
   const summary = {
-    script: 'benchmarks/training/one-epoch-accuracy.ts',
+    script: 'benchmarks/trainer/one-epoch-accuracy.ts',
     node: process.version,
     seed: args.seed,
     cpu: os.cpus()[0]?.model,
