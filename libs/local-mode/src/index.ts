@@ -1,2 +1,3 @@
 export * from './lib/local-cluster';
+export * from './lib/progress';
 export * from './lib/run-locally';
