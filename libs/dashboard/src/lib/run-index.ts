@@ -1,0 +1,216 @@
+import { ALL_STEPS, RecordOrder, TrialState, runName, type Record as RecordProto, type Run, type Trial } from '@vela/contracts';
+import type { ObjectiveSpecView, TrialRow } from '../api';
+import { listAll, type UpstreamClients } from './upstream-clients';
+import { isNewerRecord, objectiveSpecView, rowWithRecord, trialRow } from './views';
+
+/** What changed in a run index: the run itself (state, counts, steps) or some trials' rows. */
+export type RunIndexChange = { readonly kind: 'run' } | { readonly kind: 'trials'; readonly changed: number };
+
+const PAGE_SIZE = 1000;
+const RETRY_MS = 1000;
+/** ListTrials' parent for every step of a run (AIP-159's `-`). */
+const everyStep = (runId: string) => `${runName(runId)}/steps/${ALL_STEPS}`;
+/** Trials the master lists by state; a trial it no longer lists among them has SUCCEEDED. */
+const NOT_SUCCEEDED = [TrialState.TRIAL_STATE_PENDING, TrialState.TRIAL_STATE_LEASED, TrialState.TRIAL_STATE_RUNNING, TrialState.TRIAL_STATE_FAILED, TrialState.TRIAL_STATE_CANCELLED];
+/** Model statistics every record may carry, minimised (README: Vega's units). */
+const MODEL_STATISTICS = ['flops', 'params', 'latency_ms'];
+
+/**
+ * One run's trials in memory, kept current by the master's WatchRun and Report's
+ * WatchRecords streams, so tables and charts of a 10,000-trial run are answered without
+ * re-reading it.
+ *
+ * Loading reads each trial's result from Report (one ordered listing) and only the trials
+ * that have not succeeded from the master: the master's ListTrials reads attempts per trial,
+ * so listing every trial of a large run there is what would be slow.
+ *
+ * Nothing here is durable: a closed index is rebuilt from the services on next use.
+ */
+export class RunIndex {
+  private readonly rows = new Map<string, TrialRow>();
+  /** The trials the master listed as not SUCCEEDED at the last refresh. */
+  private unfinished = new Set<string>();
+  private afterSeq = 0;
+  /** Per step, the objectives its records carried (key → spec), in first-seen order. */
+  private readonly recordedObjectives = new Map<string, Map<string, ObjectiveSpecView>>();
+  private readonly listeners = new Set<(change: RunIndexChange) => void>();
+  private readonly closing = new AbortController();
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+
+  private constructor(
+    private readonly clients: UpstreamClients,
+    private current: Run,
+  ) {}
+
+  /** Reads the run from the master and Report, then follows both streams until `close()`. */
+  static async open(clients: UpstreamClients, runId: string): Promise<RunIndex> {
+    const { run } = await clients.pipeline.getRun({ name: runName(runId) });
+    if (!run) throw new Error(`GetRun answered no run for runs/${runId}`);
+    const index = new RunIndex(clients, run);
+    await index.load();
+    void index.follow(() => index.watchRun());
+    void index.follow(() => index.watchRecords());
+    return index;
+  }
+
+  get run(): Run {
+    return this.current;
+  }
+
+  /** The step's trials (unordered). */
+  rowsOf(step: string): TrialRow[] {
+    return [...this.rows.values()].filter((row) => row.step === step);
+  }
+
+  /**
+   * What a step's charts can plot: its configured objectives, those its records carry (a
+   * step seeded or written outside the master may configure none), and the model
+   * statistics its results have.
+   */
+  objectivesOf(step: string): ObjectiveSpecView[] {
+    const specs = new Map<string, ObjectiveSpecView>();
+    for (const spec of this.current.steps.find((candidate) => candidate.id === step)?.objectives ?? []) specs.set(spec.key, objectiveSpecView(spec));
+    for (const [key, spec] of this.recordedObjectives.get(step) ?? []) if (!specs.has(key)) specs.set(key, spec);
+    const rows = this.rowsOf(step);
+    for (const key of MODEL_STATISTICS) {
+      if (!specs.has(key) && rows.some((row) => row.objectives[key] !== undefined)) specs.set(key, { key, goal: 'MINIMIZE' });
+    }
+    return [...specs.values()];
+  }
+
+  onChange(listener: (change: RunIndexChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.closing.abort();
+    this.listeners.clear();
+  }
+
+  private async load(): Promise<void> {
+    const runId = this.current.id;
+    const [results, unfinished] = await Promise.all([
+      listAll(
+        (pageToken) => this.clients.report.listRecords({ filter: { runId, stepId: '', trialId: '', trialStates: [], resultsOnly: true }, pageSize: PAGE_SIZE, pageToken, order: RecordOrder.RECORD_ORDER_TRIAL, orderObjective: undefined }),
+        (page) => page.records,
+      ),
+      this.listTrials(everyStep(runId), NOT_SUCCEEDED),
+    ]);
+    for (const record of results) {
+      this.noteRecord(record);
+      this.rows.set(record.trialId, { ...rowWithRecord(undefined, record), state: 'SUCCEEDED' });
+    }
+    this.mergeUnfinished(unfinished);
+    // A trial that succeeded without writing a record has no result: the master still lists it.
+    for (const step of this.current.steps) {
+      const succeeded = this.rowsOf(step.id).filter((row) => row.state === 'SUCCEEDED').length;
+      if (succeeded >= (step.trialCounts?.succeeded ?? 0)) continue;
+      for (const trial of await this.listTrials(step.name, [TrialState.TRIAL_STATE_SUCCEEDED])) if (!this.rows.has(trial.id)) this.rows.set(trial.id, trialRow(trial));
+    }
+  }
+
+  private listTrials(parent: string, states: TrialState[]): Promise<Trial[]> {
+    return listAll(
+      (pageToken) => this.clients.pipeline.listTrials({ parent, filter: { states }, pageSize: PAGE_SIZE, pageToken }, { signal: this.closing.signal }),
+      (page) => page.trials,
+    );
+  }
+
+  /** Takes the master's view of the unfinished trials; those that left it have succeeded. Returns how many rows changed. */
+  private mergeUnfinished(trials: readonly Trial[]): number {
+    let changed = 0;
+    const now = new Set<string>();
+    for (const trial of trials) {
+      now.add(trial.id);
+      const known = this.rows.get(trial.id);
+      const listed = trialRow(trial);
+      // A newer attempt starts over: the previous attempt's values no longer describe the trial.
+      const next = known && known.attempt === trial.attempt ? { ...known, state: listed.state, error: listed.error } : listed;
+      if (!known || known.state !== next.state || known.attempt !== next.attempt || known.error !== next.error) changed++;
+      this.rows.set(trial.id, next);
+    }
+    for (const id of this.unfinished) {
+      const row = this.rows.get(id);
+      if (!now.has(id) && row && row.state !== 'SUCCEEDED') {
+        this.rows.set(id, { ...row, state: 'SUCCEEDED', error: undefined });
+        changed++;
+      }
+    }
+    this.unfinished = now;
+    return changed;
+  }
+
+  /** Re-lists the unfinished trials after a run change; changes during a refresh cause one more. */
+  private refreshUnfinished(): void {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        const changed = this.mergeUnfinished(await this.listTrials(everyStep(this.current.id), NOT_SUCCEEDED));
+        if (changed > 0) this.emit({ kind: 'trials', changed });
+      } while (this.refreshAgain && !this.closing.signal.aborted);
+    })()
+      .catch(() => {
+        // The next run change retries; until then the rows keep their last known states.
+      })
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+  }
+
+  private async watchRun(): Promise<boolean> {
+    for await (const { run } of this.clients.pipeline.watchRun({ name: this.current.name, afterRevision: this.current.revision }, { signal: this.closing.signal })) {
+      if (!run) continue;
+      this.current = run;
+      this.emit({ kind: 'run' });
+      this.refreshUnfinished();
+    }
+    // The stream ends when the run has finished: nothing more will change.
+    return true;
+  }
+
+  private async watchRecords(): Promise<boolean> {
+    const stream = this.clients.report.watchRecords({ runId: this.current.id, stepId: '', trialId: '', afterSeq: this.afterSeq }, { signal: this.closing.signal });
+    for await (const { record } of stream) {
+      if (record) this.apply(record);
+    }
+    return false;
+  }
+
+  private noteRecord(record: RecordProto): void {
+    this.afterSeq = Math.max(this.afterSeq, record.seq);
+    let specs = this.recordedObjectives.get(record.stepId);
+    if (!specs) this.recordedObjectives.set(record.stepId, (specs = new Map()));
+    for (const objective of record.objectives) if (!specs.has(objective.key)) specs.set(objective.key, objectiveSpecView(objective));
+  }
+
+  private apply(record: RecordProto): void {
+    this.noteRecord(record);
+    const row = this.rows.get(record.trialId);
+    if (!isNewerRecord(row, record)) return;
+    this.rows.set(record.trialId, rowWithRecord(row, record));
+    this.emit({ kind: 'trials', changed: 1 });
+  }
+
+  /** Runs a watch, resuming from its cursor after a dropped stream, until it is done or the index closes. */
+  private async follow(watch: () => Promise<boolean>): Promise<void> {
+    while (!this.closing.signal.aborted) {
+      try {
+        if (await watch()) return;
+      } catch {
+        // A restarted service drops its streams; both resume without gaps from their cursors.
+      }
+      if (this.closing.signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS).unref());
+    }
+  }
+
+  private emit(change: RunIndexChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+}
