@@ -142,7 +142,7 @@ function statusLines(run: Run, waiting: Record<string, string[]>): string[] {
   );
   for (const step of run.steps) {
     if (step.error) lines.push(`${step.id} failed: ${step.error}`);
-    for (const reason of waiting[step.id] ?? []) lines.push(`${step.id}: ${step.trialCounts?.pending ?? 0} pending trial(s) wait: ${reason}`);
+    for (const reason of waiting[step.id] ?? []) lines.push(`${step.id} waits: ${reason}`);
   }
   return lines;
 }
