@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '@vela/errors';
+import { TorchBatchNorm } from './batch-norm.layer';
 
 type Padding = 'same' | 'valid';
 
@@ -14,12 +15,14 @@ export interface ConvOptions {
 }
 
 /**
- * Creates the layers every family is built from, with PyTorch's conventions (batch-norm
- * momentum 0.1 and epsilon 1e-5, He-normal convolution kernels, Linear's uniform init) and,
+ * Creates the layers every family is built from, with PyTorch's conventions (its BatchNorm,
+ * see TorchBatchNorm; Conv2d's and Linear's default initialisation; symmetric padding) and,
  * when a seed is given, seeded initializers so that one desc and one seed give one model.
  *
- * Images are NHWC (tfjs's layout). `same` padding with stride 2 pads bottom/right as
- * TensorFlow does where PyTorch pads both sides; output sizes, parameters and FLOPs match.
+ * Images are NHWC (tfjs's layout). A strided `same` convolution pads `dilation * (kernel - 1) / 2`
+ * on every side, as PyTorch's `padding=kernel // 2`: TensorFlow's `same` would put the odd
+ * padding row at the bottom/right only, which centres a stride-2 3x3 convolution one pixel
+ * off the stride-2 1x1 shortcut beside it.
  */
 export class LayerFactory {
   private counter = 0;
@@ -29,17 +32,21 @@ export class LayerFactory {
   conv(input: tf.SymbolicTensor, options: ConvOptions): tf.SymbolicTensor {
     const strides = options.strides ?? 1;
     const dilationRate = options.dilationRate ?? 1;
+    const useBias = options.useBias ?? false;
+    const fanIn = channelsOf(input) * options.kernelSize ** 2;
+    const [padded, padding] = this.symmetricPadding(input, options.kernelSize, strides, dilationRate, options.padding ?? 'same');
     return this.applied(
       tf.layers.conv2d({
         filters: options.filters,
         kernelSize: options.kernelSize,
         strides,
         dilationRate,
-        padding: options.padding ?? 'same',
-        useBias: options.useBias ?? false,
-        kernelInitializer: tf.initializers.heNormal({ seed: this.nextSeed() }),
+        padding,
+        useBias,
+        kernelInitializer: this.torchUniform(fanIn),
+        ...(useBias ? { biasInitializer: this.torchUniform(fanIn) } : {}),
       }),
-      input,
+      padded,
     );
   }
 
@@ -52,23 +59,28 @@ export class LayerFactory {
     const strides = options.strides ?? 1;
     const dilationRate = options.dilationRate ?? 1;
     const both = strides > 1 && dilationRate > 1;
+    const useBias = options.useBias ?? false;
+    // One input channel per group: PyTorch's fan-in is the kernel's area.
+    const fanIn = options.kernelSize ** 2;
+    const [padded, padding] = this.symmetricPadding(input, options.kernelSize, both ? 1 : strides, dilationRate, options.padding ?? 'same');
     const output = this.applied(
       tf.layers.depthwiseConv2d({
         kernelSize: options.kernelSize,
         strides: both ? 1 : strides,
         dilationRate,
-        padding: options.padding ?? 'same',
-        useBias: options.useBias ?? false,
-        depthwiseInitializer: tf.initializers.heNormal({ seed: this.nextSeed() }),
+        padding,
+        useBias,
+        depthwiseInitializer: this.torchUniform(fanIn),
+        ...(useBias ? { biasInitializer: this.torchUniform(fanIn) } : {}),
       }),
-      input,
+      padded,
     );
     return both ? this.maxPool(output, 1, strides, 'valid') : output;
   }
 
-  /** Batch norm over channels; `affine: false` drops gamma and beta (DARTS' pooling BN). */
+  /** PyTorch's BatchNorm2d over channels; `affine: false` drops gamma and beta (DARTS' pooling BN). */
   batchNorm(input: tf.SymbolicTensor, affine = true): tf.SymbolicTensor {
-    return this.applied(tf.layers.batchNormalization({ axis: -1, momentum: 0.9, epsilon: 1e-5, center: affine, scale: affine }), input);
+    return this.applied(new TorchBatchNorm({ momentum: 0.1, epsilon: 1e-5, affine }), input);
   }
 
   relu(input: tf.SymbolicTensor): tf.SymbolicTensor {
@@ -82,11 +94,13 @@ export class LayerFactory {
   }
 
   dense(input: tf.SymbolicTensor, units: number, useBias = true): tf.SymbolicTensor {
+    const fanIn = channelsOf(input);
     return this.applied(
       tf.layers.dense({
         units,
         useBias,
-        kernelInitializer: tf.initializers.varianceScaling({ scale: 1 / 3, mode: 'fanIn', distribution: 'uniform', seed: this.nextSeed() }),
+        kernelInitializer: this.torchUniform(fanIn),
+        ...(useBias ? { biasInitializer: this.torchUniform(fanIn) } : {}),
       }),
       input,
     );
@@ -125,6 +139,24 @@ export class LayerFactory {
   /** Dropout, unseeded: a seeded tfjs dropout would draw the same mask at every step. */
   dropout(input: tf.SymbolicTensor, rate: number): tf.SymbolicTensor {
     return rate > 0 ? this.applied(tf.layers.dropout({ rate }), input) : input;
+  }
+
+  /**
+   * The input zero-padded by `dilation * (kernel - 1) / 2` on every side and `valid`, for a
+   * strided `same` convolution with an odd span (the output size stays `ceil(size / stride)`);
+   * otherwise the input and padding unchanged (stride 1 `same` is already symmetric).
+   */
+  private symmetricPadding(input: tf.SymbolicTensor, kernelSize: number, strides: number, dilationRate: number, padding: Padding): [tf.SymbolicTensor, Padding] {
+    const span = dilationRate * (kernelSize - 1);
+    if (padding !== 'same' || strides === 1 || span % 2 !== 0) return [input, padding];
+    const side = span / 2;
+    return [side ? this.applied(tf.layers.zeroPadding2d({ padding: [[side, side], [side, side]] }), input) : input, 'valid'];
+  }
+
+  /** PyTorch's default for Conv2d's and Linear's weights and biases (kaiming_uniform with a = sqrt(5)): U(±1/sqrt(fan_in)). */
+  private torchUniform(fanIn: number): ReturnType<typeof tf.initializers.randomUniform> {
+    const bound = 1 / Math.sqrt(fanIn);
+    return tf.initializers.randomUniform({ minval: -bound, maxval: bound, seed: this.nextSeed() });
   }
 
   private applied(layer: tf.layers.Layer, input: tf.SymbolicTensor): tf.SymbolicTensor {
