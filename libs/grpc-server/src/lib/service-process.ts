@@ -18,6 +18,12 @@ export interface ServiceProcessOptions {
   readonly onOutput?: (line: string) => void;
   /** The child's working folder (default: the repository root); relative paths in configs resolve there. */
   readonly cwd?: string;
+  /**
+   * Its own process group, so a terminal's Ctrl-C (sent to the whole foreground group)
+   * reaches only the parent, which then stops its children in order (`vela run` cancels the
+   * run before the services stop).
+   */
+  readonly ownProcessGroup?: boolean;
 }
 
 export interface ServiceProcess {
@@ -40,6 +46,7 @@ export async function startServiceProcess(options: ServiceProcessOptions): Promi
     cwd: options.cwd ?? REPO_ROOT,
     env: { ...process.env, ...options.env, FORCE_COLOR: '0', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup,
   });
   const tail: string[] = [];
   const remember = (chunk: Buffer) => {

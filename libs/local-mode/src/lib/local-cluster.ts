@@ -47,8 +47,13 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const token = env['VELA_TOKEN'] || randomBytes(18).toString('base64url');
   const base = { ...env, DATABASE_URL: database.url, VELA_TOKEN: token, VELA_HOST: '127.0.0.1' };
   const started: ServiceProcess[] = [];
+  // Each service in its own process group (a terminal's Ctrl-C reaches only this process,
+  // which cancels the run before stopping them); should this process exit without stopping
+  // them, they are killed rather than left behind.
+  const killLeftovers = () => started.forEach((service) => service.child.exitCode === null && service.child.signalCode === null && service.child.kill('SIGKILL'));
+  process.on('exit', killLeftovers);
   const start = async (name: string, entry: string, cwd: string | undefined, extra: NodeJS.ProcessEnv) => {
-    const service = await startServiceProcess({ name, entry, cwd, env: { ...base, ...extra }, onOutput: (line) => options.onOutput?.(name, line) });
+    const service = await startServiceProcess({ name, entry, cwd, env: { ...base, ...extra }, onOutput: (line) => options.onOutput?.(name, line), ownProcessGroup: true });
     started.push(service);
     return service;
   };
@@ -56,6 +61,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
     const workers = started.filter((service) => service.name.startsWith('worker'));
     await Promise.all(workers.map((service) => service.stop()));
     await Promise.all(started.filter((service) => !workers.includes(service)).map((service) => service.stop()));
+    process.off('exit', killLeftovers);
     await database.close();
   };
   try {
