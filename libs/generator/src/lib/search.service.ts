@@ -69,6 +69,9 @@ interface SearchRow {
   updated_at: Date;
 }
 
+/** What each call reads under the row lock: the search's large columns (space, settings, snapshot) only when it must rebuild. */
+type LockedSearch = Pick<SearchRow, 'id' | 'observed_seq' | 'state_seq' | 'completed' | 'suggest_request_id'>;
+
 /** An algorithm in memory and the log position its state reflects. */
 interface Loaded {
   readonly algorithm: SearchAlgorithm;
@@ -173,8 +176,9 @@ export class SearchService {
       throw new InvalidArgumentError(`must be an integer in [0, ${MAX_SUGGESTIONS_PER_CALL}], got ${count}`, 'suggestion_count');
     }
     return this.locked(id, async (tx, row, load) => {
-      if (requestId && row.suggest_request_id === requestId && isPlainObject(row.suggest_response)) {
-        return row.suggest_response as unknown as SuggestResult;
+      if (requestId && row.suggest_request_id === requestId) {
+        const [{ suggest_response: remembered }] = await tx.$queryRaw<Pick<SearchRow, 'suggest_response'>[]>`SELECT suggest_response FROM searches WHERE id = ${row.id}::uuid`;
+        if (isPlainObject(remembered)) return remembered as unknown as SuggestResult;
       }
       const { algorithm } = await load();
       if (isRemoteAlgorithm(algorithm)) await algorithm.sync(count);
@@ -257,13 +261,14 @@ export class SearchService {
    * the search. `load` gives the algorithm as of the log; if `work` fails after touching it,
    * the memory is dropped so the next call rebuilds it from what was committed.
    */
-  private async locked<T>(id: string, work: (tx: Tx, row: SearchRow, load: () => Promise<Loaded>) => Promise<T>): Promise<T> {
+  private async locked<T>(id: string, work: (tx: Tx, row: LockedSearch, load: () => Promise<Loaded>) => Promise<T>): Promise<T> {
     const searchId = checkId(id, 'name', 'a search');
     const previous = this.queues.get(searchId) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(async () => {
       try {
         return await this.prisma.$transaction(async (tx) => {
-          const [row] = await tx.$queryRaw<SearchRow[]>`SELECT * FROM searches WHERE id = ${searchId}::uuid FOR UPDATE`;
+          const [row] = await tx.$queryRaw<LockedSearch[]>`
+            SELECT id, observed_seq, state_seq, completed, suggest_request_id FROM searches WHERE id = ${searchId}::uuid FOR UPDATE`;
           if (!row) throw new NotFoundError(`name: search '${searchId}' not found`);
           return work(tx, row, () => this.load(tx, row));
         }, TRANSACTION);
@@ -289,10 +294,11 @@ export class SearchService {
   }
 
   /** The algorithm as of the search's log: from memory when it is current, else rebuilt. */
-  private async load(tx: Tx, row: SearchRow): Promise<Loaded> {
-    const cached = this.loaded.get(row.id);
-    if (cached && cached.observedSeq === Number(row.observed_seq)) return cached;
-    this.loaded.delete(row.id);
+  private async load(tx: Tx, locked: LockedSearch): Promise<Loaded> {
+    const cached = this.loaded.get(locked.id);
+    if (cached && cached.observedSeq === Number(locked.observed_seq)) return cached;
+    this.loaded.delete(locked.id);
+    const [row] = await tx.$queryRaw<SearchRow[]>`SELECT * FROM searches WHERE id = ${locked.id}::uuid`;
     const definition = definitionOf(toStoredSearch(row));
     let algorithm = buildSearchAlgorithm(definition);
     let from = 0;

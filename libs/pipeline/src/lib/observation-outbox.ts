@@ -78,8 +78,9 @@ async function observationsOf(context: StepContext, trial: Trial): Promise<{ obs
   // Every epoch recorded since the last forward, as intermediate observations (stopping rules
   // and multi-fidelity algorithms compare trials epoch by epoch), from Report's records.
   const terminal = TERMINAL.has(trial.state) && (trial.forwardedState !== trial.state || trial.forwardedAttempt !== trial.attempt);
+  let records: RecordProto[] = [];
   if (trial.progressEpoch > epoch || (terminal && trial.state === 'SUCCEEDED')) {
-    const records = await recordsOf(context, trial.id, trial.attempt);
+    records = await recordsOf(context, trial.id, trial.attempt);
     const last = records[records.length - 1]?.epoch ?? -1;
     for (const record of records) {
       if (record.epoch <= epoch || record.objectives.length === 0 || (terminal && record.epoch === last)) continue;
@@ -101,7 +102,7 @@ async function observationsOf(context: StepContext, trial: Trial): Promise<{ obs
     let finalEpoch = trial.progressEpoch;
     if (trial.state === 'SUCCEEDED') {
       // The trial's result: the last record of its (last, successful) attempt, as Report keeps it.
-      record = (await context.report.getRecord({ trialId: trial.id, attempt: trial.attempt })).record;
+      record = records[records.length - 1];
       finalEpoch = record?.epoch ?? finalEpoch;
     }
     observations.push(

@@ -10,10 +10,12 @@ export interface EventLatch {
 /** NOTIFY channels of the pipeline's tables; payloads are run ids. */
 export const TRIALS_CHANNEL = 'vela_trials';
 export const RUNS_CHANNEL = 'vela_runs';
+/** Trials became PENDING (new, retried, promoted, or their run resumed): only this wakes waiting acquirers. */
+export const QUEUE_CHANNEL = 'vela_queue';
 
 /**
- * Wake-ups across processes: a trial became available or changed (acquirers and run drivers
- * wait on it), a run changed (WatchRun waits on it). Waits are latched (an event during the
+ * Wake-ups across processes: a trial changed (run drivers wait on it), a trial became
+ * PENDING (acquirers wait on it), a run changed (WatchRun waits on it). Waits are latched (an event during the
  * waiter's work is kept for its next wait) and have a timeout, so a notification lost while
  * the connection was down only delays, never blocks.
  */
@@ -24,7 +26,7 @@ export class PipelineEvents {
   static async connect(url: string): Promise<PipelineEvents> {
     const events = new PipelineEvents();
     events.notifications = await PgNotifications.connect(url, { onReconnect: () => events.wakeAll() });
-    for (const channel of [TRIALS_CHANNEL, RUNS_CHANNEL]) {
+    for (const channel of [TRIALS_CHANNEL, RUNS_CHANNEL, QUEUE_CHANNEL]) {
       await events.notifications.listen(channel, (payload) => events.fire(channel, payload));
     }
     return events;

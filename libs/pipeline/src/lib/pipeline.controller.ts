@@ -4,7 +4,6 @@ import {
   durationToMillis,
   objectiveFromProto,
   parseRunName,
-  parseTrialName,
   parseTrialsParent,
   parseWorkerName,
   resolvePageSize,
@@ -42,13 +41,12 @@ import {
   type WatchRunRequest,
   type WatchRunResponse,
 } from '@vela/contracts';
-import { InvalidArgumentError, NotFoundError } from '@vela/errors';
+import { InvalidArgumentError } from '@vela/errors';
 import type { CallContext, AsyncService } from '@vela/grpc-server';
-import { PrismaClient, type Trial } from '@vela/db';
-import { capacityFromProto, outcomeConverter, runStateConverter, runToProto, stopToProto, trialToProto, workerToProto } from './pipeline.converters';
+import { capacityFromProto, outcomeConverter, runStateConverter, runToProto, stopToProto, workerToProto } from './pipeline.converters';
 import { RunService, type RunStateName } from './run.service';
-import { maxAttempts } from './steps/run-limits';
 import { TrialQueueService } from './trial-queue.service';
+import { TrialViewService } from './trial-view.service';
 import { WorkerRegistryService } from './worker-registry.service';
 
 /** The longest AcquireTrials long poll; a longer wait_timeout is shortened to it. */
@@ -61,7 +59,7 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
     private readonly runs: RunService,
     private readonly queue: TrialQueueService,
     private readonly workers: WorkerRegistryService,
-    private readonly prisma: PrismaClient,
+    private readonly trialViews: TrialViewService,
   ) {}
 
   async createRun(request: CreateRunRequest): Promise<CreateRunResponse> {
@@ -95,20 +93,16 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
     const bound = { parent: request.parent, states: [...states].sort() };
     const position = request.pageToken ? decodePageToken('ListTrials', request.pageToken, bound) : undefined;
     const offset = position && 'offset' in position ? position.offset : 0;
-    const where = { runId: parent.run, step: parent.step, state: states.length ? { in: states } : undefined };
-    const [trials, totalSize] = await Promise.all([
-      this.prisma.trial.findMany({ where, orderBy: [{ step: 'asc' }, { number: 'asc' }], skip: offset, take: size + 1 }),
-      this.prisma.trial.count({ where }),
-    ]);
+    const { trials, totalSize } = await this.trialViews.page({ runId: parent.run, step: parent.step, states }, offset, size + 1);
     return {
-      trials: await Promise.all(trials.slice(0, size).map((trial) => this.trialProto(trial))),
+      trials: await this.trialViews.toProtos(trials.slice(0, size)),
       nextPageToken: trials.length > size ? encodePageToken('ListTrials', { offset: offset + size }, bound) : '',
       totalSize,
     };
   }
 
   async getTrial(request: GetTrialRequest): Promise<GetTrialResponse> {
-    return { trial: await this.trialProto(await this.trialByName(request.name)) };
+    return { trial: await this.trialViews.toProto(await this.trialViews.byName(request.name)) };
   }
 
   async registerWorker(request: RegisterWorkerRequest): Promise<RegisterWorkerResponse> {
@@ -118,7 +112,7 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
       worker: workerToProto(view),
       heartbeatInterval: durationFromMillis(this.queue.settings.heartbeatSeconds * 1000),
       leaseDuration: durationFromMillis(this.queue.settings.leaseSeconds * 1000),
-      leasedTrials: await Promise.all(leasedTrials.map((trial) => this.trialProto(trial))),
+      leasedTrials: await this.trialViews.toProtos(leasedTrials),
     };
   }
 
@@ -137,19 +131,18 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
     const { worker } = parseWorkerName(request.name);
     const waitMs = Math.min(durationToMillis(request.waitTimeout) ?? 0, MAX_ACQUIRE_WAIT_MS);
     const trials = await this.queue.acquire(worker, capacityFromProto(request.freeCapacity), request.maxTrials || 1, waitMs, context.signal);
-    return { trials: await Promise.all(trials.map((trial) => this.trialProto(trial))) };
+    return { trials: await this.trialViews.toProtos(trials) };
   }
 
   async reportProgress(request: ReportProgressRequest): Promise<ReportProgressResponse> {
-    const trial = await this.trialByName(request.name);
+    const trial = await this.trialViews.byName(request.name);
     const objectives = request.objectives.map((objective, index) => objectiveFromProto(objective, `objectives[${index}]`));
     const answer = await this.queue.reportProgress(trial.id, request.attempt, request.epoch, request.totalEpochs, objectives);
     return { stop: answer.stop ? stopToProto(answer.stop) : undefined, leaseExpireTime: answer.leaseExpiresAt };
   }
 
   async completeTrial(request: CompleteTrialRequest): Promise<CompleteTrialResponse> {
-    const trial = await this.trialByName(request.name);
-    const run = await this.prisma.run.findUniqueOrThrow({ where: { id: trial.runId } });
+    const trial = await this.trialViews.byName(request.name);
     const completed = await this.queue.complete(
       {
         trialId: trial.id,
@@ -160,9 +153,9 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
         checkpointArtifactId: request.checkpointArtifact ? request.checkpointArtifact.replace(/^artifacts\//, '') : undefined,
         requestId: request.requestId || undefined,
       },
-      maxAttempts(run.limits as never),
+      await this.trialViews.maxAttemptsOf(trial.runId),
     );
-    return { trial: await this.trialProto(completed) };
+    return { trial: await this.trialViews.toProto(completed) };
   }
 
   async listWorkers(request: ListWorkersRequest): Promise<ListWorkersResponse> {
@@ -179,20 +172,5 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
 
   async deregisterWorker(request: DeregisterWorkerRequest): Promise<DeregisterWorkerResponse> {
     return { worker: workerToProto(await this.workers.deregister(parseWorkerName(request.name).worker)) };
-  }
-
-  private async trialByName(name: string): Promise<Trial> {
-    const { run, step, trial } = parseTrialName(name);
-    const number = Number(trial);
-    if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`trial number must be a positive integer, got '${trial}'`, 'name');
-    const found = await this.prisma.trial.findUnique({ where: { runId_step_number: { runId: run, step, number } } });
-    if (!found) throw new NotFoundError(`trial '${name}' not found`);
-    return found;
-  }
-
-  private async trialProto(trial: Trial) {
-    const step = await this.prisma.step.findUniqueOrThrow({ where: { runId_name: { runId: trial.runId, name: trial.step } } });
-    const attempts = await this.prisma.attempt.findMany({ where: { trialId: trial.id }, orderBy: { attempt: 'asc' } });
-    return trialToProto(trial, step.config, step.objectives as never, attempts);
   }
 }

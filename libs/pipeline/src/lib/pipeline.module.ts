@@ -9,6 +9,7 @@ import { RunScheduler } from './run-scheduler.service';
 import { RunService } from './run.service';
 import type { GeneratorClient, ReportClient } from './step-context';
 import { QUEUE_SETTINGS, TrialQueueService, type QueueSettings } from './trial-queue.service';
+import { TrialViewService } from './trial-view.service';
 import { WorkerRegistryService } from './worker-registry.service';
 
 export interface PipelineModuleOptions {
@@ -54,6 +55,7 @@ export class PipelineModule {
         },
         { provide: REPORT_CLIENT, useFactory: () => createAsyncClient<ReportServiceServer>(ReportServiceService, 'vela.v1.ReportService', options.reportAddress, options.token) },
         TrialQueueService,
+        TrialViewService,
         WorkerRegistryService,
         RunService,
         RunScheduler,

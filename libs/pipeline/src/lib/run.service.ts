@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
 import { loadConfig, type VelaConfig } from '@vela/config';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@vela/contracts';
@@ -38,6 +39,9 @@ export interface CreateRunInput {
   /** Where a relative `local_base_path` resolves (the master's working folder by default). */
   readonly baseDir?: string;
 }
+
+/** The shortest time between two views a WatchRun stream reads. */
+const WATCH_INTERVAL_MS = 250;
 
 const ZERO_COUNTS: TrialCounts = { pending: 0, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
 
@@ -140,12 +144,20 @@ export class RunService {
     return this.view(runId);
   }
 
-  /** The run now (if its revision is past `afterRevision`), then each time it changes, until it ends or the caller aborts. */
+  /**
+   * The run now (if its revision is past `afterRevision`), then each time it changes, until it
+   * ends or the caller aborts. Changes closer together than WATCH_INTERVAL_MS come as one view:
+   * a busy run changes several times per trial, and each view is three queries.
+   */
   async *watchRun(runId: string, afterRevision: number, signal: AbortSignal): AsyncGenerator<RunView> {
     let seen = afterRevision;
     const changes = this.events.latch(RUNS_CHANNEL, runId);
+    let readAt = 0;
     try {
       while (!signal.aborted) {
+        const wait = readAt + WATCH_INTERVAL_MS - Date.now();
+        if (wait > 0) await delay(wait, undefined, { signal }).catch(() => undefined);
+        readAt = Date.now();
         const view = await this.view(runId);
         if (view.run.revision > seen) {
           seen = view.run.revision;
@@ -159,3 +171,4 @@ export class RunService {
     }
   }
 }
+

@@ -33,9 +33,13 @@ export interface NewTrial {
   readonly task?: 'train' | 'evaluate';
 }
 
+/** The shortest time between two explanations of why a step's trials wait. */
+const EXPLAIN_INTERVAL_MS = 500;
+
 /** Everything a step executor works with; one per step being driven (close it when the step ends). */
 export class StepContext {
   private readonly changes: EventLatch;
+  private explainedAt = 0;
 
   constructor(
     readonly prisma: PrismaClient,
@@ -107,32 +111,27 @@ export class StepContext {
     const created = await this.prisma.$transaction(async (tx) => {
       const [{ next }] = await tx.$queryRaw<{ next: number }[]>`
         SELECT COALESCE(max(number), 0) + 1 AS next FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}`;
-      const rows: Trial[] = [];
-      for (const [offset, trial] of trials.entries()) {
-        rows.push(
-          await tx.trial.create({
-            data: {
-              runId: this.run.id,
-              step: this.step.name,
-              number: Number(next) + offset,
-              desc: trial.desc as Prisma.InputJsonValue,
-              hyperparameters: trial.hyperparameters as Prisma.InputJsonValue,
-              seed: trial.seed,
-              budget: trial.budget ?? null,
-              rung: trial.rung ?? null,
-              parentTrialId: trial.parentTrialId ?? null,
-              checkpointArtifactId: trial.checkpointArtifactId ?? null,
-              resumeEpoch: trial.resumeEpoch ?? null,
-              suggestion: (trial.suggestion ?? undefined) as Prisma.InputJsonValue | undefined,
-              task: trial.task ?? 'train',
-              ...resources,
-            },
-          }),
-        );
-      }
-      return rows;
+      const rows = await tx.trial.createManyAndReturn({
+        data: trials.map((trial, offset) => ({
+          runId: this.run.id,
+          step: this.step.name,
+          number: Number(next) + offset,
+          desc: trial.desc as Prisma.InputJsonValue,
+          hyperparameters: trial.hyperparameters as Prisma.InputJsonValue,
+          seed: trial.seed,
+          budget: trial.budget ?? null,
+          rung: trial.rung ?? null,
+          parentTrialId: trial.parentTrialId ?? null,
+          checkpointArtifactId: trial.checkpointArtifactId ?? null,
+          resumeEpoch: trial.resumeEpoch ?? null,
+          suggestion: (trial.suggestion ?? undefined) as Prisma.InputJsonValue | undefined,
+          task: trial.task ?? 'train',
+          ...resources,
+        })),
+      });
+      return rows.sort((a, b) => a.number - b.number);
     });
-    await touchRuns(this.prisma, [this.run.id]);
+    await touchRuns(this.prisma, [this.run.id], { queued: true });
     return created;
   }
 
@@ -151,6 +150,10 @@ export class StepContext {
    * fails those that no registered worker could ever hold, with the reason.
    */
   async explainWaiting(): Promise<void> {
+    // Reasons change with workers and capacity, not with every trial event: at most once per
+    // EXPLAIN_INTERVAL_MS, so a busy step's driver does not rewrite every pending trial per pass.
+    if (Date.now() - this.explainedAt < EXPLAIN_INTERVAL_MS) return;
+    this.explainedAt = Date.now();
     const pending = (await this.prisma.$queryRaw<Trial[]>`
       SELECT * FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name} AND state = 'PENDING'`).map(fromRawTrial);
     if (pending.length === 0) {

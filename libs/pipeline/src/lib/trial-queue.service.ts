@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@vela/errors';
 import { Prisma, PrismaClient, type Trial } from '@vela/db';
 import type { ObjectiveValue } from '@vela/records';
-import { PipelineEvents, RUNS_CHANNEL, TRIALS_CHANNEL } from './pipeline-events';
+import { PipelineEvents, QUEUE_CHANNEL, RUNS_CHANNEL, TRIALS_CHANNEL } from './pipeline-events';
 import { subtractCapacity, whyItDoesNotFit, type Capacity } from './resources';
 
 export const QUEUE_SETTINGS = Symbol('QUEUE_SETTINGS');
@@ -65,7 +65,7 @@ export class TrialQueueService {
   async acquire(workerId: string, free: Capacity, maxTrials: number, waitMs: number, signal?: AbortSignal): Promise<Trial[]> {
     const deadline = Date.now() + waitMs;
     // Listening before the first look, so a trial queued during it wakes this poll.
-    const changes = this.events.latch(TRIALS_CHANNEL);
+    const changes = this.events.latch(QUEUE_CHANNEL);
     try {
       for (;;) {
         const leased = await this.tryAcquire(workerId, free, maxTrials);
@@ -79,17 +79,24 @@ export class TrialQueueService {
 
   private async tryAcquire(workerId: string, free: Capacity, maxTrials: number): Promise<Trial[]> {
     return this.prisma.$transaction(async (tx) => {
-      // Asking for work is a sign of life, as a heartbeat is.
-      const [worker] = await tx.$queryRaw<{ state: string }[]>`
-        UPDATE workers SET last_heartbeat_at = now(), state = CASE WHEN state = 'LOST' THEN 'ACTIVE'::worker_state ELSE state END
-        WHERE id = ${workerId} RETURNING state`;
-      if (!worker) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);
-      if (worker.state !== 'ACTIVE') return [];
+      // Asking for work is a sign of life, as a heartbeat is: the worker's row is renewed in
+      // the same statement that finds the candidates. Runs with the fewest trials in flight
+      // go first (one aggregate, not a count per candidate).
       const candidates = await tx.$queryRaw<Trial[]>`
+        WITH worker AS (
+          UPDATE workers SET last_heartbeat_at = now(), state = CASE WHEN state = 'LOST' THEN 'ACTIVE'::worker_state ELSE state END
+          WHERE id = ${workerId} RETURNING state::text),
+        in_flight AS (SELECT run_id, count(*) AS n FROM trials WHERE state IN ('LEASED', 'RUNNING') GROUP BY run_id)
         SELECT t.* FROM trials t JOIN runs r ON r.id = t.run_id
-        WHERE t.state = 'PENDING' AND r.state = 'RUNNING' AND NOT t.stop_requested
-        ORDER BY (SELECT count(*) FROM trials f WHERE f.run_id = t.run_id AND f.state IN ('LEASED', 'RUNNING')), t.created_at, t.number
+          LEFT JOIN in_flight f ON f.run_id = t.run_id CROSS JOIN worker
+        WHERE t.state = 'PENDING' AND r.state = 'RUNNING' AND NOT t.stop_requested AND worker.state = 'ACTIVE'
+        ORDER BY COALESCE(f.n, 0), t.created_at, t.number
         LIMIT ${CANDIDATES} FOR UPDATE OF t SKIP LOCKED`;
+      if (candidates.length === 0) {
+        const [worker] = await tx.$queryRaw<{ state: string }[]>`SELECT state::text FROM workers WHERE id = ${workerId}`;
+        if (!worker) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);
+        return [];
+      }
       const chosen: Trial[] = [];
       let left = free;
       for (const trial of candidates.map(fromRawTrial)) {
@@ -101,16 +108,19 @@ export class TrialQueueService {
         }
       }
       if (chosen.length === 0) return [];
-      const ids = chosen.map((trial) => trial.id);
+      // Lease, open the attempts, bump the runs and wake their watchers: one statement.
       const leased = await tx.$queryRaw<Trial[]>`
-        UPDATE trials SET state = 'LEASED', lease_owner = ${workerId}, wait_reason = NULL,
-               lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds}), started_at = COALESCE(started_at, now())
-        WHERE id = ANY(${ids}::uuid[]) RETURNING *`;
-      await tx.$executeRaw`
-        INSERT INTO attempts (trial_id, attempt, state, worker_id)
-        SELECT id, attempt, 'LEASED', ${workerId} FROM trials WHERE id = ANY(${ids}::uuid[])
-        ON CONFLICT (trial_id, attempt) DO UPDATE SET state = 'LEASED', worker_id = EXCLUDED.worker_id, started_at = now(), ended_at = NULL, error = NULL`;
-      await touchRuns(tx, [...new Set(chosen.map((trial) => trial.runId))]);
+        WITH leased AS (
+          UPDATE trials SET state = 'LEASED', lease_owner = ${workerId}, wait_reason = NULL,
+                 lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds}), started_at = COALESCE(started_at, now())
+          WHERE id = ANY(${chosen.map((trial) => trial.id)}::uuid[]) RETURNING *),
+        opened AS (
+          INSERT INTO attempts (trial_id, attempt, state, worker_id)
+          SELECT id, attempt, 'LEASED', ${workerId} FROM leased
+          ON CONFLICT (trial_id, attempt) DO UPDATE SET state = 'LEASED', worker_id = EXCLUDED.worker_id, started_at = now(), ended_at = NULL, error = NULL),
+        touched AS (UPDATE runs SET revision = revision + 1 WHERE id IN (SELECT run_id FROM leased) RETURNING id::text),
+        notified AS (SELECT count(pg_notify(${RUNS_CHANNEL}, id)) + count(pg_notify(${TRIALS_CHANNEL}, id)) AS n FROM touched)
+        SELECT leased.* FROM leased CROSS JOIN notified`;
       return leased.map(fromRawTrial);
     });
   }
@@ -142,22 +152,25 @@ export class TrialQueueService {
    * observations). Answers the stop signal, if any.
    */
   async reportProgress(trialId: string, attempt: number, epoch: number, totalEpochs: number, objectives: readonly ObjectiveValue[]): Promise<{ stop?: StopSignalInfo; leaseExpiresAt: Date }> {
-    const [row] = await this.prisma.$queryRaw<{ run_id: string; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null; was_leased: boolean }[]>`
-      WITH before AS (SELECT id, state FROM trials WHERE id = ${trialId}::uuid AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING') FOR UPDATE)
-      UPDATE trials t SET state = 'RUNNING', progress_epoch = GREATEST(progress_epoch, ${epoch}), total_epochs = ${totalEpochs || null},
-             progress_objectives = CASE WHEN ${objectives.length} > 0 THEN ${JSON.stringify(objectives)}::jsonb ELSE progress_objectives END,
-             lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds})
-      FROM before WHERE t.id = before.id
-      RETURNING t.run_id, t.lease_expires_at, t.stop_requested, t.stop_reason, t.error, before.state = 'LEASED' AS was_leased`;
+    // One statement: the first report also makes the attempt RUNNING and bumps the run (which
+    // watchers see); every report wakes the run's driver (it forwards epochs to the generator).
+    const [row] = await this.prisma.$queryRaw<{ run_id: string; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null }[]>`
+      WITH before AS (SELECT id, state FROM trials WHERE id = ${trialId}::uuid AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING') FOR UPDATE),
+      progressed AS (
+        UPDATE trials t SET state = 'RUNNING', progress_epoch = GREATEST(progress_epoch, ${epoch}), total_epochs = ${totalEpochs || null},
+               progress_objectives = CASE WHEN ${objectives.length} > 0 THEN ${JSON.stringify(objectives)}::jsonb ELSE progress_objectives END,
+               lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds})
+        FROM before WHERE t.id = before.id
+        RETURNING t.run_id, t.lease_expires_at, t.stop_requested, t.stop_reason, t.error, before.state = 'LEASED' AS was_leased),
+      started AS (
+        UPDATE attempts SET state = 'RUNNING' WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt} AND state = 'LEASED'
+          AND EXISTS (SELECT 1 FROM progressed WHERE was_leased)),
+      touched AS (UPDATE runs SET revision = revision + 1 WHERE id IN (SELECT run_id FROM progressed WHERE was_leased) RETURNING id::text),
+      notified AS (
+        SELECT (SELECT count(pg_notify(${RUNS_CHANNEL}, id)) FROM touched) + (SELECT count(pg_notify(${TRIALS_CHANNEL}, run_id::text)) FROM progressed) AS n)
+      SELECT progressed.run_id, progressed.lease_expires_at, progressed.stop_requested, progressed.stop_reason, progressed.error
+      FROM progressed CROSS JOIN notified`;
     if (!row) throw await this.fenceError(trialId, attempt, 'progress');
-    if (row.was_leased) {
-      // The first report: the trial and attempt become RUNNING, which watchers see.
-      await this.prisma.$executeRaw`UPDATE attempts SET state = 'RUNNING' WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt} AND state = 'LEASED'`;
-      await touchRuns(this.prisma, [row.run_id]);
-    } else {
-      // Later epochs only wake the run's driver (it forwards them to the generator).
-      await this.prisma.$executeRaw`SELECT pg_notify(${TRIALS_CHANNEL}, ${row.run_id})`;
-    }
     return { leaseExpiresAt: row.lease_expires_at, stop: row.stop_requested ? { trialId, attempt, ...stopOf(row.stop_reason, row.error) } : undefined };
   }
 
@@ -177,22 +190,27 @@ export class TrialQueueService {
         throw await this.fenceError(trialId, attempt, 'completion', tx);
       }
       const retry = outcome === 'FAILED' && attempt < maxAttempts && !current.stopRequested;
-      const attemptState = outcome;
-      await tx.$executeRaw`
-        UPDATE attempts SET state = ${attemptState}::attempt_state, ended_at = now(), error = ${completion.errorMessage ?? null}
-        WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt}`;
+      // The attempt ends, the trial moves on, the run is bumped and watched: one statement.
+      const endAttempt = Prisma.sql`
+        ended AS (UPDATE attempts SET state = ${outcome}::attempt_state, ended_at = now(), error = ${completion.errorMessage ?? null}
+                  WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt}),
+        touched AS (UPDATE runs SET revision = revision + 1 WHERE id = ${current.runId}::uuid RETURNING id::text),
+        notified AS (SELECT count(pg_notify(${RUNS_CHANNEL}, id)) + count(pg_notify(${TRIALS_CHANNEL}, id)) + count(CASE WHEN ${retry} THEN pg_notify(${QUEUE_CHANNEL}, id) END) AS n FROM touched)`;
       const [updated] = retry
         ? await tx.$queryRaw<Trial[]>`
-            UPDATE trials SET state = 'PENDING', attempt = attempt + 1, lease_owner = NULL, lease_expires_at = NULL,
-                   error = ${completion.errorMessage ?? null}, complete_request_id = ${completion.requestId ?? null}, progress_epoch = 0
-            WHERE id = ${trialId}::uuid RETURNING *`
+            WITH moved AS (
+              UPDATE trials SET state = 'PENDING', attempt = attempt + 1, lease_owner = NULL, lease_expires_at = NULL,
+                     error = ${completion.errorMessage ?? null}, complete_request_id = ${completion.requestId ?? null}, progress_epoch = 0
+              WHERE id = ${trialId}::uuid RETURNING *), ${endAttempt}
+            SELECT moved.* FROM moved CROSS JOIN notified`
         : await tx.$queryRaw<Trial[]>`
-            UPDATE trials SET state = ${outcome}::trial_state, lease_owner = NULL, lease_expires_at = NULL, ended_at = now(),
-                   error = ${completion.errorMessage ?? null}, complete_request_id = ${completion.requestId ?? null},
-                   progress_epoch = COALESCE(${completion.finalEpoch ?? null}, progress_epoch),
-                   checkpoint_artifact_id = COALESCE(${completion.checkpointArtifactId ?? null}::uuid, checkpoint_artifact_id)
-            WHERE id = ${trialId}::uuid RETURNING *`;
-      await touchRuns(tx, [current.runId]);
+            WITH moved AS (
+              UPDATE trials SET state = ${outcome}::trial_state, lease_owner = NULL, lease_expires_at = NULL, ended_at = now(),
+                     error = ${completion.errorMessage ?? null}, complete_request_id = ${completion.requestId ?? null},
+                     progress_epoch = COALESCE(${completion.finalEpoch ?? null}, progress_epoch),
+                     checkpoint_artifact_id = COALESCE(${completion.checkpointArtifactId ?? null}::uuid, checkpoint_artifact_id)
+              WHERE id = ${trialId}::uuid RETURNING *), ${endAttempt}
+            SELECT moved.* FROM moved CROSS JOIN notified`;
       return fromRawTrial(updated);
     });
   }
@@ -224,7 +242,7 @@ export class TrialQueueService {
         }
         touched.push({ trialId: trial.id, runId: trial.run_id, staleAttempt: trial.attempt, failed });
       }
-      await touchRuns(tx, [...new Set(touched.map((trial) => trial.runId))]);
+      await touchRuns(tx, [...new Set(touched.map((trial) => trial.runId))], { queued: touched.some((trial) => !trial.failed) });
       return touched;
     });
   }
@@ -272,13 +290,15 @@ function stopOf(reason: string | null, message: string | null): { reason: StopRe
   return { reason: known, message: message || messages[known] };
 }
 
-/** Bumps the runs' revision (WatchRun's cursor) and wakes their watchers and drivers. */
-export async function touchRuns(client: Pick<PrismaClient, '$executeRaw'>, runIds: readonly string[]): Promise<void> {
+/**
+ * Bumps the runs' revision (WatchRun's cursor) and wakes their watchers and drivers, in one
+ * statement; `queued` also wakes waiting acquirers (trials of these runs became PENDING).
+ */
+export async function touchRuns(client: Pick<PrismaClient, '$executeRaw'>, runIds: readonly string[], { queued = false } = {}): Promise<void> {
   if (runIds.length === 0) return;
-  await client.$executeRaw`UPDATE runs SET revision = revision + 1 WHERE id = ANY(${[...runIds]}::uuid[])`;
-  for (const runId of runIds) {
-    await client.$executeRaw`SELECT pg_notify(${RUNS_CHANNEL}, ${runId}), pg_notify(${TRIALS_CHANNEL}, ${runId})`;
-  }
+  await client.$executeRaw`
+    WITH touched AS (UPDATE runs SET revision = revision + 1 WHERE id = ANY(${[...runIds]}::uuid[]) RETURNING id::text)
+    SELECT pg_notify(${RUNS_CHANNEL}, id), pg_notify(${TRIALS_CHANNEL}, id), CASE WHEN ${queued} THEN pg_notify(${QUEUE_CHANNEL}, id) END FROM touched`;
 }
 
 /** Raw rows come back snake_case; the Prisma model type is camelCase. */

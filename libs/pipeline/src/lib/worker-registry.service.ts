@@ -80,6 +80,13 @@ export class WorkerRegistryService {
       UPDATE workers SET state = 'LOST' WHERE state = 'ACTIVE' AND last_heartbeat_at < now() - make_interval(secs => ${leaseSeconds})`;
   }
 
+  /** How many workers are ACTIVE and what they offer in all: one aggregate, for sizing the queue. */
+  async activeTotals(): Promise<{ workers: number; gpus: number; cpuSlots: number }> {
+    const [row] = await this.prisma.$queryRaw<{ workers: bigint; gpus: bigint | null; cpu_slots: bigint | null }[]>`
+      SELECT count(*) AS workers, sum(gpus) AS gpus, sum(cpu_slots) AS cpu_slots FROM workers WHERE state = 'ACTIVE'`;
+    return { workers: Number(row.workers), gpus: Number(row.gpus ?? 0), cpuSlots: Number(row.cpu_slots ?? 0) };
+  }
+
   async view(workerId: string): Promise<WorkerView> {
     const [view] = await this.list({ id: workerId });
     if (!view) throw new NotFoundError(`worker '${workerId}' not found`);

@@ -146,7 +146,9 @@ export class RecordService {
       page = Prisma.sql`ORDER BY ${sortKey} LIMIT ${pageSize + 1} OFFSET ${offset}`;
     }
     const rows = await this.prisma.$queryRaw<RecordRow[]>`SELECT r.* FROM ${from} WHERE ${where} ${page}`;
-    const [{ count }] = await this.prisma.$queryRaw<{ count: bigint }[]>`SELECT count(*) FROM ${from} WHERE ${where}`;
+    // A first page that holds every match is its own count.
+    const whole = rows.length <= pageSize && offset === 0 && afterSeq === undefined;
+    const count = whole ? rows.length : (await this.prisma.$queryRaw<{ count: bigint }[]>`SELECT count(*) FROM ${from} WHERE ${where}`)[0].count;
     const records = rows.slice(0, pageSize).map(toStoredRecord);
     let nextPageToken: string | undefined;
     if (rows.length > pageSize) {

@@ -90,14 +90,14 @@ export class SearchStepExecutor implements StepExecutor {
   /** How many more trials to start: up to what the workers can hold, the in-flight limit and max_trials. */
   private async room(context: StepContext, total: number, inFlight: number): Promise<number> {
     const limits = context.config.general.limits;
-    const workers = await context.workers.list({ states: ['ACTIVE'] });
+    const workers = await context.workers.activeTotals();
     const request = context.resources;
-    const slots = workers.reduce((sum, view) => sum + (request.gpus > 0 ? view.worker.gpus : view.worker.cpuSlots + view.worker.gpus), 0);
+    const slots = request.gpus > 0 ? workers.gpus : workers.cpuSlots + workers.gpus;
     // One trial queued ahead per worker, so a slot that frees takes the next trial at once
     // instead of waiting for observe → suggest → insert. With workers registered but none able
     // to hold this step's trials, one trial is still created, so that it is rejected with the
     // reason where GetRun shows it.
-    const target = Math.min(limits.trials_in_flight ?? Infinity, workers.length > 0 ? Math.max(slots + workers.length, 1) : 0);
+    const target = Math.min(limits.trials_in_flight ?? Infinity, workers.workers > 0 ? Math.max(slots + workers.workers, 1) : 0);
     const left = limits.max_trials === undefined ? Infinity : limits.max_trials - total;
     return Math.max(0, Math.min(target - inFlight, left));
   }
@@ -126,7 +126,7 @@ export class SearchStepExecutor implements StepExecutor {
                forwarded_attempt = 0, stop_requested = false, stop_reason = NULL
         WHERE id = ${promotion.continueTrialId}::uuid AND run_id = ${context.run.id}::uuid AND state = 'SUCCEEDED'`;
     }
-    await touchRuns(context.prisma, [context.run.id]);
+    await touchRuns(context.prisma, [context.run.id], { queued: suggestions.length > 0 });
   }
 
   private async allForwarded(context: StepContext): Promise<boolean> {
