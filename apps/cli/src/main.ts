@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError as CommanderArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
 import {
   CliError,
   EXIT,
@@ -24,11 +24,12 @@ import {
 } from '@vela/cli';
 
 // Services load on demand: `vela runs` should not pay for Nest, Prisma and TensorFlow.js.
-const STARTERS: Record<'pipeline' | 'generator' | 'report' | 'worker', () => Promise<ServiceStarter>> = {
+const STARTERS: Record<'pipeline' | 'generator' | 'report' | 'worker' | 'dashboard', () => Promise<ServiceStarter>> = {
   pipeline: async () => (await import('@vela/pipeline')).servePipeline,
   generator: async () => (await import('@vela/generator')).serveGenerator,
   report: async () => (await import('@vela/report')).serveReport,
   worker: async () => (await import('@vela/worker')).serveWorker,
+  dashboard: async () => (await import('@vela/dashboard')).serveDashboard,
 };
 type ServedService = keyof typeof STARTERS | 'all';
 const SERVED = [...Object.keys(STARTERS), 'all'];
@@ -86,7 +87,7 @@ program
 program
   .command('serve')
   .description(
-    'Serve a Vela service in the foreground until Ctrl-C. `all` serves report, generator and pipeline in this one process on one database (workers run where the GPUs are). ' +
+    'Serve a Vela service in the foreground until Ctrl-C. `all` serves report, generator, pipeline and dashboard in this one process on one database (workers run where the GPUs are). ' +
       'Each flag stands for the variable in brackets, which the service reads when the flag is absent.',
   )
   .argument('<service>', `one of: ${SERVED.join(', ')}`, (value: string) => {
@@ -94,11 +95,11 @@ program
     return value as ServedService;
   })
   .option('--host <host>', 'address to listen on, 0.0.0.0 for other hosts [VELA_HOST, default 127.0.0.1]')
-  .option('--port <port>', 'port to listen on, 0 for a free one; not with `all` [VELA_<SERVICE>_PORT, default 50051 pipeline, 50052 generator, 50053 report]')
+  .option('--port <port>', 'port to listen on, 0 for a free one; not with `all` [VELA_<SERVICE>_PORT, default 50051 pipeline, 50052 generator, 50053 report, 8080 dashboard]')
   .option('--token <token>', 'the shared secret every call must carry [VELA_TOKEN]')
   .option('--database-url <url>', 'the Postgres of pipeline, generator and report [DATABASE_URL, default the embedded one]')
-  .option('--pipeline-address <host:port>', "the master, for a worker [VELA_PIPELINE_ADDRESS]")
-  .option('--report-address <host:port>', 'Report, for the master and a worker [VELA_REPORT_ADDRESS]')
+  .option('--pipeline-address <host:port>', 'the master, for a worker and the dashboard [VELA_PIPELINE_ADDRESS]')
+  .option('--report-address <host:port>', 'Report, for the master, a worker and the dashboard [VELA_REPORT_ADDRESS]')
   .option('--generator-address <host:port>', 'the generator, for the master [VELA_GENERATOR_ADDRESS]')
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(async (service: ServedService, flags: ServeFlags) => {
@@ -107,8 +108,8 @@ program
       const env = serveEnvironment(service, flags);
       return runUntilSignalled(service, await serveOne(service, await STARTERS[service](), env));
     }
-    if (flags.port !== undefined) throw new CliError('--port names one port; `vela serve all` takes VELA_PIPELINE_PORT, VELA_GENERATOR_PORT and VELA_REPORT_PORT', EXIT.usage);
-    const starters = { report: await STARTERS.report(), generator: await STARTERS.generator(), pipeline: await STARTERS.pipeline() };
+    if (flags.port !== undefined) throw new CliError('--port names one port; `vela serve all` takes VELA_PIPELINE_PORT, VELA_GENERATOR_PORT, VELA_REPORT_PORT and VELA_DASHBOARD_PORT', EXIT.usage);
+    const starters = { report: await STARTERS.report(), generator: await STARTERS.generator(), pipeline: await STARTERS.pipeline(), dashboard: await STARTERS.dashboard() };
     const running = await serveAll(starters, serveEnvironment('all', flags), (line) => process.stdout.write(`${line}\n`));
     await runUntilSignalled('pipeline', running);
   });
@@ -161,7 +162,7 @@ inspectionCommand('status', 'Show a run: its steps, trial counts by state, why p
 
 inspectionCommand('runs', 'List the newest runs.')
   .option('--limit <n>', 'how many', positiveInteger, 20)
-  .addOption(new Option('--state <states>', 'only runs in these states, comma-separated: pending, running, succeeded, failed, cancelled'))
+  .option('--state <states>', 'only runs in these states, comma-separated: pending, running, succeeded, failed, cancelled')
   .action((flags: ConnectionFlags & { json?: boolean; limit: number; state?: string }) =>
     inspect(flags, (connection) => listRuns(connection, { limit: flags.limit, states: flags.state === undefined ? undefined : parseRunStates(flags.state) })),
   );
@@ -185,7 +186,6 @@ program.parseAsync(process.argv).then(
   () => process.exit(process.exitCode ?? EXIT.success),
   (error: unknown) => {
     process.stderr.write(`vela: ${error instanceof Error ? error.message : String(error)}\n`);
-    const usage = error instanceof CliError ? error.exitCode : error instanceof Error && 'kind' in error && error.kind === 'INVALID_ARGUMENT' ? EXIT.usage : EXIT.failure;
-    process.exit(usage);
+    process.exit(error instanceof CliError ? error.exitCode : error instanceof Error && 'kind' in error && error.kind === 'INVALID_ARGUMENT' ? EXIT.usage : EXIT.failure);
   },
 );

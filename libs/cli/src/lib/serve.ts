@@ -50,7 +50,7 @@ export function serveOne(service: ServiceName, start: ServiceStarter, env: NodeJ
 }
 
 /**
- * `vela serve all`: Report, the generator, the master (and the dashboard when given) in this
+ * `vela serve all`: Report, the generator, the master and the dashboard (those given) in this
  * one process, on one database opened here (DATABASE_URL, else the embedded one started
  * once, not by each service), each on its own port (VELA_<SERVICE>_PORT, default
  * DEFAULT_PORTS), each told the others' addresses. One process keeps a laptop or a single

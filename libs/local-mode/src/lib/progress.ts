@@ -50,7 +50,9 @@ export class ProgressDisplay {
 
   update(run: Run, best: ReadonlyMap<string, BestResult>): void {
     if (this.live) {
-      this.redraw(progressBars(run, best, this.terminal?.columns ?? 80));
+      // A terminal that reports no size (a bare pty) gets the classic 80 columns.
+      const bars = progressBars(run, best, this.terminal?.columns || 80);
+      if (bars.join('\n') !== this.drawn.join('\n')) this.redraw(bars);
       return;
     }
     const line = progressLine(run, best);
