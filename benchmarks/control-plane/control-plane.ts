@@ -2,7 +2,7 @@
  * Control-plane benchmark (not a test): trials per second and per-trial overhead (p50, p99)
  * through the whole real path — pipeline → generator → queue → worker → report — with a
  * trainer that trains instantly (`InstantTrainer`, instant-trainer.plugin.ts, loaded by each
- * training process through VELA_WORKER_PLUGINS). Every service is a real process started by
+ * training process through VELA_PLUGINS). Every service is a real process started by
  * `startLocalCluster` on a fresh test database (DATABASE_URL's server, else an embedded one).
  *
  *   node -r @swc-node/register benchmarks/control-plane/control-plane.ts [--trials 2000] [--workers 1,4] [--slots 2] [--out DIR] [--cpu-prof]
@@ -159,17 +159,12 @@ async function benchmark(workers: number, slots: number, trials: number, outDir:
       ...process.env,
       DATABASE_URL: database.url,
       VELA_ARTIFACT_ROOT: join(workDir, 'artifacts'),
-      VELA_WORKER_PLUGINS: PLUGIN,
+      VELA_PLUGINS: PLUGIN,
       VELA_BENCH_TRACE_DIR: traceDir,
       ...(cpuProf ? { VELA_BENCH_CPU_PROF_DIR: profileDir } : {}),
-      // The master validates `trainer.type` against its own registry when it reads the config, and
-      // only workers load VELA_WORKER_PLUGINS: every service preloads the plugin so that the master
-      // knows InstantTrainer too.
-      NODE_OPTIONS: [
-        process.env['NODE_OPTIONS'] ?? '',
-        `--require ${require.resolve('@swc-node/register')} --require ${PLUGIN}`,
-        cpuProf ? `--require ${resolve(__dirname, 'cpu-profile.preload.ts')}` : '',
-      ].join(' ').trim(),
+      ...(cpuProf
+        ? { NODE_OPTIONS: [process.env['NODE_OPTIONS'] ?? '', `--require ${require.resolve('@swc-node/register')} --require ${resolve(__dirname, 'cpu-profile.preload.ts')}`].join(' ').trim() }
+        : {}),
     },
     workers,
     slotsPerWorker: slots,

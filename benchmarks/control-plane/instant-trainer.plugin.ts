@@ -1,4 +1,4 @@
-// A VELA_WORKER_PLUGINS module for the control-plane benchmark: the trainer type
+// A VELA_PLUGINS module for the control-plane benchmark: the trainer type
 // `InstantTrainer`, which "trains" in microseconds by evaluating a synthetic function of the
 // trial's hyperparameters and reports one record per epoch, so that a run measures only the
 // control plane (pipeline → generator → queue → worker → report).

@@ -5,3 +5,4 @@ export * from './lib/error-mapping';
 export * from './lib/service-settings';
 export * from './lib/client';
 export * from './lib/service-process';
+export * from './lib/plugins';

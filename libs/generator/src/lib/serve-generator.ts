@@ -1,7 +1,7 @@
 import { GeneratorServiceService, PROTO_SOURCES } from '@vela/contracts';
 import { openDatabase } from '@vela/db';
 import { InvalidArgumentError } from '@vela/errors';
-import { startGrpcServiceOwning, type RunningGrpcService, type ServiceSettings } from '@vela/grpc-server';
+import { startGrpcServiceOwning, type RunningGrpcService, type ServiceSettings, loadPlugins, pluginModules } from '@vela/grpc-server';
 import { GeneratorController } from './generator.controller';
 import { GeneratorModule } from './generator.module';
 
@@ -19,6 +19,7 @@ export interface GeneratorServeOptions extends ServiceSettings {
  */
 export async function serveGenerator(options: GeneratorServeOptions): Promise<RunningGrpcService> {
   const env = options.env ?? process.env;
+  loadPlugins(pluginModules(env));
   const snapshotEvery = options.snapshotEvery ?? snapshotEveryFromEnv(env);
   const database = await openDatabase({ env });
   return startGrpcServiceOwning(database, {

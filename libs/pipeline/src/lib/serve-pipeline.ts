@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@vela/errors';
 import { PROTO_SOURCES, PipelineServiceService } from '@vela/contracts';
 import { openDatabase } from '@vela/db';
-import { DEFAULT_PORTS, startGrpcServiceOwning, type RunningGrpcService, type ServiceSettings } from '@vela/grpc-server';
+import { DEFAULT_PORTS, startGrpcServiceOwning, type RunningGrpcService, type ServiceSettings, loadPlugins, pluginModules } from '@vela/grpc-server';
 import { PipelineController } from './pipeline.controller';
 import { PipelineModule } from './pipeline.module';
 
@@ -19,6 +19,7 @@ export interface PipelineServeOptions extends ServiceSettings {
  */
 export async function servePipeline(options: PipelineServeOptions): Promise<RunningGrpcService> {
   const env = options.env ?? process.env;
+  loadPlugins(pluginModules(env));
   const leaseSeconds = positiveNumber(env, 'VELA_LEASE_SECONDS', 60);
   const heartbeatSeconds = positiveNumber(env, 'VELA_HEARTBEAT_SECONDS', Math.max(1, leaseSeconds / 6));
   const database = await openDatabase({ env });

@@ -248,7 +248,7 @@ describe('TrainerWorker', () => {
   it('completes FAILED, with its output as the log tail, a trial whose training process dies, and trains the next in a new process', async () => {
     const plugin = join(__dirname, 'fixtures', 'crashing-trainer.plugin.ts');
     const crashing = new TrainerWorker({
-      settings: settings({ VELA_WORKER_ID: 'crashing', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_PLUGINS: plugin, VELA_WORKER_LABELS: 'plugin=crashing' }),
+      settings: settings({ VELA_WORKER_ID: 'crashing', VELA_WORKER_CPU_SLOTS: '1', VELA_PLUGINS: plugin, VELA_WORKER_LABELS: 'plugin=crashing' }),
       log: (line) => lines.push(line),
     });
     // Only the worker with the plugin (and its label) may take these trials.

@@ -56,6 +56,8 @@ interface HeldTrial {
   fenced?: string;
   /** The worker is shutting down: stop it and hand it back. */
   handback?: boolean;
+  /** Training ended and only its completion is in flight: its slots are free for the next trial. */
+  slotsReleased?: boolean;
   lastEpoch?: number;
   progress?: { epoch: number; totalEpochs: number; objectives: Objective[] };
   reporting?: boolean;
@@ -317,7 +319,7 @@ export class TrainerWorker {
 
   private freeSlots(): number {
     let used = 0;
-    for (const held of this.held.values()) used += held.slots;
+    for (const held of this.held.values()) if (!held.slotsReleased) used += held.slots;
     return Math.max(0, this.totalSlots - used);
   }
 
@@ -394,8 +396,7 @@ export class TrainerWorker {
       .catch((error: unknown) => this.log(`worker ${this.settings.workerId}: trial ${trial.name}: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => {
         this.held.delete(trial.id);
-        if (gpuIndices) this.freeGpus.push(...gpuIndices);
-        this.wake?.();
+        this.releaseSlots(held);
       });
   }
 
@@ -420,7 +421,16 @@ export class TrainerWorker {
       if (process.alive && !this.draining && !this.fatal) this.idle.push(process);
       else await process.close();
     }
+    // The next trial need not wait for this one's CompleteTrial round trip.
+    this.releaseSlots(held);
     await this.finish(held, outcome!);
+  }
+
+  private releaseSlots(held: HeldTrial): void {
+    if (held.slotsReleased) return;
+    held.slotsReleased = true;
+    if (held.gpuIndices) this.freeGpus.push(...held.gpuIndices);
+    this.wake?.();
   }
 
   /** An idle training process for these GPUs (or for a CPU slot), else a new one. */

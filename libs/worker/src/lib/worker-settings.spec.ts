@@ -30,7 +30,7 @@ describe('workerSettingsFromEnv', () => {
       VELA_WORKER_BACKEND: 'cpu',
       VELA_WORKER_ACQUIRE_WAIT_MS: '100',
       VELA_WORKER_DRAIN_MS: '0',
-      VELA_WORKER_PLUGINS: '@acme/vela-nets, ./plugins/trainer.ts',
+      VELA_PLUGINS: '@acme/vela-nets, ./plugins/trainer.ts',
     });
     expect(settings).toMatchObject({
       pipelineAddress: 'master.lab:7000',

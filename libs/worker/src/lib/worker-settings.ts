@@ -1,9 +1,8 @@
 import * as os from 'node:os';
-import { resolve } from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice } from '@vela/compute';
 import { assertResourceId } from '@vela/contracts';
 import { InvalidArgumentError } from '@vela/errors';
-import { DEFAULT_PORTS } from '@vela/grpc-server';
+import { DEFAULT_PORTS, pluginModules } from '@vela/grpc-server';
 
 /** Everything a trainer-worker is configured with (see workerSettingsFromEnv). */
 export interface WorkerSettings {
@@ -51,7 +50,7 @@ export function defaultWorkerId(hostname = os.hostname()): string {
  * | `VELA_WORKER_BACKEND` | `auto` (tensorflow where installed, else wasm) |
  * | `VELA_WORKER_ACQUIRE_WAIT_MS` | 5000 |
  * | `VELA_WORKER_DRAIN_MS` | 30000 |
- * | `VELA_WORKER_PLUGINS` | none; comma-separated modules (package names, or paths from the working directory) each training process requires |
+ * | `VELA_PLUGINS` | none; comma-separated modules (package names, or paths from the working directory) each training process requires (the master and generator load them too) |
  *
  * A bad value throws InvalidArgumentError naming the variable.
  */
@@ -78,11 +77,7 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
     acquireWaitMs: integer(env, 'VELA_WORKER_ACQUIRE_WAIT_MS', 5000, 0),
     drainMs: integer(env, 'VELA_WORKER_DRAIN_MS', 30000, 0),
     // Paths are resolved here: training processes run from the repository root.
-    plugins: (env['VELA_WORKER_PLUGINS'] ?? '')
-      .split(',')
-      .map((m) => m.trim())
-      .filter(Boolean)
-      .map((m) => (/^[./]/.test(m) ? resolve(m) : m)),
+    plugins: pluginModules(env),
   };
 }
 

@@ -93,11 +93,11 @@ export class SearchStepExecutor implements StepExecutor {
     const workers = await context.workers.activeTotals();
     const request = context.resources;
     const slots = request.gpus > 0 ? workers.gpus : workers.cpuSlots + workers.gpus;
-    // One trial queued ahead per worker, so a slot that frees takes the next trial at once
-    // instead of waiting for observe → suggest → insert. With workers registered but none able
-    // to hold this step's trials, one trial is still created, so that it is rejected with the
-    // reason where GetRun shows it.
-    const target = Math.min(limits.trials_in_flight ?? Infinity, workers.workers > 0 ? Math.max(slots + workers.workers, 1) : 0);
+    // One trial queued ahead per slot, so a slot that frees takes the next trial at once
+    // instead of waiting for observe → suggest → insert, and one pass of this loop serves
+    // several completions. With workers registered but none able to hold this step's trials,
+    // one trial is still created, so that it is rejected with the reason where GetRun shows it.
+    const target = Math.min(limits.trials_in_flight ?? Infinity, workers.workers > 0 ? Math.max(2 * slots, 1) : 0);
     const left = limits.max_trials === undefined ? Infinity : limits.max_trials - total;
     return Math.max(0, Math.min(target - inFlight, left));
   }
