@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { useTestDatabase } from '@vela/testing';
-import { VELA } from './vela';
+import { VELA, vela } from './vela';
 
-// Ctrl-C in `vela run`: the run is cancelled through the master (whose process the
-// terminal's SIGINT must not reach first), every service it started stops, and the command
-// exits 130.
+// `vela run` as scripts see it: a config error exits 2 with every problem; Ctrl-C cancels the
+// run through the master (whose process the terminal's SIGINT must not reach first), stops
+// every service it started and exits 130.
 jest.setTimeout(240000);
 
 /** Every process below `root`, from `ps`. */
@@ -33,13 +33,23 @@ const alive = (pid: number) => {
   }
 };
 
-describe('vela run, interrupted', () => {
+describe('vela run', () => {
   const database = useTestDatabase();
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'vela-interrupt-'));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('exits 2 on an invalid config, listing every problem with its line', async () => {
+    const config = join(dir, 'invalid.yml');
+    await writeFile(config, 'pipeline: [hpo]\nhpo:\n  pipe_step: { type: SearchPipeStp }\n  trainer: { type: Trainer, epochs: -1 }\n');
+    const result = await vela(['run', config, '--database-url', database.url, '--workers', '1', '--slots', '1']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`vela: ${config}: `);
+    expect(result.stderr).toMatch(/line 3: hpo\.pipe_step\.type: unknown pipe step 'SearchPipeStp'/);
+    expect(result.stderr).toMatch(/line 4: hpo\.trainer\.epochs: /);
+  });
 
   it('cancels the run on SIGINT, stops every service and exits 130', async () => {
     const config = join(dir, 'long.yml');

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { status, type ServiceError } from '@grpc/grpc-js';
 import {
   PipelineServiceService,
   RecordOrder,
@@ -71,7 +72,12 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
   try {
     options.out(`  database   ${cluster.database.embedded ? `embedded Postgres (data in ${cluster.database.embedded.dataDir})` : 'DATABASE_URL'}`);
     for (const service of Object.values(cluster.services)) options.out(`  ${service.name.padEnd(10)} ${service.address}`);
-    created = (await pipeline.createRun({ configYaml, overrides: [...(options.overrides ?? [])], displayName: configPath, requestId: '', validateOnly: false })).run!;
+    created = (
+      await pipeline.createRun({ configYaml, overrides: [...(options.overrides ?? [])], displayName: configPath, requestId: '', validateOnly: false }).catch((error: ServiceError) => {
+        // The master lists every problem of the config: a config error (exit 2), not a failed run.
+        throw error.code === status.INVALID_ARGUMENT ? new InvalidArgumentError(`${configPath}: ${error.details}`) : error;
+      })
+    ).run!;
     options.out(`run ${created.id}: ${created.steps.map((step) => `${step.id} (${step.pipeStepType})`).join(' → ')}`);
     if (options.signal?.aborted) cancel();
     else options.signal?.addEventListener('abort', cancel, { once: true });
