@@ -116,14 +116,15 @@ program
 
 program
   .command('validate')
-  .description('Check a config without running it: every problem, each with its file, line and YAML path.')
+  .description('Check a config without running it: every problem, each with its file, line and YAML path. Plug-ins named by VELA_PLUGINS are loaded as the master loads them.')
   .argument('<config>', 'the Vega-style YAML config')
   .option('--set <key=value...>', 'override config values, as `vela run` does', collect)
   .option('--json', 'print the result as JSON')
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(async (config: string, options: { set?: string[]; json?: boolean }) => {
-    // The kinds a config names (`type:`) are registered by the libs the master loads.
-    await import('@vela/pipeline');
+    // The kinds a config names (`type:`) are registered by the libs and plug-ins the master loads.
+    const [{ loadPlugins, pluginModules }] = await Promise.all([import('@vela/grpc-server'), import('@vela/pipeline')]);
+    loadPlugins(pluginModules());
     print(await validateConfig(config, options.set), options.json);
   });
 
