@@ -51,6 +51,7 @@ const program = new Command()
 
 program
   .command('run')
+  .summary('run a config on this machine; Ctrl-C cancels it')
   .description('Run a config on this machine: embedded Postgres (unless DATABASE_URL), every service and trainer-workers as local processes. Ctrl-C cancels the run.')
   .argument('[config]', 'the Vega-style YAML config', 'examples/default.yml')
   .option('--database-url <url>', 'use this Postgres instead of the embedded one')
@@ -86,6 +87,7 @@ program
 
 program
   .command('serve')
+  .summary('serve a service, or all of them, in the foreground')
   .description(
     'Serve a Vela service in the foreground until Ctrl-C. `all` serves report, generator, pipeline and dashboard in this one process on one database (workers run where the GPUs are). ' +
       'Each flag stands for the variable in brackets, which the service reads when the flag is absent.',
@@ -116,6 +118,7 @@ program
 
 program
   .command('validate')
+  .summary('list every problem of a config with its line')
   .description('Check a config without running it: every problem, each with its file, line and YAML path. Plug-ins named by VELA_PLUGINS are loaded as the master loads them.')
   .argument('<config>', 'the Vega-style YAML config')
   .option('--set <key=value...>', 'override config values, as `vela run` does', collect)
@@ -128,16 +131,19 @@ program
     print(await validateConfig(config, options.set), options.json);
   });
 
+const RUN_ARGUMENT = 'a run id, runs/<id>, or a unique prefix of the id';
+
 /** The flags of every command that talks to a running master. */
-function inspectionCommand(name: string, description: string): Command {
+function inspectionCommand(name: string, summary: string, description: string): Command {
   return program
     .command(name)
+    .summary(summary)
     .description(description)
     .option('--pipeline-address <host:port>', 'the master [VELA_PIPELINE_ADDRESS, default 127.0.0.1:50051]')
     .option('--report-address <host:port>', 'Report [VELA_REPORT_ADDRESS, default 127.0.0.1:50053]')
     .option('--token <token>', 'the token the services run with [VELA_TOKEN]')
     .option('--json', 'print JSON for scripts instead of tables')
-    .addHelpText('after', `\nRUN is a run id, runs/<id>, or a unique prefix of the id.\n${EXIT_CODES_HELP}`);
+    .addHelpText('after', `\n${EXIT_CODES_HELP}`);
 }
 
 /** Runs `work` against the services the flags name, prints its output and closes the connection. */
@@ -157,29 +163,29 @@ function print(output: CommandOutput, json: boolean | undefined): void {
   if (output.exitCode) process.exitCode = output.exitCode;
 }
 
-inspectionCommand('status', 'Show a run: its steps, trial counts by state, why pending trials wait. Without RUN: the active runs, else the latest.')
-  .argument('[run]', 'the run')
+inspectionCommand('status', 'a run: steps, trial counts, why trials wait', 'Show a run: its steps, trial counts by state, why pending trials wait. Without RUN: the active runs, else the latest.')
+  .argument('[run]', RUN_ARGUMENT)
   .action((run: string | undefined, flags: ConnectionFlags & { json?: boolean }) => inspect(flags, (connection) => (run ? runStatus(connection, run) : activeRunsStatus(connection))));
 
-inspectionCommand('runs', 'List the newest runs.')
+inspectionCommand('runs', 'the newest runs', 'List the newest runs.')
   .option('--limit <n>', 'how many', positiveInteger, 20)
   .option('--state <states>', 'only runs in these states, comma-separated: pending, running, succeeded, failed, cancelled')
   .action((flags: ConnectionFlags & { json?: boolean; limit: number; state?: string }) =>
     inspect(flags, (connection) => listRuns(connection, { limit: flags.limit, states: flags.state === undefined ? undefined : parseRunStates(flags.state) })),
   );
 
-inspectionCommand('workers', 'List the registered trainer-workers: capacity, what is free, trials held, last heartbeat.').action((flags: ConnectionFlags & { json?: boolean }) =>
+inspectionCommand('workers', 'the registered trainer-workers', 'List the registered trainer-workers: capacity, what is free, trials held, last heartbeat.').action((flags: ConnectionFlags & { json?: boolean }) =>
   inspect(flags, (connection) => listWorkers(connection)),
 );
 
-inspectionCommand('report', "Show a run's trial results from Report, per step, or with --pareto each step's pareto front.")
-  .argument('<run>', 'the run')
+inspectionCommand('report', "a run's results or pareto fronts", "Show a run's trial results from Report, per step, or with --pareto each step's pareto front.")
+  .argument('<run>', RUN_ARGUMENT)
   .option('--step <step>', 'only this step')
   .option('--pareto', 'only the results on the pareto front of the step objectives')
   .action((run: string, flags: ConnectionFlags & { json?: boolean; step?: string; pareto?: boolean }) => inspect(flags, (connection) => runReport(connection, run, flags)));
 
-inspectionCommand('cancel', 'Cancel a run: pending trials are cancelled, running ones stop at their next step boundary.')
-  .argument('<run>', 'the run')
+inspectionCommand('cancel', 'cancel a run', 'Cancel a run: pending trials are cancelled, running ones stop at their next step boundary.')
+  .argument('<run>', RUN_ARGUMENT)
   .option('--reason <text>', 'kept as the run error', 'cancelled with `vela cancel`')
   .action((run: string, flags: ConnectionFlags & { json?: boolean; reason: string }) => inspect(flags, (connection) => cancelRun(connection, run, flags.reason)));
 
