@@ -80,7 +80,7 @@ describe('the dashboard in a browser', () => {
     events.abort();
 
     await page.goto(`${baseUrl}/`);
-    await page.evaluate(() => window.localStorage.clear());
+    await page.evaluate('localStorage.clear()');
     await page.reload();
     await page.locator('input[name="token"]').fill(TOKEN);
     await page.locator('button[type="submit"]').click();
@@ -172,7 +172,7 @@ describe('the dashboard in a browser', () => {
     });
 
     it('shows a record written while the page is open without a reload', async () => {
-      await page.evaluate(() => Object.assign(window, { velaNotReloaded: true }));
+      await page.evaluate('window.velaNotReloaded = true');
       const [fifth] = await acquire();
       expect(fifth.number).toBe(5);
       await report(fifth, 1, false);
@@ -183,9 +183,9 @@ describe('the dashboard in a browser', () => {
       await page.locator('[data-testid="succeeded-hpo"]', { hasText: '5' }).waitFor();
       await expectText(cell(fifth.number, 'accuracy'), String(RESULTS[5].accuracy));
       // Trial 5 (params 10, accuracy 0.95) dominates every other: it alone is the front now.
-      await page.waitForFunction(() => document.querySelectorAll('[data-testid="pareto-chart"] circle.mark-front').length === 1);
+      await page.waitForFunction(`document.querySelectorAll('[data-testid="pareto-chart"] circle.mark-front').length === 1`);
       expect(await page.locator('[data-testid="pareto-chart"] circle.mark-front').getAttribute('data-number')).toBe('5');
-      expect(await page.evaluate(() => (window as unknown as { velaNotReloaded?: boolean }).velaNotReloaded)).toBe(true);
+      expect(await page.evaluate('window.velaNotReloaded')).toBe(true);
       await screenshot('run-live');
     });
 
@@ -210,7 +210,8 @@ describe('the dashboard in a browser', () => {
   it('opens a 10,000-trial run in under two seconds and scrolls its trials through a window', async () => {
     const fresh = await browser.context.newPage();
     const milliseconds = await openRunPage(fresh, baseUrl, large.runId, TOKEN, 10_000);
-    console.log(`dashboard: a 10,000-trial run opened (table and charts drawn) in ${milliseconds} ms (cold: the run index loaded on this request)`);
+    // The dashboard loaded this run ahead (it loads the newest runs at start); benchmarks/dashboard measures a visit that loads it.
+    console.log(`dashboard: a 10,000-trial run opened (table and charts drawn) in ${milliseconds} ms on its first visit in this browser`);
     expect(milliseconds).toBeLessThan(OPEN_10K_BOUND_MS);
 
     await fresh.locator('[data-testid="trials-scroller"]').evaluate((scroller) => (scroller.scrollTop = 5000 * 28));

@@ -1,5 +1,7 @@
 import type { TrialRow } from '../api';
-import { bestResult, bestSoFarChart, flattenHyperparameters, parallelChart, paretoChart } from './charts';
+import { paretoFront } from '@vela/pareto';
+import type { Goal } from '../api';
+import { bestResult, bestSoFarChart, flattenHyperparameters, frontOfTwo, parallelChart, paretoChart } from './charts';
 
 const row = (number: number, objectives: Record<string, number>, hyperparameters: Record<string, unknown> = {}): TrialRow => ({
   id: `t${number}`,
@@ -56,6 +58,18 @@ describe('paretoChart', () => {
     expect(chart.points.length).toBeLessThanOrEqual(100);
     expect(chart.front).toEqual([{ number: 1, x: 0, y: 0 }]);
     expect(chart.results).toBe(10_000);
+  });
+});
+
+describe('frontOfTwo', () => {
+  it('agrees with the general non-dominated sort for every pair of goals, ties and duplicates included', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) % 20) / 4;
+    const points = Array.from({ length: 300 }, (_, i) => ({ number: i + 1, x: random(), y: random() }));
+    for (const goals of [['MINIMIZE', 'MINIMIZE'], ['MINIMIZE', 'MAXIMIZE'], ['MAXIMIZE', 'MINIMIZE'], ['MAXIMIZE', 'MAXIMIZE']] as [Goal, Goal][]) {
+      const expected = paretoFront(points.map((point) => ({ item: point.number, values: [point.x, point.y] })), goals).map((ranked) => ranked.item);
+      expect(frontOfTwo(points, ...goals).map((point) => point.number).sort((a, b) => a - b)).toEqual(expected.sort((a, b) => a - b));
+    }
   });
 });
 

@@ -1,5 +1,4 @@
-import { paretoFront } from '@vela/pareto';
-import type { BestSoFarChart, ChartPoint, ObjectiveSpecView, ParallelAxis, ParallelChart, ParetoChart, ScatterPoint, TrialRow } from '../api';
+import type { BestSoFarChart, ChartPoint, Goal, ObjectiveSpecView, ParallelAxis, ParallelChart, ParetoChart, ScatterPoint, TrialRow } from '../api';
 
 // Charts get only what they draw: a 10,000-trial step becomes a few hundred points, computed
 // here rather than in the browser.
@@ -66,10 +65,24 @@ function minMaxPerBucket(points: readonly ChartPoint[], maxPoints: number): Char
 export function paretoChart(rows: readonly TrialRow[], x: ObjectiveSpecView, y: ObjectiveSpecView, grid: { width: number; height: number }): ParetoChart {
   const results = rows.filter((row) => Number.isFinite(row.objectives[x.key]) && Number.isFinite(row.objectives[y.key]));
   const points = results.map((row) => ({ number: row.number, x: row.objectives[x.key], y: row.objectives[y.key] }));
-  const front = paretoFront(points.map((point) => ({ item: point, values: [point.x, point.y] })), [x.goal, y.goal])
-    .map((ranked) => ranked.item)
-    .sort((a, b) => a.x - b.x || a.y - b.y);
-  return { x, y, results: results.length, points: thinToGrid(points, grid), front };
+  return { x, y, results: results.length, points: thinToGrid(points, grid), front: frontOfTwo(points, x.goal, y.goal) };
+}
+
+/**
+ * The non-dominated points over two objectives, by x. A sweep in O(n log n) (the general
+ * non-dominated sort is quadratic): by x best first (ties by y best first), a point is on
+ * the front when its y beats every point before it, or repeats the previous front point.
+ */
+export function frontOfTwo(points: readonly ScatterPoint[], xGoal: Goal, yGoal: Goal): ScatterPoint[] {
+  const xSign = xGoal === 'MINIMIZE' ? 1 : -1;
+  const ySign = yGoal === 'MINIMIZE' ? 1 : -1;
+  const sorted = [...points].sort((a, b) => xSign * (a.x - b.x) || ySign * (a.y - b.y));
+  const front: ScatterPoint[] = [];
+  for (const point of sorted) {
+    const last = front[front.length - 1];
+    if (!last || ySign * point.y < ySign * last.y || (point.x === last.x && point.y === last.y)) front.push(point);
+  }
+  return front.sort((a, b) => a.x - b.x || a.y - b.y);
 }
 
 function thinToGrid(points: readonly ScatterPoint[], grid: { width: number; height: number }): ScatterPoint[] {

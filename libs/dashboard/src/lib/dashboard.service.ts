@@ -1,49 +1,65 @@
 import { status } from '@grpc/grpc-js';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { RecordOrder, RunState, runStateFromJSON, type Run } from '@vela/contracts';
 import { InvalidArgumentError, NotFoundError } from '@vela/errors';
 import type { BestObjective, BestSoFarChart, LearningCurve, ObjectiveSpecView, ParallelChart, ParetoChart, RunDetail, RunPage, TrialPage, WorkerTrial, WorkerView } from '../api';
 import { bestResult, bestSoFarChart, parallelChart, paretoChart } from './charts';
 import type { RunIndex } from './run-index';
 import { RunIndexRegistry } from './run-index.registry';
-import { queryTrials, type TrialQuery } from './trial-query';
+import { matchingTrials, pageOf, selectionKey, type TrialQuery } from './trial-query';
 import { listAll, UPSTREAM_CLIENTS, type UpstreamClients } from './upstream-clients';
 import { objectiveSpecView, runDetail, runSummary, stepForBest, workerView } from './views';
 
 /** Limits on what one chart request may ask the server to draw. */
 export const CHART_LIMITS = { points: 2000, lines: 1000, gridCells: 1000 } as const;
+/**
+ * The newest runs are loaded ahead of a visit (at start and whenever the runs are listed):
+ * loading a 10,000-trial run takes Report seconds, opening a loaded one a few milliseconds.
+ */
+export const PREFETCHED_RUNS = 5;
 
 /**
  * What the HTTP API answers: runs from the master, each run's trials and charts from its
  * live index, learning curves from Report, workers from the master.
  */
 @Injectable()
-export class DashboardService implements OnApplicationShutdown {
+export class DashboardService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('dashboard');
+
   constructor(
     @Inject(UPSTREAM_CLIENTS) private readonly clients: UpstreamClients,
     private readonly indexes: RunIndexRegistry,
   ) {}
 
+  onApplicationBootstrap(): void {
+    this.clients.pipeline.listRuns({ filter: { states: [], displayNameContains: '' }, pageSize: PREFETCHED_RUNS, pageToken: '' }).then(
+      (page) => this.indexes.prefetch(page.runs.map((run) => run.id)),
+      (error: Error) => this.logger.warn(`could not list runs to load ahead (they load on first visit): ${error.message}`),
+    );
+  }
+
   async listRuns(pageSize: number, pageToken: string, state: string | undefined): Promise<RunPage> {
     const states = state ? [runStateOf(state)] : [];
     const page = await this.clients.pipeline.listRuns({ filter: { states, displayNameContains: '' }, pageSize, pageToken });
+    if (!pageToken) this.indexes.prefetch(page.runs.slice(0, PREFETCHED_RUNS).map((run) => run.id));
     const runs = await Promise.all(page.runs.map(async (run) => runSummary(run, await this.bestFromReport(run))));
     return { runs, nextPageToken: page.nextPageToken, totalSize: page.totalSize };
   }
 
   async getRun(runId: string): Promise<RunDetail> {
     const index = await this.indexes.get(runId);
-    return detailOf(index);
+    return index.derive('detail', () => detailOf(index));
   }
 
   async trials(runId: string, step: string, query: TrialQuery): Promise<TrialPage> {
     const index = await this.indexOfStep(runId, step);
-    return queryTrials(index.rowsOf(step), query);
+    return pageOf(index.derive(`trials ${step} ${selectionKey(query)}`, () => matchingTrials(index.rowsOf(step), query)), query);
   }
 
   async bestSoFar(runId: string, step: string, objectiveKey: string | undefined, points: number): Promise<BestSoFarChart> {
     const index = await this.indexOfStep(runId, step);
-    return bestSoFarChart(index.rowsOf(step), objectiveOf(index, step, objectiveKey, 'objective'), points);
+    const objective = objectiveOf(index, step, objectiveKey, 'objective');
+    return index.derive(`best-so-far ${step} ${objective.key} ${points}`, () => bestSoFarChart(index.rowsOf(step), objective, points));
   }
 
   async pareto(runId: string, step: string, xKey: string | undefined, yKey: string | undefined, grid: { width: number; height: number }): Promise<ParetoChart> {
@@ -51,12 +67,13 @@ export class DashboardService implements OnApplicationShutdown {
     const objectives = index.objectivesOf(step);
     const x = objectiveOf(index, step, xKey ?? objectives[0]?.key, 'x');
     const y = objectiveOf(index, step, yKey ?? objectives.find((spec) => spec.key !== x.key)?.key, 'y');
-    return paretoChart(index.rowsOf(step), x, y, grid);
+    return index.derive(`pareto ${step} ${x.key} ${y.key} ${grid.width}x${grid.height}`, () => paretoChart(index.rowsOf(step), x, y, grid));
   }
 
   async parallel(runId: string, step: string, objectiveKey: string | undefined, lines: number): Promise<ParallelChart> {
     const index = await this.indexOfStep(runId, step);
-    return parallelChart(index.rowsOf(step), objectiveOf(index, step, objectiveKey, 'objective'), lines);
+    const objective = objectiveOf(index, step, objectiveKey, 'objective');
+    return index.derive(`parallel ${step} ${objective.key} ${lines}`, () => parallelChart(index.rowsOf(step), objective, lines));
   }
 
   /** A trial's records of its latest attempt, by epoch. */

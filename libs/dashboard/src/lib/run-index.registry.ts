@@ -29,6 +29,11 @@ export class RunIndexRegistry implements OnApplicationShutdown {
     return this.entry(runId).index;
   }
 
+  /** Starts loading the runs' indexes, so opening one of them finds it ready; failures surface on use. */
+  prefetch(runIds: readonly string[]): void {
+    for (const runId of runIds) this.entry(runId);
+  }
+
   /** The run's index, kept open until `release` (a live feed's subscription). */
   async hold(runId: string): Promise<{ readonly index: RunIndex; release(): void }> {
     const entry = this.entry(runId);

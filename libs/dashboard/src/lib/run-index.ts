@@ -12,6 +12,8 @@ const RETRY_MS = 1000;
 const everyStep = (runId: string) => `${runName(runId)}/steps/${ALL_STEPS}`;
 /** Trials the master lists by state; a trial it no longer lists among them has SUCCEEDED. */
 const NOT_SUCCEEDED = [TrialState.TRIAL_STATE_PENDING, TrialState.TRIAL_STATE_LEASED, TrialState.TRIAL_STATE_RUNNING, TrialState.TRIAL_STATE_FAILED, TrialState.TRIAL_STATE_CANCELLED];
+/** Derived values kept per index at most (each distinct sort, filter or chart is one). */
+const MAX_DERIVED = 64;
 /** Model statistics every record may carry, minimised (README: Vega's units). */
 const MODEL_STATISTICS = ['flops', 'params', 'latency_ms'];
 
@@ -35,6 +37,8 @@ export class RunIndex {
   private readonly recordedObjectives = new Map<string, Map<string, ObjectiveSpecView>>();
   private readonly listeners = new Set<(change: RunIndexChange) => void>();
   private readonly closing = new AbortController();
+  /** Values computed from the rows (sorted tables, charts), until the next change. */
+  private readonly derived = new Map<string, unknown>();
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
 
@@ -58,9 +62,9 @@ export class RunIndex {
     return this.current;
   }
 
-  /** The step's trials (unordered). */
-  rowsOf(step: string): TrialRow[] {
-    return [...this.rows.values()].filter((row) => row.step === step);
+  /** The step's trials (unordered; shared until the next change, so not to be modified). */
+  rowsOf(step: string): readonly TrialRow[] {
+    return this.derive(`rows ${step}`, () => [...this.rows.values()].filter((row) => row.step === step));
   }
 
   /**
@@ -77,6 +81,18 @@ export class RunIndex {
       if (!specs.has(key) && rows.some((row) => row.objectives[key] !== undefined)) specs.set(key, { key, goal: 'MINIMIZE' });
     }
     return [...specs.values()];
+  }
+
+  /**
+   * `compute()`, or its value from an earlier call with the same key since the last change:
+   * every viewer of a large run and every page of its table share one sort and one chart.
+   */
+  derive<T>(key: string, compute: () => T): T {
+    if (!this.derived.has(key)) {
+      if (this.derived.size >= MAX_DERIVED) this.derived.clear();
+      this.derived.set(key, compute());
+    }
+    return this.derived.get(key) as T;
   }
 
   onChange(listener: (change: RunIndexChange) => void): () => void {
@@ -109,6 +125,7 @@ export class RunIndex {
       if (succeeded >= (step.trialCounts?.succeeded ?? 0)) continue;
       for (const trial of await this.listTrials(step.name, [TrialState.TRIAL_STATE_SUCCEEDED])) if (!this.rows.has(trial.id)) this.rows.set(trial.id, trialRow(trial));
     }
+    this.derived.clear();
   }
 
   private listTrials(parent: string, states: TrialState[]): Promise<Trial[]> {
@@ -211,6 +228,7 @@ export class RunIndex {
   }
 
   private emit(change: RunIndexChange): void {
+    this.derived.clear();
     for (const listener of this.listeners) listener(change);
   }
 }

@@ -54,8 +54,17 @@ function textOf(row: TrialRow): string {
   return text;
 }
 
-/** Filters, sorts and pages rows. Rows without the sorted value come last in either order; ties go by trial number. */
+/** One page of the rows `query` selects, in its order. */
 export function queryTrials(rows: readonly TrialRow[], query: TrialQuery): TrialPage {
+  return pageOf(matchingTrials(rows, query), query);
+}
+
+export function pageOf(matching: readonly TrialRow[], query: TrialQuery): TrialPage {
+  return { total: matching.length, offset: query.offset, rows: matching.slice(query.offset, query.offset + query.limit) };
+}
+
+/** The rows `query` filters to, sorted. Rows without the sorted value come last in either order; ties go by trial number. */
+export function matchingTrials(rows: readonly TrialRow[], query: TrialQuery): TrialRow[] {
   const matching = rows.filter((row) => (query.states.length === 0 || query.states.includes(row.state)) && (!query.text || textOf(row).includes(query.text)));
   const valueOf = sortValue(query.sort);
   const direction = query.descending ? -1 : 1;
@@ -65,7 +74,12 @@ export function queryTrials(rows: readonly TrialRow[], query: TrialQuery): Trial
     if (va === undefined || vb === undefined) return va === vb ? a.number - b.number : va === undefined ? 1 : -1;
     return direction * (va < vb ? -1 : va > vb ? 1 : 0) || a.number - b.number;
   });
-  return { total: matching.length, offset: query.offset, rows: matching.slice(query.offset, query.offset + query.limit) };
+  return matching;
+}
+
+/** What identifies the rows a query selects, whichever page it asks for. */
+export function selectionKey(query: TrialQuery): string {
+  return JSON.stringify([query.sort, query.descending, query.states, query.text]);
 }
 
 function sortValue(sort: string): (row: TrialRow) => number | string | undefined {

@@ -66,7 +66,9 @@ async function runVite(webRoot: string, outDir: string): Promise<void> {
   const vite = join(dirname(require.resolve('vite/package.json')), 'bin', 'vite.js');
   if (!existsSync(vite)) throw new Error(`cannot build the dashboard UI: ${vite} is missing (npm ci installs Vite)`);
   const output: string[] = [];
-  const child = spawn(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: webRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A production build whoever builds (jest sets NODE_ENV=test, which would bundle React's development build).
+  const env = { ...process.env, NODE_ENV: 'production' };
+  const child = spawn(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: webRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const code = await new Promise<number | null>((resolveExit, reject) => {

@@ -1,5 +1,5 @@
 import type { BestSoFarChart as Data } from '@vela/dashboard/api';
-import { extentOf, Plot, plotScales } from './plot';
+import { Dots, extentOf, Plot, plotScales } from './plot';
 
 /** Every result (downsampled server-side) and the best-so-far staircase, against trial number. */
 export function BestSoFarChart({ data }: { data: Data }) {
@@ -9,9 +9,7 @@ export function BestSoFarChart({ data }: { data: Data }) {
   const staircase = data.best.map((point, i) => (i === 0 ? `M${x(point.number)},${y(point.value)}` : `H${x(point.number)}V${y(point.value)}`)).join('');
   return (
     <Plot x={x} y={y} xLabel="trial" yLabel={`${data.objective.key} (${data.objective.goal === 'MINIMIZE' ? 'min' : 'max'})`} testId="best-so-far-chart">
-      {data.trials.map((point) => (
-        <circle key={point.number} className="mark-trial" cx={x(point.number)} cy={y(point.value)} r={2} />
-      ))}
+      <Dots className="mark-trial" points={data.trials.map((point) => [x(point.number), y(point.value)])} />
       <path className="mark-best" d={staircase} data-points={data.best.length} />
     </Plot>
   );

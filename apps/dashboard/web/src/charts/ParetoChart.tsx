@@ -1,5 +1,5 @@
 import type { ParetoChart as Data } from '@vela/dashboard/api';
-import { extentOf, Plot, plotScales } from './plot';
+import { Dots, extentOf, Plot, plotScales } from './plot';
 
 /** Two objectives of every result, the pareto front over them highlighted and joined. */
 export function ParetoChart({ data, onPick }: { data: Data; onPick: (trialNumber: number) => void }) {
@@ -7,9 +7,7 @@ export function ParetoChart({ data, onPick }: { data: Data; onPick: (trialNumber
   const front = data.front.map((point, i) => `${i === 0 ? 'M' : 'L'}${x(point.x)},${y(point.y)}`).join('');
   return (
     <Plot x={x} y={y} xLabel={data.x.key} yLabel={data.y.key} testId="pareto-chart">
-      {data.points.map((point) => (
-        <circle key={point.number} className="mark-trial" cx={x(point.x)} cy={y(point.y)} r={2} />
-      ))}
+      <Dots className="mark-trial" points={data.points.map((point) => [x(point.x), y(point.y)])} />
       <path className="mark-front-line" d={front} />
       {data.front.map((point) => (
         <circle key={point.number} className="mark-front" data-number={point.number} cx={x(point.x)} cy={y(point.y)} r={4} onClick={() => onPick(point.number)}>

@@ -7,7 +7,7 @@ export interface Scale {
   readonly ticks: readonly number[];
 }
 
-export const PLOT = { width: 460, height: 260, margin: { top: 12, right: 16, bottom: 36, left: 56 } } as const;
+export const PLOT = { width: 460, height: 260, margin: { top: 12, right: 28, bottom: 36, left: 56 } } as const;
 
 export function linearScale(domain: readonly [number, number], range: readonly [number, number], tickCount = 5): Scale {
   let [low, high] = domain;
@@ -71,6 +71,14 @@ export function Plot({ x, y, xLabel, yLabel, testId, children }: { x: Scale; y: 
 export function plotScales(xDomain: readonly [number, number], yDomain: readonly [number, number]): { x: Scale; y: Scale } {
   const { width, height, margin } = PLOT;
   return { x: linearScale(xDomain, [margin.left, width - margin.right]), y: linearScale(yDomain, [height - margin.bottom, margin.top]) };
+}
+
+/**
+ * Many points as one SVG path of zero-length round-capped segments: one element for the
+ * browser to lay out instead of thousands of circles.
+ */
+export function Dots({ points, className }: { points: readonly (readonly [number, number])[]; className: string }) {
+  return <path className={className} d={points.map(([x, y]) => `M${x.toFixed(1)} ${y.toFixed(1)}h0`).join('')} data-count={points.length} />;
 }
 
 export const PALETTE = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];

@@ -25,21 +25,27 @@ function useTrialPages(base: string, params: Record<string, string>, version: nu
   const current = useRef(key);
   const [total, setTotal] = useState<number | undefined>(undefined);
   const [, redraw] = useReducer((n: number) => n + 1, 0);
+  // A new sort or filter: forget the pages of the previous one before anything asks for pages.
+  if (current.current !== key) {
+    current.current = key;
+    pages.current = new Map();
+    loading.current = new Set();
+  }
 
   const fetchPage = useCallback(
-    (page: number) => {
-      if (loading.current.has(page)) return;
-      loading.current.add(page);
-      const requested = key;
+    (page: number, again = false) => {
+      if (loading.current.has(page) || (!again && pages.current.has(page))) return;
+      const requested = loading.current;
+      requested.add(page);
       getJson<TrialPage>(base, { ...params, offset: page * PAGE, limit: PAGE })
         .then((answer) => {
-          if (current.current !== requested) return;
+          if (loading.current !== requested) return;
           pages.current.set(page, answer.rows);
           setTotal(answer.total);
           redraw();
         })
         .catch(() => undefined)
-        .finally(() => loading.current.delete(page));
+        .finally(() => requested.delete(page));
     },
     // `key` stands for base and params, which are new objects on every render.
     [key],
@@ -50,20 +56,15 @@ function useTrialPages(base: string, params: Record<string, string>, version: nu
     return wanted;
   };
 
+  useEffect(() => pagesOf(range.current).forEach((page) => fetchPage(page)), [fetchPage]);
   useEffect(() => {
-    current.current = key;
-    pages.current = new Map();
-    loading.current = new Set();
-    pagesOf(range.current).forEach(fetchPage);
-  }, [key, fetchPage]);
-  useEffect(() => {
-    if (version > 0) pagesOf(range.current).forEach(fetchPage);
+    if (version > 0) pagesOf(range.current).forEach((page) => fetchPage(page, true));
   }, [version, fetchPage]);
 
   const onRangeChange = useCallback(
     (first: number, last: number) => {
       range.current = [first, last];
-      for (const page of pagesOf([first, last])) if (!pages.current.has(page)) fetchPage(page);
+      for (const page of pagesOf([first, last])) fetchPage(page);
     },
     [fetchPage],
   );

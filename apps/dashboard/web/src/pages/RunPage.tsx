@@ -10,6 +10,8 @@ import { formatNumber, formatTime } from '../format';
 import { useApi } from '../use-api';
 import { Progress } from './RunsPage';
 
+/** The pareto cloud's resolution: one point per 4×4-pixel cell of the plot is all it can show. */
+const PARETO_GRID = { width: 96, height: 54 };
 /** Trials compared in the learning-curve chart at most. */
 const MAX_CURVES = 8;
 
@@ -100,7 +102,7 @@ function StepPanel({ runId, step, version }: { runId: string; step: StepView; ve
   const base = `/runs/${runId}/steps/${step.id}`;
   const chosenObjective = objective ?? keys[0];
   const best = useApi<BestData>(chosenObjective ? `${base}/best-so-far` : undefined, { objective: chosenObjective, points: 400 }, version);
-  const pareto = useApi<ParetoData>(keys.length >= 2 ? `${base}/pareto` : undefined, { x: x ?? keys[0], y: y ?? keys[1], width: 200, height: 120 }, version);
+  const pareto = useApi<ParetoData>(keys.length >= 2 ? `${base}/pareto` : undefined, { x: x ?? keys[0], y: y ?? keys[1], ...PARETO_GRID }, version);
   const parallel = useApi<ParallelChart>(chosenObjective ? `${base}/parallel` : undefined, { objective: chosenObjective, lines: 200 }, version);
 
   const toggle = (row: TrialRow) =>
