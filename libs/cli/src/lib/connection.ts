@@ -44,9 +44,10 @@ export class ServiceConnection {
   private pipelineClient?: AsyncClient<PipelineServiceServer>;
   private reportClient?: AsyncClient<ReportServiceServer>;
 
-  constructor(readonly settings: Connection) {}
+  /** Options for every call: a deadline, so a silent service fails the command instead of hanging it. */
+  readonly callOptions = { timeoutMs: CALL_TIMEOUT_MS };
 
-  readonly timeout = { timeoutMs: CALL_TIMEOUT_MS };
+  constructor(readonly settings: Connection) {}
 
   pipeline<T>(call: (client: AsyncClient<PipelineServiceServer>) => Promise<T>): Promise<T> {
     this.pipelineClient ??= createAsyncClient<PipelineServiceServer>(PipelineServiceService, 'vela.v1.PipelineService', this.settings.pipelineAddress, this.settings.token);

@@ -22,7 +22,7 @@ export async function runReport(connection: ServiceConnection, reference: string
     if (lines.length) lines.push('');
     if (options.pareto) {
       const points = step.objectives.length
-        ? (await connection.report((client) => client.paretoFront({ runId: run.id, stepId: step.id, objectives: step.objectives }, connection.timeout))).points
+        ? (await connection.report((client) => client.paretoFront({ runId: run.id, stepId: step.id, objectives: step.objectives }, connection.callOptions))).points
         : [];
       json.push({ step: step.id, objectives: step.objectives.map((objective) => objectiveLabel(objective)), points: points.map((point) => ParetoPoint.toJSON(point)) });
       lines.push(`${step.id} (${step.pipeStepType}, ${enumLabel(StepState, step.state)}): pareto front over ${step.objectives.map(objectiveLabel).join(', ') || 'no objectives'}`);
@@ -77,7 +77,7 @@ async function stepResults(connection: ServiceConnection, run: Run, step: Step):
     const page = await connection.report((client) =>
       client.listRecords(
         { filter: { runId: run.id, stepId: step.id, trialId: '', trialStates: [], resultsOnly: true }, pageSize: PAGE_SIZE, pageToken, order: RecordOrder.RECORD_ORDER_TRIAL, orderObjective: undefined },
-        connection.timeout,
+        connection.callOptions,
       ),
     );
     records.push(...page.records);

@@ -19,12 +19,12 @@ export async function findRun(connection: ServiceConnection, reference: string):
   const id = reference.replace(/^runs\//, '');
   if (UUID.test(id)) {
     const found = await connection
-      .pipeline((client) => client.getRun({ name: runName(id.toLowerCase()) }, connection.timeout))
+      .pipeline((client) => client.getRun({ name: runName(id.toLowerCase()) }, connection.callOptions))
       .catch((error: unknown) => (error instanceof ServiceCallError && error.code === status.NOT_FOUND ? undefined : Promise.reject(error)));
     if (found?.run) return found.run;
     throw unknownRun(reference);
   }
-  const { runs } = await connection.pipeline((client) => client.listRuns({ filter: undefined, pageSize: PREFIX_SEARCH_LIMIT, pageToken: '' }, connection.timeout));
+  const { runs } = await connection.pipeline((client) => client.listRuns({ filter: undefined, pageSize: PREFIX_SEARCH_LIMIT, pageToken: '' }, connection.callOptions));
   const matches = runs.filter((run) => run.id.startsWith(id.toLowerCase()));
   if (matches.length === 1 && id) return matches[0];
   if (matches.length > 1 && id) {
@@ -54,7 +54,7 @@ export function parseRunStates(text: string): RunState[] {
 /** `vela runs`: the newest runs, one line each. */
 export async function listRuns(connection: ServiceConnection, options: { limit: number; states?: RunState[] }): Promise<CommandOutput> {
   const { runs, totalSize } = await connection.pipeline((client) =>
-    client.listRuns({ filter: { states: options.states ?? [], displayNameContains: '' }, pageSize: options.limit, pageToken: '' }, connection.timeout),
+    client.listRuns({ filter: { states: options.states ?? [], displayNameContains: '' }, pageSize: options.limit, pageToken: '' }, connection.callOptions),
   );
   const lines = runs.length
     ? formatTable(
@@ -82,8 +82,8 @@ export async function runStatus(connection: ServiceConnection, reference: string
 
 /** `vela status`: the active runs in full, else the latest run. */
 export async function activeRunsStatus(connection: ServiceConnection): Promise<CommandOutput> {
-  const active = await connection.pipeline((client) => client.listRuns({ filter: { states: ACTIVE_STATES, displayNameContains: '' }, pageSize: 20, pageToken: '' }, connection.timeout));
-  const runs = active.runs.length ? active.runs : (await connection.pipeline((client) => client.listRuns({ filter: undefined, pageSize: 1, pageToken: '' }, connection.timeout))).runs;
+  const active = await connection.pipeline((client) => client.listRuns({ filter: { states: ACTIVE_STATES, displayNameContains: '' }, pageSize: 20, pageToken: '' }, connection.callOptions));
+  const runs = active.runs.length ? active.runs : (await connection.pipeline((client) => client.listRuns({ filter: undefined, pageSize: 1, pageToken: '' }, connection.callOptions))).runs;
   if (!runs.length) return { json: { runs: [] }, lines: ['no runs yet; start one with `vela run <config.yml>`'] };
   const lines: string[] = active.runs.length ? [] : ['no active runs; the latest:', ''];
   const json: unknown[] = [];
@@ -100,7 +100,7 @@ export async function activeRunsStatus(connection: ServiceConnection): Promise<C
 /** `vela cancel RUN`: cancels through the master (pending trials cancelled, running ones told to stop). */
 export async function cancelRun(connection: ServiceConnection, reference: string, reason: string): Promise<CommandOutput> {
   const found = await findRun(connection, reference);
-  const { run } = await connection.pipeline((client) => client.cancelRun({ name: found.name, reason }, connection.timeout));
+  const { run } = await connection.pipeline((client) => client.cancelRun({ name: found.name, reason }, connection.callOptions));
   const cancelled = run!;
   const state = enumLabel(RunState, cancelled.state);
   const line =
@@ -160,7 +160,7 @@ async function waitReasons(connection: ServiceConnection, run: Run): Promise<Rec
       continue;
     }
     const { trials } = await connection.pipeline((client) =>
-      client.listTrials({ parent: stepName(run.id, step.id), filter: { states: [TrialState.TRIAL_STATE_PENDING] }, pageSize: 100, pageToken: '' }, connection.timeout),
+      client.listTrials({ parent: stepName(run.id, step.id), filter: { states: [TrialState.TRIAL_STATE_PENDING] }, pageSize: 100, pageToken: '' }, connection.callOptions),
     );
     const distinct = [...new Set(trials.map((trial) => trial.waitReason).filter(Boolean))];
     if (distinct.length) reasons[step.id] = distinct;

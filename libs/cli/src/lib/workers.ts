@@ -6,7 +6,7 @@ import { formatTable } from './table';
 
 /** `vela workers`: every registered trainer-worker, its capacity, what is free and what it trains. */
 export async function listWorkers(connection: ServiceConnection): Promise<CommandOutput> {
-  const { workers } = await connection.pipeline((client) => client.listWorkers({ filter: undefined, pageSize: 1000, pageToken: '' }, connection.timeout));
+  const { workers } = await connection.pipeline((client) => client.listWorkers({ filter: undefined, pageSize: 1000, pageToken: '' }, connection.callOptions));
   const lines = workers.length
     ? formatTable(
         [
