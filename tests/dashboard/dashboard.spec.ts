@@ -209,10 +209,10 @@ describe('the dashboard in a browser', () => {
 
   it('opens a 10,000-trial run in under two seconds and scrolls its trials through a window', async () => {
     const fresh = await browser.context.newPage();
-    const milliseconds = await openRunPage(fresh, baseUrl, large.runId, TOKEN, 10_000);
-    // The dashboard loaded this run ahead (it loads the newest runs at start); benchmarks/dashboard measures a visit that loads it.
-    console.log(`dashboard: a 10,000-trial run opened (table and charts drawn) in ${milliseconds} ms on its first visit in this browser`);
-    expect(milliseconds).toBeLessThan(OPEN_10K_BOUND_MS);
+    const times = await openRunPage(fresh, baseUrl, large.runId, TOKEN, 10_000);
+    // The dashboard loaded this run ahead (it loads the newest runs at start); benchmarks/dashboard also times a visit that loads it.
+    console.log(`dashboard: a 10,000-trial run opened in ${times.completeMs} ms (table and charts drawn, every trial in; usable after ${times.usableMs} ms) on its first visit in this browser`);
+    expect(times.completeMs).toBeLessThan(OPEN_10K_BOUND_MS);
 
     await fresh.locator('[data-testid="trials-scroller"]').evaluate((scroller) => (scroller.scrollTop = 5000 * 28));
     await fresh.locator('[data-trial="5000"]').waitFor();

@@ -60,6 +60,8 @@ export interface RunSummary {
 }
 
 export interface RunDetail extends RunSummary {
+  /** Set while the dashboard still reads the run's results: tables and charts show those read so far. */
+  readonly loading?: { readonly loaded: number; readonly total: number };
   readonly revision: number;
   readonly outputDir: string;
   readonly steps: readonly StepView[];

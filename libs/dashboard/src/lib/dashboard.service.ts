@@ -138,7 +138,7 @@ export class DashboardService implements OnApplicationBootstrap, OnApplicationSh
 function detailOf(index: RunIndex): RunDetail {
   const detail = runDetail(index.run, undefined);
   const steps = detail.steps.map((step) => ({ ...step, objectives: index.objectivesOf(step.id) }));
-  return { ...detail, steps, best: bestFromIndex(index, steps) };
+  return { ...detail, steps, best: bestFromIndex(index, steps), loading: index.loading };
 }
 
 /** The best result of the last step with results, by its first objective. */

@@ -22,9 +22,9 @@ const MODEL_STATISTICS = ['flops', 'params', 'latency_ms'];
  * WatchRecords streams, so tables and charts of a 10,000-trial run are answered without
  * re-reading it.
  *
- * Loading reads each trial's result from Report (one ordered listing) and only the trials
- * that have not succeeded from the master: the master's ListTrials reads attempts per trial,
- * so listing every trial of a large run there is what would be slow.
+ * Loading reads each trial's result from Report (one ordered listing, page by page) and
+ * only the trials that have not succeeded from the master: the master's ListTrials reads
+ * attempts per trial, so listing every trial of a large run there is what would be slow.
  *
  * Nothing here is durable: a closed index is rebuilt from the services on next use.
  */
@@ -33,6 +33,10 @@ export class RunIndex {
   /** The trials the master listed as not SUCCEEDED at the last refresh. */
   private unfinished = new Set<string>();
   private afterSeq = 0;
+  private resultsLoaded = 0;
+  private resultsTotal = 0;
+  /** Where reading the results goes on after a failed page. */
+  private resumeToken: string | undefined;
   /** Per step, the objectives its records carried (key → spec), in first-seen order. */
   private readonly recordedObjectives = new Map<string, Map<string, ObjectiveSpecView>>();
   private readonly listeners = new Set<(change: RunIndexChange) => void>();
@@ -47,14 +51,20 @@ export class RunIndex {
     private current: Run,
   ) {}
 
-  /** Reads the run from the master and Report, then follows both streams until `close()`. */
+  /**
+   * Reads the run from the master and the first page of its results from Report, and
+   * answers with that (a large run's first paint does not wait for all of it); the other
+   * pages follow, each announced as a change, then the record stream. The run stream is
+   * followed from the start. Both until `close()`.
+   */
   static async open(clients: UpstreamClients, runId: string): Promise<RunIndex> {
     const { run } = await clients.pipeline.getRun({ name: runName(runId) });
     if (!run) throw new Error(`GetRun answered no run for runs/${runId}`);
     const index = new RunIndex(clients, run);
-    await index.load();
+    const [nextPageToken, unfinished] = await Promise.all([index.loadResults(''), index.listTrials(everyStep(runId), NOT_SUCCEEDED)]);
+    index.mergeUnfinished(unfinished);
     void index.follow(() => index.watchRun());
-    void index.follow(() => index.watchRecords());
+    void index.follow(() => index.loadRemainingResults(nextPageToken)).then(() => index.follow(() => index.watchRecords()));
     return index;
   }
 
@@ -105,27 +115,52 @@ export class RunIndex {
     this.listeners.clear();
   }
 
-  private async load(): Promise<void> {
-    const runId = this.current.id;
-    const [results, unfinished] = await Promise.all([
-      listAll(
-        (pageToken) => this.clients.report.listRecords({ filter: { runId, stepId: '', trialId: '', trialStates: [], resultsOnly: true }, pageSize: PAGE_SIZE, pageToken, order: RecordOrder.RECORD_ORDER_TRIAL, orderObjective: undefined }),
-        (page) => page.records,
-      ),
-      this.listTrials(everyStep(runId), NOT_SUCCEEDED),
-    ]);
-    for (const record of results) {
+  /** While the results are still being read: how many of how many. */
+  get loading(): { readonly loaded: number; readonly total: number } | undefined {
+    return this.resultsLoaded < this.resultsTotal ? { loaded: this.resultsLoaded, total: this.resultsTotal } : undefined;
+  }
+
+  /** Reads one page of results (each trial's result record) into the rows; answers the next page's token. */
+  private async loadResults(pageToken: string): Promise<string> {
+    const page = await this.clients.report.listRecords(
+      { filter: { runId: this.current.id, stepId: '', trialId: '', trialStates: [], resultsOnly: true }, pageSize: PAGE_SIZE, pageToken, order: RecordOrder.RECORD_ORDER_TRIAL, orderObjective: undefined },
+      { signal: this.closing.signal },
+    );
+    for (const record of page.records) {
       this.noteRecord(record);
       this.rows.set(record.trialId, { ...rowWithRecord(undefined, record), state: 'SUCCEEDED' });
     }
-    this.mergeUnfinished(unfinished);
-    // A trial that succeeded without writing a record has no result: the master still lists it.
+    this.resultsLoaded += page.records.length;
+    this.resultsTotal = page.nextPageToken ? page.totalSize : this.resultsLoaded;
+    return page.nextPageToken;
+  }
+
+  /** The result pages after the first, each a change; a failed page is read again (from the same token). */
+  private async loadRemainingResults(firstToken: string): Promise<boolean> {
+    for (let pageToken = this.resumeToken ?? firstToken; pageToken; ) {
+      const before = this.resultsLoaded;
+      pageToken = await this.loadResults(pageToken);
+      this.resumeToken = pageToken;
+      this.emit({ kind: 'trials', changed: this.resultsLoaded - before });
+      this.emit({ kind: 'run' });
+    }
+    await this.addSucceededWithoutResult();
+    return true;
+  }
+
+  /** A trial that succeeded without writing a record has no result: the master still lists it. */
+  private async addSucceededWithoutResult(): Promise<void> {
     for (const step of this.current.steps) {
       const succeeded = this.rowsOf(step.id).filter((row) => row.state === 'SUCCEEDED').length;
       if (succeeded >= (step.trialCounts?.succeeded ?? 0)) continue;
-      for (const trial of await this.listTrials(step.name, [TrialState.TRIAL_STATE_SUCCEEDED])) if (!this.rows.has(trial.id)) this.rows.set(trial.id, trialRow(trial));
+      let added = 0;
+      for (const trial of await this.listTrials(step.name, [TrialState.TRIAL_STATE_SUCCEEDED])) {
+        if (this.rows.has(trial.id)) continue;
+        this.rows.set(trial.id, trialRow(trial));
+        added++;
+      }
+      if (added > 0) this.emit({ kind: 'trials', changed: added });
     }
-    this.derived.clear();
   }
 
   private listTrials(parent: string, states: TrialState[]): Promise<Trial[]> {

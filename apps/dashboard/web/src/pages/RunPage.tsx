@@ -10,8 +10,8 @@ import { formatNumber, formatTime } from '../format';
 import { useApi } from '../use-api';
 import { Progress } from './RunsPage';
 
-/** The pareto cloud's resolution: one point per 4×4-pixel cell of the plot is all it can show. */
-const PARETO_GRID = { width: 96, height: 54 };
+/** The pareto cloud's resolution: one point per 6×6-pixel cell of the plot (its dots are 4 pixels wide). */
+const PARETO_GRID = { width: 64, height: 36 };
 /** Trials compared in the learning-curve chart at most. */
 const MAX_CURVES = 8;
 
@@ -48,6 +48,12 @@ export function RunPage({ runId }: { runId: string }) {
       <h1>
         {run.displayName || run.id} <span className={`state state-${run.state}`} data-testid="run-state">{run.state}</span>{' '}
         <small className={live ? 'live on' : 'live'}>{live ? '● live' : '○ offline'}</small>
+        {run.loading ? (
+          <small className="loading" data-testid="loading">
+            {' '}
+            reading results {run.loading.loaded}/{run.loading.total}…
+          </small>
+        ) : null}
       </h1>
       <p className="meta">
         <Progress finished={run.progress.finished} total={run.progress.total} /> {run.progress.finished}/{run.progress.total} trials · started {formatTime(run.startTime)} · ended{' '}
