@@ -88,3 +88,14 @@ hpo:
     optimizer: { type: SGD, params: { lr: 0.01 } }${options.gpus ? `\n    resources: { gpus: ${options.gpus} }` : ''}
 `;
 }
+
+/** Polls `probe` every 200 ms until it gives a value, failing with `what` after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -19,7 +19,7 @@ import {
 import { PipelineServiceService, type PipelineServiceServer } from '@vela/contracts';
 import { createAsyncClient } from '@vela/grpc-server';
 import { useTestDatabase } from '@vela/testing';
-import { searchConfig, startTestCluster, type TestCluster } from './cluster';
+import { searchConfig, startTestCluster, until, type TestCluster } from './cluster';
 
 // The master as users run it: real report, generator and pipeline processes on a real
 // Postgres. The test speaks the worker's side of the protocol itself, so it can misbehave
@@ -41,15 +41,6 @@ describe('the pipeline master over gRPC', () => {
     cluster.clients.pipeline.acquireTrials(AcquireTrialsRequest.fromPartial({ name: `workers/${id}`, freeCapacity: { cpuSlots }, maxTrials: cpuSlots, waitTimeout: { seconds: Math.floor(waitMs / 1000), nanos: (waitMs % 1000) * 1e6 } }));
   const createRun = async (config: string) => (await cluster.clients.pipeline.createRun({ configYaml: config, overrides: [], displayName: 'e2e', requestId: '', validateOnly: false })).run!;
   const getRun = async (run: Run) => (await cluster.clients.pipeline.getRun({ name: run.name })).run!;
-  const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  };
 
   /** What a worker does with a trial: progress and records per epoch, then CompleteTrial. */
   const train = async (trial: Trial, accuracy: number, epochs = 2) => {

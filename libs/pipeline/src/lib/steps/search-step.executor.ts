@@ -95,9 +95,10 @@ export class SearchStepExecutor implements StepExecutor {
     const slots = request.gpus > 0 ? workers.gpus : workers.cpuSlots + workers.gpus;
     // One trial queued ahead per slot, so a slot that frees takes the next trial at once
     // instead of waiting for observe → suggest → insert, and one pass of this loop serves
-    // several completions. With workers registered but none able to hold this step's trials,
-    // one trial is still created, so that it is rejected with the reason where GetRun shows it.
-    const target = Math.min(limits.trials_in_flight ?? Infinity, workers.workers > 0 ? Math.max(2 * slots, 1) : 0);
+    // several completions. With no worker registered, or none able to hold this step's
+    // trials, one trial is still created, so that it waits (or is rejected) with the reason
+    // where GetRun shows it.
+    const target = Math.min(limits.trials_in_flight ?? Infinity, Math.max(2 * slots, 1));
     const left = limits.max_trials === undefined ? Infinity : limits.max_trials - total;
     return Math.max(0, Math.min(target - inFlight, left));
   }
