@@ -7,6 +7,8 @@ import { isNewerRecord, objectiveSpecView, rowWithRecord, trialRow } from './vie
 export type RunIndexChange = { readonly kind: 'run' } | { readonly kind: 'trials'; readonly changed: number };
 
 const PAGE_SIZE = 1000;
+/** The first page of results is smaller: it is what a large run's first paint waits for. */
+const FIRST_PAGE_SIZE = 250;
 const RETRY_MS = 1000;
 /** ListTrials' parent for every step of a run (AIP-159's `-`). */
 const everyStep = (runId: string) => `${runName(runId)}/steps/${ALL_STEPS}`;
@@ -123,7 +125,7 @@ export class RunIndex {
   /** Reads one page of results (each trial's result record) into the rows; answers the next page's token. */
   private async loadResults(pageToken: string): Promise<string> {
     const page = await this.clients.report.listRecords(
-      { filter: { runId: this.current.id, stepId: '', trialId: '', trialStates: [], resultsOnly: true }, pageSize: PAGE_SIZE, pageToken, order: RecordOrder.RECORD_ORDER_TRIAL, orderObjective: undefined },
+      { filter: { runId: this.current.id, stepId: '', trialId: '', trialStates: [], resultsOnly: true }, pageSize: pageToken ? PAGE_SIZE : FIRST_PAGE_SIZE, pageToken, order: RecordOrder.RECORD_ORDER_TRIAL, orderObjective: undefined },
       { signal: this.closing.signal },
     );
     for (const record of page.records) {

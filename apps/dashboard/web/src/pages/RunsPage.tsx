@@ -3,13 +3,13 @@ import { NavLink } from '../App';
 import { formatNumber, formatTime } from '../format';
 import { useApi, useTicker } from '../use-api';
 
-/** Every run, newest first, refreshed every few seconds. */
+/** The newest runs first, refreshed every few seconds. */
 export function RunsPage() {
   const tick = useTicker(5000);
-  const { data, error } = useApi<RunPageData>('/runs', { pageSize: 200 }, tick);
+  const { data, error } = useApi<RunPageData>('/runs', { pageSize: 50 }, tick);
   return (
     <section>
-      <h1>Runs {data ? <small>({data.totalSize})</small> : null}</h1>
+      <h1>Runs {data ? <small>({data.runs.length < data.totalSize ? `newest ${data.runs.length} of ${data.totalSize}` : data.totalSize})</small> : null}</h1>
       {error ? <p className="error">{error}</p> : null}
       <table className="grid" data-testid="runs-table">
         <thead>
