@@ -1,5 +1,5 @@
 import type { TrialRow, TrialStateName } from '../api';
-import { queryTrials, trialQueryFromParams } from './trial-query';
+import { matchingTrials, pageOf, trialQueryFromParams } from './trial-query';
 
 const row = (number: number, state: TrialStateName, accuracy?: number, lr = 0.01): TrialRow => ({
   id: `t${number}`,
@@ -14,9 +14,12 @@ const row = (number: number, state: TrialStateName, accuracy?: number, lr = 0.01
 });
 
 const rows = [row(1, 'SUCCEEDED', 0.7), row(2, 'RUNNING'), row(3, 'SUCCEEDED', 0.9), row(4, 'FAILED'), row(5, 'SUCCEEDED', 0.8, 0.5)];
-const query = (params: Record<string, string>) => queryTrials(rows, trialQueryFromParams(params));
+const query = (params: Record<string, string>) => {
+  const parsed = trialQueryFromParams(params);
+  return pageOf(matchingTrials(rows, parsed), parsed);
+};
 
-describe('queryTrials', () => {
+describe('matchingTrials and pageOf', () => {
   it('pages by trial number by default', () => {
     expect(query({ offset: '1', limit: '2' })).toMatchObject({ total: 5, offset: 1, rows: [{ number: 2 }, { number: 3 }] });
   });

@@ -54,11 +54,7 @@ function textOf(row: TrialRow): string {
   return text;
 }
 
-/** One page of the rows `query` selects, in its order. */
-export function queryTrials(rows: readonly TrialRow[], query: TrialQuery): TrialPage {
-  return pageOf(matchingTrials(rows, query), query);
-}
-
+/** The page `query` asks for of the rows it selects (see matchingTrials). */
 export function pageOf(matching: readonly TrialRow[], query: TrialQuery): TrialPage {
   return { total: matching.length, offset: query.offset, rows: matching.slice(query.offset, query.offset + query.limit) };
 }

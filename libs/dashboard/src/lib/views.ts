@@ -20,7 +20,7 @@ import type { BestObjective, CapacityView, ObjectiveSpecView, RunDetail, RunStat
 const unprefixed = (json: string, prefix: string) => json.slice(prefix.length);
 const iso = (date: Date | undefined) => date?.toISOString();
 
-export const trialStateName = (state: Trial['state']) => unprefixed(trialStateToJSON(state), 'TRIAL_STATE_') as TrialStateName;
+const trialStateName = (state: Trial['state']) => unprefixed(trialStateToJSON(state), 'TRIAL_STATE_') as TrialStateName;
 
 export function objectiveSpecView(spec: ObjectiveSpec): ObjectiveSpecView {
   return { key: spec.key, goal: unprefixed(objectiveGoalToJSON(spec.goal), 'OBJECTIVE_GOAL_') === 'MINIMIZE' ? 'MINIMIZE' : 'MAXIMIZE' };
