@@ -20,16 +20,18 @@ const SOURCE_HASH_FILE = '.source-hash';
 export async function ensureWebBuild(webRoot: string = DASHBOARD_WEB_ROOT): Promise<string> {
   const dist = join(webRoot, 'dist');
   const hash = await sourceHash(webRoot);
-  const built = await readFile(join(dist, SOURCE_HASH_FILE), 'utf8').catch(() => undefined);
-  if (built === hash) return dist;
+  const isCurrent = async () => (await readFile(join(dist, SOURCE_HASH_FILE), 'utf8').catch(() => undefined)) === hash;
+  if (await isCurrent()) return dist;
 
   const staging = join(webRoot, `.dist-${process.pid}-${Date.now()}`);
   try {
     await runVite(webRoot, staging);
     await writeFile(join(staging, SOURCE_HASH_FILE), hash);
+    // Another builder may have installed these sources meanwhile (and may be serving them).
+    if (await isCurrent()) return dist;
     const retired = `${staging}-old`;
     await rename(dist, retired).catch(() => undefined);
-    await rename(staging, dist).catch(async (error: NodeJS.ErrnoException) => {
+    await rename(staging, dist).catch((error: NodeJS.ErrnoException) => {
       // Another builder installed the same sources first.
       if (error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
     });
