@@ -61,6 +61,7 @@ function fakeUpstream(resultPages: RecordProto[][], unfinished: () => Trial[], l
         return { records: resultPages[page], nextPageToken: page + 1 < resultPages.length ? String(page + 1) : '', totalSize: total };
       },
       watchRecords: (_request: unknown, options: { signal?: AbortSignal }) => records.read(options.signal),
+      getRecord: async (request: { trialId: string }) => ({ record: record(Number(request.trialId.slice('trial-'.length)), 1, 0.55, 0) }),
     },
   } as unknown as UpstreamClients;
   return { clients, runs, records };
@@ -85,9 +86,9 @@ describe('RunIndex', () => {
     index = await RunIndex.open(upstream.clients, RUN_ID);
     const rest = nextChange(index, 'trials');
     expect(index.loading).toEqual({ loaded: 1, total: 2 });
-    expect(index.rowsOf('hpo').map((row) => [row.number, row.state])).toEqual([
-      [1, 'SUCCEEDED'],
-      [2, 'RUNNING'],
+    expect(index.rowsOf('hpo').map((row) => [row.number, row.state, row.epoch])).toEqual([
+      [1, 'SUCCEEDED', 2],
+      [2, 'RUNNING', 1], // its latest record, read on opening
     ]);
     release();
     await expect(rest).resolves.toEqual({ kind: 'trials', changed: 1 });

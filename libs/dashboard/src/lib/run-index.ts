@@ -65,6 +65,7 @@ export class RunIndex {
     const index = new RunIndex(clients, run);
     const [nextPageToken, unfinished] = await Promise.all([index.loadResults(''), index.listTrials(everyStep(runId), NOT_SUCCEEDED)]);
     index.mergeUnfinished(unfinished);
+    await index.loadLatestRecords(unfinished.filter((trial) => trial.state === TrialState.TRIAL_STATE_RUNNING));
     void index.follow(() => index.watchRun());
     void index.follow(() => index.loadRemainingResults(nextPageToken)).then(() => index.follow(() => index.watchRecords()));
     return index;
@@ -135,6 +136,16 @@ export class RunIndex {
     this.resultsLoaded += page.records.length;
     this.resultsTotal = page.nextPageToken ? page.totalSize : this.resultsLoaded;
     return page.nextPageToken;
+  }
+
+  /**
+   * The latest record of each trial in training: the record stream resumes after the newest
+   * result read, so an epoch written before that would otherwise show only at the next one.
+   */
+  private async loadLatestRecords(training: readonly Trial[]): Promise<void> {
+    // A trial without a record yet is NOT_FOUND; any other failure leaves the row to the next epoch's record.
+    const latest = await Promise.all(training.map((trial) => this.clients.report.getRecord({ trialId: trial.id }, { signal: this.closing.signal }).catch(() => undefined)));
+    for (const answer of latest) if (answer?.record) this.applyRecord(answer.record);
   }
 
   /** The result pages after the first, each a change; a failed page is read again (from the same token). */
@@ -244,11 +255,16 @@ export class RunIndex {
   }
 
   private apply(record: RecordProto): void {
+    if (this.applyRecord(record)) this.emit({ kind: 'trials', changed: 1 });
+  }
+
+  /** Shows `record` in its trial's row if it is newer than what the row shows; answers whether it was. */
+  private applyRecord(record: RecordProto): boolean {
     this.noteRecord(record);
     const row = this.rows.get(record.trialId);
-    if (!isNewerRecord(row, record)) return;
+    if (!isNewerRecord(row, record)) return false;
     this.rows.set(record.trialId, rowWithRecord(row, record));
-    this.emit({ kind: 'trials', changed: 1 });
+    return true;
   }
 
   /** Runs a watch, resuming from its cursor after a dropped stream, until it is done or the index closes. */
