@@ -25,7 +25,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<ServerResponse>();
     const body = toApiError(exception);
-    if (body.statusCode >= 500) this.logger.error(body.message, exception instanceof Error ? exception.stack : undefined);
+    if (body.statusCode === 500) this.logger.error(body.message, exception instanceof Error ? exception.stack : undefined);
+    else if (body.statusCode > 500) this.logger.warn(body.message);
     if (response.headersSent) {
       response.end();
       return;
@@ -43,7 +44,8 @@ export function toApiError(exception: unknown): ApiError {
   if (exception instanceof VelaError) return { statusCode: HTTP_OF_KIND[exception.kind] ?? 500, message: exception.message };
   const grpc = exception as { code?: unknown; details?: unknown };
   if (typeof grpc.code === 'number' && typeof grpc.details === 'string') {
-    return { statusCode: HTTP_OF_GRPC[grpc.code] ?? 500, message: grpc.details };
+    const statusCode = HTTP_OF_GRPC[grpc.code] ?? 500;
+    return { statusCode, message: statusCode >= 500 ? `the master or Report failed to answer the dashboard: ${grpc.details}` : grpc.details };
   }
   return { statusCode: 500, message: `internal error: ${exception instanceof Error ? exception.message : String(exception)}` };
 }

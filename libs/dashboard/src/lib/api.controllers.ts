@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
+import { All, Controller, Get, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { InvalidArgumentError } from '@vela/errors';
 import type { BestSoFarChart, LearningCurve, ParallelChart, ParetoChart, RunDetail, RunPage, TrialPage, WorkerView } from '../api';
 import { CHART_LIMITS, DashboardService } from './dashboard.service';
@@ -78,5 +78,14 @@ export class WorkersController {
   @Get()
   list(): Promise<WorkerView[]> {
     return this.dashboard.workers();
+  }
+}
+
+/** Any other /api path: after the token check like every API route, so a caller without the token learns nothing. */
+@Controller('api')
+export class UnknownApiController {
+  @All('*path')
+  unknown(@Req() request: IncomingMessage): never {
+    throw new NotFoundException(`no API route ${request.method} ${new URL(request.url ?? '/', 'http://dashboard').pathname}`);
   }
 }

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ApiExceptionFilter } from './api-exception.filter';
-import { RunsController, TrialsController, WorkersController } from './api.controllers';
+import { RunsController, TrialsController, UnknownApiController, WorkersController } from './api.controllers';
 import { DashboardService } from './dashboard.service';
 import { API_TOKEN, ApiTokenGuard } from './http-auth';
 import { RunFeed } from './run-feed.service';
@@ -14,7 +14,8 @@ export class DashboardModule {
   static forRoot(options: UpstreamAddresses): DynamicModule {
     return {
       module: DashboardModule,
-      controllers: [RunsController, TrialsController, WorkersController],
+      // The catch-all last: routes match in this order.
+      controllers: [RunsController, TrialsController, WorkersController, UnknownApiController],
       providers: [
         { provide: UPSTREAM_CLIENTS, useFactory: () => connectUpstream(options) },
         { provide: API_TOKEN, useValue: { token: options.token } },
