@@ -73,6 +73,7 @@ describe('the dashboard in a browser', () => {
     expect((await fetch(`${baseUrl}/api/runs`)).status).toBe(401);
     expect((await fetch(`${baseUrl}/api/runs`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect((await fetch(`${baseUrl}/api/workers?token=wrong`)).status).toBe(401);
+    expect((await fetch(`${baseUrl}/api/no-such-route`)).status).toBe(401);
     expect((await fetch(`${baseUrl}/api/runs`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(200);
     const events = new AbortController();
     const feed = await fetch(`${baseUrl}/api/runs/${large.runId}/events?token=${TOKEN}`, { signal: events.signal });
