@@ -11,7 +11,7 @@ import {
   type Trial,
 } from '@vela/contracts';
 import { useTestDatabase } from '@vela/testing';
-import { TOKEN, searchConfig, startTestCluster, type TestCluster } from '../pipeline/cluster';
+import { TOKEN, searchConfig, startTestCluster, until, type TestCluster } from '../pipeline/cluster';
 import { vela } from './vela';
 
 // The inspection commands as people and scripts run them: the real `vela` process against
@@ -29,15 +29,6 @@ describe('vela status, runs, workers, report, cancel against a running master', 
   const createRun = async (samples: number) =>
     (await cluster.clients.pipeline.createRun({ configYaml: searchConfig(cluster.workDir, { samples, inFlight: samples }), overrides: [], displayName: `cli-${samples}`, requestId: '', validateOnly: false })).run!;
   const getRun = async (run: Run) => (await cluster.clients.pipeline.getRun({ name: run.name })).run!;
-  const until = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  };
   /** What a worker does with a trial, in one epoch: a final record in Report, then CompleteTrial. */
   const train = async (trial: Trial, accuracy: number) => {
     const objectives = [{ key: 'accuracy', goal: ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE, value: accuracy }];
