@@ -17,6 +17,8 @@ describe('page tokens', () => {
   it('round-trips offsets and keyset cursors', () => {
     const byOffset = encodePageToken('ListRecords', { offset: 100 }, request);
     expect(decodePageToken('ListRecords', byOffset, request)).toEqual({ offset: 100 });
+    const counted = encodePageToken('ListRecords', { offset: 100, total: 1234 }, request);
+    expect(decodePageToken('ListRecords', counted, request)).toEqual({ offset: 100, total: 1234 });
     const byCursor = encodePageToken('ListRecords', { cursor: [3, 1, 'x'] }, request);
     expect(decodePageToken('ListRecords', byCursor, request)).toEqual({ cursor: [3, 1, 'x'] });
   });

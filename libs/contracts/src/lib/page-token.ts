@@ -14,9 +14,12 @@ import { InvalidArgumentError } from '@vela/errors';
  * pass a secret to make them unforgeable.
  */
 
-/** Where the next page starts: a row offset, or a keyset cursor (for example the last seq). */
+/**
+ * Where the next page starts: a row offset, or a keyset cursor (for example the last seq).
+ * An offset may carry the total the first page counted, so later pages need not count again.
+ */
 export type PagePosition =
-  | { readonly offset: number }
+  | { readonly offset: number; readonly total?: number }
   | { readonly cursor: string | number | readonly (string | number)[] };
 
 /** Request fields that never bind a token (either spelling: proto or ts-proto's camelCase). */
@@ -122,7 +125,9 @@ function checkPosition(position: PagePosition, field: string): PagePosition {
   if (typeof position !== 'object' || position === null) throw invalid();
   if ('offset' in position) {
     if (!Number.isSafeInteger(position.offset) || position.offset < 0) throw invalid();
-    return { offset: position.offset };
+    if (position.total === undefined) return { offset: position.offset };
+    if (!Number.isSafeInteger(position.total) || position.total < 0) throw invalid();
+    return { offset: position.offset, total: position.total };
   }
   if ('cursor' in position) {
     const ok = (value: unknown) => typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));

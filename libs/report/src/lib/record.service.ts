@@ -146,13 +146,14 @@ export class RecordService {
       page = Prisma.sql`ORDER BY ${sortKey} LIMIT ${pageSize + 1} OFFSET ${offset}`;
     }
     const rows = await this.prisma.$queryRaw<RecordRow[]>`SELECT r.* FROM ${from} WHERE ${where} ${page}`;
-    // A first page that holds every match is its own count.
+    // A first page that holds every match is its own count; later offset pages carry the first page's.
     const whole = rows.length <= pageSize && offset === 0 && afterSeq === undefined;
-    const count = whole ? rows.length : (await this.prisma.$queryRaw<{ count: bigint }[]>`SELECT count(*) FROM ${from} WHERE ${where}`)[0].count;
+    const counted = position && 'offset' in position ? position.total : undefined;
+    const count = whole ? rows.length : (counted ?? Number((await this.prisma.$queryRaw<{ count: bigint }[]>`SELECT count(*) FROM ${from} WHERE ${where}`)[0].count));
     const records = rows.slice(0, pageSize).map(toStoredRecord);
     let nextPageToken: string | undefined;
     if (rows.length > pageSize) {
-      const next: PagePosition = order.by === 'seq' ? { cursor: records[records.length - 1].seq } : { offset: offset + pageSize };
+      const next: PagePosition = order.by === 'seq' ? { cursor: records[records.length - 1].seq } : { offset: offset + pageSize, total: count };
       nextPageToken = encodePageToken(LIST_RECORDS, next, boundTo);
     }
     return { records, nextPageToken, totalSize: Number(count) };
