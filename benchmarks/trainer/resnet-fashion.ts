@@ -21,6 +21,7 @@ import * as zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { initCompute, registerVelaKernels } from '@vela/compute';
+import { NetworkDesc } from '@vela/networks';
 
 const BATCH = 128;
 const MEAN = 0.286;
@@ -89,32 +90,15 @@ function loadData(): Data {
   return { source: 'random (no IDX files found)', images: px, labels: Int32Array.from({ length: n }, () => Math.floor(rand() * 10)), n };
 }
 
-/** The anchor's network: stem, 3 stages x 2 basic blocks (16/32/64), GAP, dense 10. */
+/**
+ * The anchor's network as trials build it (`@vela/networks`' ResNet: PyTorch's symmetric
+ * padding, initialisation and batch norm): stem, 3 stages x 2 basic blocks (16/32/64), GAP,
+ * dense 10.
+ */
+const ANCHOR = new NetworkDesc({ modules: ['backbone'], backbone: { type: 'ResNet', depth: 18, stages: 3, base_channel: 16, num_class: 10 } });
+
 function buildResNet(): tf.LayersModel {
-  let seed = 0;
-  const init = () => tf.initializers.heNormal({ seed: seed++ });
-  const conv = (x: tf.SymbolicTensor, filters: number, k: number, stride: number) =>
-    tf.layers
-      .conv2d({ filters, kernelSize: k, strides: stride, padding: 'same', useBias: false, kernelInitializer: init() })
-      .apply(x) as tf.SymbolicTensor;
-  // PyTorch's BatchNorm2d defaults: momentum 0.1 (Keras' 0.9), eps 1e-5.
-  const bn = (x: tf.SymbolicTensor) => tf.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }).apply(x) as tf.SymbolicTensor;
-  const relu = (x: tf.SymbolicTensor) => tf.layers.reLU().apply(x) as tf.SymbolicTensor;
-  const input = tf.input({ shape: [28, 28, 1] });
-  let x = relu(bn(conv(input, 16, 3, 1)));
-  let cin = 16;
-  [16, 32, 64].forEach((w, stage) => {
-    for (let b = 0; b < 2; b++) {
-      const stride = stage > 0 && b === 0 ? 2 : 1;
-      const y = bn(conv(relu(bn(conv(x, w, 3, stride))), w, 3, 1));
-      const short = stride !== 1 || cin !== w ? bn(conv(x, w, 1, stride)) : x;
-      x = relu(tf.layers.add().apply([y, short]) as tf.SymbolicTensor);
-      cin = w;
-    }
-  });
-  const pooled = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
-  const logits = tf.layers.dense({ units: 10, kernelInitializer: init() }).apply(pooled) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: logits });
+  return ANCHOR.toModel({ inputShape: [28, 28, 1], seed: 0 });
 }
 
 function trainableParams(model: tf.LayersModel): number {

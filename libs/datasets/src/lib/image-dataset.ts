@@ -102,9 +102,15 @@ export class ImageDataset implements Dataset {
     return this.settings.dropLast ? Math.floor(n) : Math.ceil(n);
   }
 
+  /** The examples' indices in the order epoch `epoch`'s batches take them (a copy). */
+  order(epoch: number): Uint32Array {
+    const indices = this.indices.slice();
+    return this.settings.shuffle ? shuffleInPlace(indices, seededRandom(this.settings.seed, epoch, 1)) : indices;
+  }
+
   *batches(epoch: number): Iterable<Batch> {
     const { batchSize, transforms } = this.settings;
-    const order = this.settings.shuffle ? shuffleInPlace(this.indices.slice(), seededRandom(this.settings.seed, epoch, 1)) : this.indices;
+    const order = this.order(epoch);
     const augment = seededRandom(this.settings.seed, epoch, 2);
     const [h, w, c] = this.inputShape;
     const pixels = h * w * c;
