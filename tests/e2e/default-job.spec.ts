@@ -48,6 +48,6 @@ describe('the default job (smoke budget)', () => {
       expect(files.some((file) => /^desc_\d+\.json$/.test(file))).toBe(true);
     }
     expect(existsSync(join(result.run.steps[2].outputDir, 'model_1.ckpt'))).toBe(true);
-    expect(lines.join('\n')).toMatch(/benchmark \(BenchmarkPipeStep\): done/);
+    expect(lines.join('\n')).toMatch(/benchmark \(BenchmarkPipeStep\): SUCCEEDED, 1 trial\(s\) succeeded/);
   });
 });
