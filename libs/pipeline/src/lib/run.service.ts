@@ -97,21 +97,31 @@ export class RunService {
   async view(runId: string): Promise<RunView> {
     const run = await this.prisma.run.findUnique({ where: { id: runId } });
     if (!run) throw new NotFoundError(`run '${runId}' not found`);
-    const steps = await this.prisma.step.findMany({ where: { runId }, orderBy: { index: 'asc' } });
-    const counts = await this.prisma.trial.groupBy({ by: ['step', 'state'], where: { runId }, _count: { _all: true } });
-    return {
+    return (await this.views([run]))[0];
+  }
+
+  /** Runs with their steps and trial counts: three queries for any number of runs. */
+  private async views(runs: readonly Run[]): Promise<RunView[]> {
+    const ids = runs.map((run) => run.id);
+    const [steps, counts] = await Promise.all([
+      this.prisma.step.findMany({ where: { runId: { in: ids } }, orderBy: { index: 'asc' } }),
+      this.prisma.trial.groupBy({ by: ['runId', 'step', 'state'], where: { runId: { in: ids } }, _count: { _all: true } }),
+    ]);
+    return runs.map((run) => ({
       run,
-      steps: steps.map((step) => ({
-        step,
-        counts: counts
-          .filter((row) => row.step === step.name)
-          .reduce<TrialCounts>((total, row) => ({ ...total, [row.state.toLowerCase()]: row._count._all }), ZERO_COUNTS),
-      })),
-    };
+      steps: steps
+        .filter((step) => step.runId === run.id)
+        .map((step) => ({
+          step,
+          counts: counts
+            .filter((row) => row.runId === run.id && row.step === step.name)
+            .reduce<TrialCounts>((total, row) => ({ ...total, [row.state.toLowerCase()]: row._count._all }), ZERO_COUNTS),
+        })),
+    }));
   }
 
   async listRuns(filter: { states?: readonly RunStateName[]; displayNameContains?: string }, pageSize?: number, pageToken?: string): Promise<{ runs: RunView[]; nextPageToken?: string; totalSize: number }> {
-    const size = resolvePageSize(pageSize, { defaultSize: 50, maxSize: 500 });
+    const size = resolvePageSize(pageSize, { defaultSize: 50, maxSize: 1000 });
     const bound = { states: [...(filter.states ?? [])].sort(), contains: filter.displayNameContains ?? '' };
     const position = pageToken ? decodePageToken('ListRuns', pageToken, bound) : undefined;
     const offset = position && 'offset' in position ? position.offset : 0;
@@ -123,7 +133,7 @@ export class RunService {
       this.prisma.run.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], skip: offset, take: size + 1 }),
       this.prisma.run.count({ where }),
     ]);
-    const views = await Promise.all(runs.slice(0, size).map((run) => this.view(run.id)));
+    const views = await this.views(runs.slice(0, size));
     return { runs: views, totalSize, nextPageToken: runs.length > size ? encodePageToken('ListRuns', { offset: offset + size }, bound) : undefined };
   }
 
