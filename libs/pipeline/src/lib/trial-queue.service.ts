@@ -118,8 +118,7 @@ export class TrialQueueService {
           INSERT INTO attempts (trial_id, attempt, state, worker_id)
           SELECT id, attempt, 'LEASED', ${workerId} FROM leased
           ON CONFLICT (trial_id, attempt) DO UPDATE SET state = 'LEASED', worker_id = EXCLUDED.worker_id, started_at = now(), ended_at = NULL, error = NULL),
-        touched AS (UPDATE runs SET revision = revision + 1 WHERE id IN (SELECT run_id FROM leased) RETURNING id::text),
-        notified AS (SELECT count(pg_notify(${RUNS_CHANNEL}, id)) + count(pg_notify(${TRIALS_CHANNEL}, id)) AS n FROM touched)
+        ${touchRunsSql(Prisma.sql`SELECT run_id FROM leased`)}
         SELECT leased.* FROM leased CROSS JOIN notified`;
       return leased.map(fromRawTrial);
     });
@@ -165,11 +164,10 @@ export class TrialQueueService {
       started AS (
         UPDATE attempts SET state = 'RUNNING' WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt} AND state = 'LEASED'
           AND EXISTS (SELECT 1 FROM progressed WHERE was_leased)),
-      touched AS (UPDATE runs SET revision = revision + 1 WHERE id IN (SELECT run_id FROM progressed WHERE was_leased) RETURNING id::text),
-      notified AS (
-        SELECT (SELECT count(pg_notify(${RUNS_CHANNEL}, id)) FROM touched) + (SELECT count(pg_notify(${TRIALS_CHANNEL}, run_id::text)) FROM progressed) AS n)
+      ${touchRunsSql(Prisma.sql`SELECT run_id FROM progressed WHERE was_leased`)},
+      woken AS (SELECT count(pg_notify(${TRIALS_CHANNEL}, run_id::text)) AS n FROM progressed WHERE NOT was_leased)
       SELECT progressed.run_id, progressed.lease_expires_at, progressed.stop_requested, progressed.stop_reason, progressed.error
-      FROM progressed CROSS JOIN notified`;
+      FROM progressed CROSS JOIN notified CROSS JOIN woken`;
     if (!row) throw await this.fenceError(trialId, attempt, 'progress');
     return { leaseExpiresAt: row.lease_expires_at, stop: row.stop_requested ? { trialId, attempt, ...stopOf(row.stop_reason, row.error) } : undefined };
   }
@@ -194,8 +192,7 @@ export class TrialQueueService {
       const endAttempt = Prisma.sql`
         ended AS (UPDATE attempts SET state = ${outcome}::attempt_state, ended_at = now(), error = ${completion.errorMessage ?? null}
                   WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt}),
-        touched AS (UPDATE runs SET revision = revision + 1 WHERE id = ${current.runId}::uuid RETURNING id::text),
-        notified AS (SELECT count(pg_notify(${RUNS_CHANNEL}, id)) + count(pg_notify(${TRIALS_CHANNEL}, id)) + count(CASE WHEN ${retry} THEN pg_notify(${QUEUE_CHANNEL}, id) END) AS n FROM touched)`;
+        ${touchRunsSql(Prisma.sql`SELECT ${current.runId}::uuid`, retry)}`;
       const [updated] = retry
         ? await tx.$queryRaw<Trial[]>`
             WITH moved AS (
@@ -296,9 +293,20 @@ function stopOf(reason: string | null, message: string | null): { reason: StopRe
  */
 export async function touchRuns(client: Pick<PrismaClient, '$executeRaw'>, runIds: readonly string[], { queued = false } = {}): Promise<void> {
   if (runIds.length === 0) return;
-  await client.$executeRaw`
-    WITH touched AS (UPDATE runs SET revision = revision + 1 WHERE id = ANY(${[...runIds]}::uuid[]) RETURNING id::text)
-    SELECT pg_notify(${RUNS_CHANNEL}, id), pg_notify(${TRIALS_CHANNEL}, id), CASE WHEN ${queued} THEN pg_notify(${QUEUE_CHANNEL}, id) END FROM touched`;
+  await client.$executeRaw`WITH ${touchRunsSql(Prisma.sql`SELECT unnest(${[...runIds]}::uuid[])`, queued)} SELECT n FROM notified`;
+}
+
+/**
+ * `touchRuns` as two CTEs, `touched` and `notified`, for a statement that changes trials and
+ * bumps their runs in the same round trip; `runIds` is a query of run ids. The statement must
+ * read `notified` (a CTE nobody reads does not run).
+ */
+function touchRunsSql(runIds: Prisma.Sql, queued = false): Prisma.Sql {
+  return Prisma.sql`
+    touched AS (UPDATE runs SET revision = revision + 1 WHERE id IN (${runIds}) RETURNING id::text),
+    notified AS (
+      SELECT count(pg_notify(${RUNS_CHANNEL}, id)) + count(pg_notify(${TRIALS_CHANNEL}, id)) + count(CASE WHEN ${queued} THEN pg_notify(${QUEUE_CHANNEL}, id) END) AS n
+      FROM touched)`;
 }
 
 /** Raw rows come back snake_case; the Prisma model type is camelCase. */
