@@ -121,6 +121,33 @@ describe('the pipeline master over gRPC', () => {
     await until('the run to succeed', async () => ((await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined));
   });
 
+  it('retries a FAILED attempt while the attempt limit allows, and answers a repeated completion without applying it twice', async () => {
+    await register('w-retry', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 1, inFlight: 1 }));
+    const first = await until('a leased trial', async () => (await acquire('w-retry', 1, 1000)).trials[0]);
+    expect(first).toMatchObject({ runId: run.id, attempt: 1 });
+    const failed = CompleteTrialRequest.fromPartial({ name: first.name, attempt: 1, outcome: TrialOutcome.TRIAL_OUTCOME_FAILED, errorMessage: 'boom', requestId: 'retry-1' });
+    const retried = (await cluster.clients.pipeline.completeTrial(failed)).trial!;
+    expect(retried).toMatchObject({ state: TrialState.TRIAL_STATE_PENDING, attempt: 2, error: 'boom' });
+    expect(retried.attempts[0]).toMatchObject({ attempt: 1, state: 4 /* ATTEMPT_STATE_FAILED */, error: 'boom' });
+    // The same request again (its answer was lost): the same trial, not a third attempt.
+    expect((await cluster.clients.pipeline.completeTrial(failed)).trial).toMatchObject({ state: TrialState.TRIAL_STATE_PENDING, attempt: 2 });
+
+    const second = await until('attempt 2', async () => (await acquire('w-retry', 1, 1000)).trials[0]);
+    expect(second).toMatchObject({ id: first.id, attempt: 2 });
+    const last = CompleteTrialRequest.fromPartial({ name: first.name, attempt: 2, outcome: TrialOutcome.TRIAL_OUTCOME_FAILED, errorMessage: 'boom again' });
+    // max_retries: 1, so attempt 2 is the last: the trial FAILS, and repeating that outcome is harmless.
+    expect((await cluster.clients.pipeline.completeTrial(last)).trial).toMatchObject({ state: TrialState.TRIAL_STATE_FAILED, attempt: 2, error: 'boom again' });
+    expect((await cluster.clients.pipeline.completeTrial(last)).trial).toMatchObject({ state: TrialState.TRIAL_STATE_FAILED, attempt: 2 });
+    await expect(
+      cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ ...last, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED })),
+    ).rejects.toMatchObject({ code: status.FAILED_PRECONDITION, details: expect.stringContaining('is already FAILED') });
+    await expect(
+      cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ ...last, name: `runs/${run.id}/steps/hpo/trials/99` })),
+    ).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await until('the run to fail', async () => ((await getRun(run)).state === RunState.RUN_STATE_FAILED ? true : undefined));
+  });
+
   it('lets a worker that reconnects before expiry keep its leases, and stops trials of a cancelled run', async () => {
     await register('w-reconnect', 1);
     const run = await createRun(searchConfig(cluster.workDir, { samples: 2, inFlight: 1 }));

@@ -135,17 +135,17 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
   }
 
   async reportProgress(request: ReportProgressRequest): Promise<ReportProgressResponse> {
-    const trial = await this.trialViews.byName(request.name);
+    const key = this.trialViews.keyOf(request.name);
     const objectives = request.objectives.map((objective, index) => objectiveFromProto(objective, `objectives[${index}]`));
-    const answer = await this.queue.reportProgress(trial.id, request.attempt, request.epoch, request.totalEpochs, objectives);
+    const answer = await this.queue.reportProgress(key, request.attempt, request.epoch, request.totalEpochs, objectives);
     return { stop: answer.stop ? stopToProto(answer.stop) : undefined, leaseExpireTime: answer.leaseExpiresAt };
   }
 
   async completeTrial(request: CompleteTrialRequest): Promise<CompleteTrialResponse> {
-    const trial = await this.trialViews.byName(request.name);
+    const key = this.trialViews.keyOf(request.name);
     const completed = await this.queue.complete(
       {
-        trialId: trial.id,
+        trial: key,
         attempt: request.attempt,
         outcome: outcomeConverter.toName(request.outcome, 'outcome'),
         errorMessage: request.errorMessage || undefined,
@@ -153,7 +153,7 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
         checkpointArtifactId: request.checkpointArtifact ? request.checkpointArtifact.replace(/^artifacts\//, '') : undefined,
         requestId: request.requestId || undefined,
       },
-      await this.trialViews.maxAttemptsOf(trial.runId),
+      await this.trialViews.maxAttemptsOf(key.runId),
     );
     return { trial: await this.trialViews.toProto(completed) };
   }

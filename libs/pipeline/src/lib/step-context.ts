@@ -5,7 +5,7 @@ import { Prisma, PrismaClient, type Run, type Step, type Trial } from '@vela/db'
 import type { ObjectiveSpec } from './objectives';
 import { PipelineEvents, TRIALS_CHANNEL, type EventLatch } from './pipeline-events';
 import { whyItDoesNotFit } from './resources';
-import { fromRawTrial, requestOf, touchRuns, TrialQueueService } from './trial-queue.service';
+import { fromRawTrial, requestOf, touchRuns, touchRunsSql, TrialQueueService } from './trial-queue.service';
 import { capacityOf, WorkerRegistryService, type WorkerView } from './worker-registry.service';
 
 export type GeneratorClient = AsyncClient<GeneratorServiceServer>;
@@ -104,35 +104,32 @@ export class StepContext {
     return rows.map(fromRawTrial);
   }
 
-  /** Persists new trials with the next numbers of this step, and wakes waiting workers. */
+  /**
+   * Persists new trials with the next numbers of this step, and wakes waiting workers: one
+   * statement (numbers follow the step's highest; one driver per step, and the unique
+   * (run, step, number) key refuses a clash).
+   */
   async createTrials(trials: readonly NewTrial[]): Promise<Trial[]> {
     if (trials.length === 0) return [];
-    const resources = this.resources;
-    const created = await this.prisma.$transaction(async (tx) => {
-      const [{ next }] = await tx.$queryRaw<{ next: number }[]>`
-        SELECT COALESCE(max(number), 0) + 1 AS next FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}`;
-      const rows = await tx.trial.createManyAndReturn({
-        data: trials.map((trial, offset) => ({
-          runId: this.run.id,
-          step: this.step.name,
-          number: Number(next) + offset,
-          desc: trial.desc as Prisma.InputJsonValue,
-          hyperparameters: trial.hyperparameters as Prisma.InputJsonValue,
-          seed: trial.seed,
-          budget: trial.budget ?? null,
-          rung: trial.rung ?? null,
-          parentTrialId: trial.parentTrialId ?? null,
-          checkpointArtifactId: trial.checkpointArtifactId ?? null,
-          resumeEpoch: trial.resumeEpoch ?? null,
-          suggestion: (trial.suggestion ?? undefined) as Prisma.InputJsonValue | undefined,
-          task: trial.task ?? 'train',
-          ...resources,
-        })),
-      });
-      return rows.sort((a, b) => a.number - b.number);
-    });
-    await touchRuns(this.prisma, [this.run.id], { queued: true });
-    return created;
+    const { gpus, cpuSlots, memoryBytes, labels } = this.resources;
+    const column = <T>(pick: (trial: NewTrial) => T) => trials.map(pick);
+    const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+    const rows = await this.prisma.$queryRaw<Trial[]>`
+      WITH base AS (SELECT COALESCE(max(number), 0) AS n FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}),
+      created AS (
+        INSERT INTO trials (run_id, step, number, "desc", hyperparameters, seed, budget, rung, parent_trial_id, checkpoint_artifact_id,
+                            resume_epoch, suggestion, task, gpus, cpu_slots, memory_bytes, labels)
+        SELECT ${this.run.id}::uuid, ${this.step.name}, base.n + t.ord, t.descs::jsonb, t.hps::jsonb, t.seed, t.budget, t.rung, t.parent::uuid, t.checkpoint::uuid,
+               t.resume, t.suggestion::jsonb, t.task, ${gpus}, ${cpuSlots}, ${memoryBytes}, ${JSON.stringify(labels)}::jsonb
+        FROM base, unnest(${column((t) => json(t.desc))}::text[], ${column((t) => json(t.hyperparameters))}::text[], ${column((t) => t.seed)}::int[],
+                          ${column((t) => t.budget ?? null)}::int[], ${column((t) => t.rung ?? null)}::int[], ${column((t) => t.parentTrialId ?? null)}::text[],
+                          ${column((t) => t.checkpointArtifactId ?? null)}::text[], ${column((t) => t.resumeEpoch ?? null)}::int[],
+                          ${column((t) => json(t.suggestion))}::text[], ${column((t) => t.task ?? 'train')}::text[])
+             WITH ORDINALITY AS t(descs, hps, seed, budget, rung, parent, checkpoint, resume, suggestion, task, ord)
+        RETURNING *),
+      ${touchRunsSql(Prisma.sql`SELECT ${this.run.id}::uuid`, true)}
+      SELECT created.* FROM created CROSS JOIN notified ORDER BY number`;
+    return rows.map(fromRawTrial);
   }
 
   /** Waits for a change of this run's trials since the last wait (none is lost), at most `timeoutMs`. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@vela/errors';
+import { trialName } from '@vela/contracts';
 import { Prisma, PrismaClient, type Trial } from '@vela/db';
 import type { ObjectiveValue } from '@vela/records';
 import { PipelineEvents, QUEUE_CHANNEL, RUNS_CHANNEL, TRIALS_CHANNEL } from './pipeline-events';
@@ -30,8 +31,15 @@ export interface HeldLease {
 
 export type Outcome = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
+/** A trial by its name's parts, `runs/{runId}/steps/{step}/trials/{number}` (the unique key workers call with). */
+export interface TrialKey {
+  readonly runId: string;
+  readonly step: string;
+  readonly number: number;
+}
+
 export interface Completion {
-  readonly trialId: string;
+  readonly trial: TrialKey;
   readonly attempt: number;
   readonly outcome: Outcome;
   readonly errorMessage?: string;
@@ -68,60 +76,61 @@ export class TrialQueueService {
     const changes = this.events.latch(QUEUE_CHANNEL);
     try {
       for (;;) {
-        const leased = await this.tryAcquire(workerId, free, maxTrials);
+        const { leased, raced } = await this.tryAcquire(workerId, free, maxTrials);
         if (leased.length > 0 || Date.now() >= deadline || signal?.aborted) return leased;
-        await changes.next(Math.min(1000, deadline - Date.now()), signal);
+        // Another acquirer took what this one chose: look again at once.
+        if (!raced) await changes.next(Math.min(1000, deadline - Date.now()), signal);
       }
     } finally {
       changes.close();
     }
   }
 
-  private async tryAcquire(workerId: string, free: Capacity, maxTrials: number): Promise<Trial[]> {
-    return this.prisma.$transaction(async (tx) => {
-      // Asking for work is a sign of life, as a heartbeat is: the worker's row is renewed in
-      // the same statement that finds the candidates. Runs with the fewest trials in flight
-      // go first (one aggregate, not a count per candidate).
-      const candidates = await tx.$queryRaw<Trial[]>`
-        WITH worker AS (
-          UPDATE workers SET last_heartbeat_at = now(), state = CASE WHEN state = 'LOST' THEN 'ACTIVE'::worker_state ELSE state END
-          WHERE id = ${workerId} RETURNING state::text),
-        in_flight AS (SELECT run_id, count(*) AS n FROM trials WHERE state IN ('LEASED', 'RUNNING') GROUP BY run_id)
-        SELECT t.* FROM trials t JOIN runs r ON r.id = t.run_id
-          LEFT JOIN in_flight f ON f.run_id = t.run_id CROSS JOIN worker
-        WHERE t.state = 'PENDING' AND r.state = 'RUNNING' AND NOT t.stop_requested AND worker.state = 'ACTIVE'
+  /**
+   * Two statements and no transaction: the first renews the worker and reads candidates; the
+   * second leases those chosen only if they are still PENDING (a concurrent acquirer that
+   * took one first wins it, and this call returns the rest).
+   */
+  private async tryAcquire(workerId: string, free: Capacity, maxTrials: number): Promise<{ leased: Trial[]; raced: boolean }> {
+    // Asking for work is a sign of life, as a heartbeat is: the worker's row is renewed in
+    // the same statement that finds the candidates. Runs with the fewest trials in flight
+    // go first (one aggregate, not a count per candidate).
+    const candidates = await this.prisma.$queryRaw<(Trial & { worker_state: string })[]>`
+      WITH worker AS (
+        UPDATE workers SET last_heartbeat_at = now(), state = CASE WHEN state = 'LOST' THEN 'ACTIVE'::worker_state ELSE state END
+        WHERE id = ${workerId} RETURNING state::text),
+      in_flight AS (SELECT run_id, count(*) AS n FROM trials WHERE state IN ('LEASED', 'RUNNING') GROUP BY run_id),
+      pending AS (
+        SELECT t.* FROM trials t JOIN runs r ON r.id = t.run_id LEFT JOIN in_flight f ON f.run_id = t.run_id
+        WHERE t.state = 'PENDING' AND r.state = 'RUNNING' AND NOT t.stop_requested AND (SELECT state FROM worker) = 'ACTIVE'
         ORDER BY COALESCE(f.n, 0), t.created_at, t.number
-        LIMIT ${CANDIDATES} FOR UPDATE OF t SKIP LOCKED`;
-      if (candidates.length === 0) {
-        const [worker] = await tx.$queryRaw<{ state: string }[]>`SELECT state::text FROM workers WHERE id = ${workerId}`;
-        if (!worker) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);
-        return [];
+        LIMIT ${CANDIDATES})
+      SELECT worker.state AS worker_state, pending.* FROM worker LEFT JOIN pending ON true`;
+    if (candidates.length === 0) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);
+    const chosen: Trial[] = [];
+    let left = free;
+    for (const trial of candidates.filter((row) => row.id !== null).map(fromRawTrial)) {
+      if (chosen.length >= maxTrials) break;
+      const request = requestOf(trial);
+      if (whyItDoesNotFit(request, left) === undefined) {
+        chosen.push(trial);
+        left = subtractCapacity(left, request);
       }
-      const chosen: Trial[] = [];
-      let left = free;
-      for (const trial of candidates.map(fromRawTrial)) {
-        if (chosen.length >= maxTrials) break;
-        const request = requestOf(trial);
-        if (whyItDoesNotFit(request, left) === undefined) {
-          chosen.push(trial);
-          left = subtractCapacity(left, request);
-        }
-      }
-      if (chosen.length === 0) return [];
-      // Lease, open the attempts, bump the runs and wake their watchers: one statement.
-      const leased = await tx.$queryRaw<Trial[]>`
-        WITH leased AS (
-          UPDATE trials SET state = 'LEASED', lease_owner = ${workerId}, wait_reason = NULL,
-                 lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds}), started_at = COALESCE(started_at, now())
-          WHERE id = ANY(${chosen.map((trial) => trial.id)}::uuid[]) RETURNING *),
-        opened AS (
-          INSERT INTO attempts (trial_id, attempt, state, worker_id)
-          SELECT id, attempt, 'LEASED', ${workerId} FROM leased
-          ON CONFLICT (trial_id, attempt) DO UPDATE SET state = 'LEASED', worker_id = EXCLUDED.worker_id, started_at = now(), ended_at = NULL, error = NULL),
-        ${touchRunsSql(Prisma.sql`SELECT run_id FROM leased`)}
-        SELECT leased.* FROM leased CROSS JOIN notified`;
-      return leased.map(fromRawTrial);
-    });
+    }
+    if (chosen.length === 0) return { leased: [], raced: false };
+    // Lease (those still PENDING), open the attempts, bump the runs and wake their watchers: one statement.
+    const leased = await this.prisma.$queryRaw<Trial[]>`
+      WITH leased AS (
+        UPDATE trials SET state = 'LEASED', lease_owner = ${workerId}, wait_reason = NULL,
+               lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds}), started_at = COALESCE(started_at, now())
+        WHERE id = ANY(${chosen.map((trial) => trial.id)}::uuid[]) AND state = 'PENDING' AND NOT stop_requested RETURNING *),
+      opened AS (
+        INSERT INTO attempts (trial_id, attempt, state, worker_id)
+        SELECT id, attempt, 'LEASED', ${workerId} FROM leased
+        ON CONFLICT (trial_id, attempt) DO UPDATE SET state = 'LEASED', worker_id = EXCLUDED.worker_id, started_at = now(), ended_at = NULL, error = NULL),
+      ${touchRunsSql(Prisma.sql`SELECT run_id FROM leased`)}
+      SELECT leased.* FROM leased CROSS JOIN notified`;
+    return { leased: leased.map(fromRawTrial), raced: leased.length < chosen.length };
   }
 
   /**
@@ -150,26 +159,25 @@ export class TrialQueueService {
    * keeps the latest epoch and objectives (forwarded to the generator as intermediate
    * observations). Answers the stop signal, if any.
    */
-  async reportProgress(trialId: string, attempt: number, epoch: number, totalEpochs: number, objectives: readonly ObjectiveValue[]): Promise<{ stop?: StopSignalInfo; leaseExpiresAt: Date }> {
+  async reportProgress(key: TrialKey, attempt: number, epoch: number, totalEpochs: number, objectives: readonly ObjectiveValue[]): Promise<{ stop?: StopSignalInfo; leaseExpiresAt: Date }> {
     // One statement: the first report also makes the attempt RUNNING and bumps the run (which
     // watchers see); every report wakes the run's driver (it forwards epochs to the generator).
-    const [row] = await this.prisma.$queryRaw<{ run_id: string; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null }[]>`
-      WITH before AS (SELECT id, state FROM trials WHERE id = ${trialId}::uuid AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING') FOR UPDATE),
+    const [row] = await this.prisma.$queryRaw<{ id: string; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null }[]>`
+      WITH before AS (SELECT id, state FROM trials WHERE ${whereKey(key)} AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING') FOR UPDATE),
       progressed AS (
         UPDATE trials t SET state = 'RUNNING', progress_epoch = GREATEST(progress_epoch, ${epoch}), total_epochs = ${totalEpochs || null},
                progress_objectives = CASE WHEN ${objectives.length} > 0 THEN ${JSON.stringify(objectives)}::jsonb ELSE progress_objectives END,
                lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds})
         FROM before WHERE t.id = before.id
-        RETURNING t.run_id, t.lease_expires_at, t.stop_requested, t.stop_reason, t.error, before.state = 'LEASED' AS was_leased),
+        RETURNING t.id, t.run_id, t.lease_expires_at, t.stop_requested, t.stop_reason, t.error, before.state = 'LEASED' AS was_leased),
       started AS (
-        UPDATE attempts SET state = 'RUNNING' WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt} AND state = 'LEASED'
-          AND EXISTS (SELECT 1 FROM progressed WHERE was_leased)),
+        UPDATE attempts SET state = 'RUNNING' WHERE trial_id IN (SELECT id FROM progressed WHERE was_leased) AND attempt = ${attempt} AND state = 'LEASED'),
       ${touchRunsSql(Prisma.sql`SELECT run_id FROM progressed WHERE was_leased`)},
       woken AS (SELECT count(pg_notify(${TRIALS_CHANNEL}, run_id::text)) AS n FROM progressed WHERE NOT was_leased)
-      SELECT progressed.run_id, progressed.lease_expires_at, progressed.stop_requested, progressed.stop_reason, progressed.error
+      SELECT progressed.id, progressed.lease_expires_at, progressed.stop_requested, progressed.stop_reason, progressed.error
       FROM progressed CROSS JOIN notified CROSS JOIN woken`;
-    if (!row) throw await this.fenceError(trialId, attempt, 'progress');
-    return { leaseExpiresAt: row.lease_expires_at, stop: row.stop_requested ? { trialId, attempt, ...stopOf(row.stop_reason, row.error) } : undefined };
+    if (!row) throw await this.fenceError(key, attempt, 'progress');
+    return { leaseExpiresAt: row.lease_expires_at, stop: row.stop_requested ? { trialId: row.id, attempt, ...stopOf(row.stop_reason, row.error) } : undefined };
   }
 
   /**
@@ -178,38 +186,33 @@ export class TrialQueueService {
    * Idempotent with `requestId`, and for a repeat of the same outcome.
    */
   async complete(completion: Completion, maxAttempts: number): Promise<Trial> {
-    const { trialId, attempt, outcome } = completion;
-    return this.prisma.$transaction(async (tx) => {
-      const [current] = (await tx.$queryRaw<Trial[]>`SELECT * FROM trials WHERE id = ${trialId}::uuid FOR UPDATE`).map(fromRawTrial);
-      if (!current) throw new NotFoundError(`trial '${trialId}' not found`);
-      if (completion.requestId && current.completeRequestId === completion.requestId) return current;
-      if (current.attempt !== attempt || !['LEASED', 'RUNNING'].includes(current.state)) {
-        if (current.attempt === attempt && current.state === outcome) return current;
-        throw await this.fenceError(trialId, attempt, 'completion', tx);
-      }
-      const retry = outcome === 'FAILED' && attempt < maxAttempts && !current.stopRequested;
-      // The attempt ends, the trial moves on, the run is bumped and watched: one statement.
-      const endAttempt = Prisma.sql`
-        ended AS (UPDATE attempts SET state = ${outcome}::attempt_state, ended_at = now(), error = ${completion.errorMessage ?? null}
-                  WHERE trial_id = ${trialId}::uuid AND attempt = ${attempt}),
-        ${touchRunsSql(Prisma.sql`SELECT ${current.runId}::uuid`, retry)}`;
-      const [updated] = retry
-        ? await tx.$queryRaw<Trial[]>`
-            WITH moved AS (
-              UPDATE trials SET state = 'PENDING', attempt = attempt + 1, lease_owner = NULL, lease_expires_at = NULL,
-                     error = ${completion.errorMessage ?? null}, complete_request_id = ${completion.requestId ?? null}, progress_epoch = 0
-              WHERE id = ${trialId}::uuid RETURNING *), ${endAttempt}
-            SELECT moved.* FROM moved CROSS JOIN notified`
-        : await tx.$queryRaw<Trial[]>`
-            WITH moved AS (
-              UPDATE trials SET state = ${outcome}::trial_state, lease_owner = NULL, lease_expires_at = NULL, ended_at = now(),
-                     error = ${completion.errorMessage ?? null}, complete_request_id = ${completion.requestId ?? null},
-                     progress_epoch = COALESCE(${completion.finalEpoch ?? null}, progress_epoch),
-                     checkpoint_artifact_id = COALESCE(${completion.checkpointArtifactId ?? null}::uuid, checkpoint_artifact_id)
-              WHERE id = ${trialId}::uuid RETURNING *), ${endAttempt}
-            SELECT moved.* FROM moved CROSS JOIN notified`;
-      return fromRawTrial(updated);
-    });
+    const { trial: key, attempt, outcome } = completion;
+    const error = completion.errorMessage ?? null;
+    // The trial moves on (retried: `retry` in the SET clauses, which read the row as it was),
+    // the attempt ends, the run is bumped and watched: one statement, no transaction round trips.
+    const retry = Prisma.sql`(${outcome} = 'FAILED' AND attempt < ${maxAttempts} AND NOT stop_requested)`;
+    const [moved] = await this.prisma.$queryRaw<Trial[]>`
+      WITH moved AS (
+        UPDATE trials SET
+          state = (CASE WHEN ${retry} THEN 'PENDING' ELSE ${outcome} END)::trial_state,
+          attempt = CASE WHEN ${retry} THEN attempt + 1 ELSE attempt END,
+          ended_at = CASE WHEN ${retry} THEN ended_at ELSE now() END,
+          progress_epoch = CASE WHEN ${retry} THEN 0 ELSE COALESCE(${completion.finalEpoch ?? null}, progress_epoch) END,
+          checkpoint_artifact_id = CASE WHEN ${retry} THEN checkpoint_artifact_id ELSE COALESCE(${completion.checkpointArtifactId ?? null}::uuid, checkpoint_artifact_id) END,
+          lease_owner = NULL, lease_expires_at = NULL, error = ${error}, complete_request_id = ${completion.requestId ?? null}
+        WHERE ${whereKey(key)} AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING')
+        RETURNING *),
+      ended AS (UPDATE attempts SET state = ${outcome}::attempt_state, ended_at = now(), error = ${error}
+                WHERE trial_id IN (SELECT id FROM moved) AND attempt = ${attempt}),
+      ${touchRunsSql(Prisma.sql`SELECT run_id FROM moved`, Prisma.sql`EXISTS (SELECT 1 FROM moved WHERE state = 'PENDING')`)}
+      SELECT moved.* FROM moved CROSS JOIN notified`;
+    if (moved) return fromRawTrial(moved);
+    // Nothing moved: a repeat of this completion (answered with the trial as it is), or a refusal.
+    const [current] = (await this.prisma.$queryRaw<Trial[]>`SELECT * FROM trials WHERE ${whereKey(key)}`).map(fromRawTrial);
+    if (!current) throw new NotFoundError(`trial '${keyName(key)}' not found`);
+    if (completion.requestId && current.completeRequestId === completion.requestId) return current;
+    if (current.attempt === attempt && current.state === outcome) return current;
+    throw fenceErrorOf(keyName(key), current, attempt, 'completion');
   }
 
   /**
@@ -260,14 +263,26 @@ export class TrialQueueService {
     await touchRuns(this.prisma, [where.runId]);
   }
 
-  private async fenceError(trialId: string, attempt: number, what: string, client: Pick<PrismaClient, '$queryRaw'> = this.prisma): Promise<Error> {
-    const [trial] = await client.$queryRaw<{ attempt: number; state: string }[]>`SELECT attempt, state FROM trials WHERE id = ${trialId}::uuid`;
-    if (!trial) return new NotFoundError(`trial '${trialId}' not found`);
-    if (trial.attempt !== attempt) {
-      return new FailedPreconditionError(`attempt: ${what} of attempt ${attempt} refused: trial '${trialId}' is on attempt ${trial.attempt} (the lease was lost)`);
-    }
-    return new FailedPreconditionError(`attempt: ${what} of attempt ${attempt} refused: trial '${trialId}' is already ${trial.state}`);
+  private async fenceError(key: TrialKey, attempt: number, what: string): Promise<Error> {
+    const [trial] = await this.prisma.$queryRaw<{ attempt: number; state: string }[]>`SELECT attempt, state FROM trials WHERE ${whereKey(key)}`;
+    if (!trial) return new NotFoundError(`trial '${keyName(key)}' not found`);
+    return fenceErrorOf(keyName(key), trial, attempt, what);
   }
+}
+
+function fenceErrorOf(name: string, trial: { attempt: number; state: string }, attempt: number, what: string): Error {
+  if (trial.attempt !== attempt) {
+    return new FailedPreconditionError(`attempt: ${what} of attempt ${attempt} refused: trial '${name}' is on attempt ${trial.attempt} (the lease was lost)`);
+  }
+  return new FailedPreconditionError(`attempt: ${what} of attempt ${attempt} refused: trial '${name}' is already ${trial.state}`);
+}
+
+function whereKey(key: TrialKey): Prisma.Sql {
+  return Prisma.sql`run_id = ${key.runId}::uuid AND step = ${key.step} AND number = ${key.number}`;
+}
+
+function keyName(key: TrialKey): string {
+  return trialName(key.runId, key.step, String(key.number));
 }
 
 /** The resources a trial asks for. */
@@ -301,7 +316,7 @@ export async function touchRuns(client: Pick<PrismaClient, '$executeRaw'>, runId
  * bumps their runs in the same round trip; `runIds` is a query of run ids. The statement must
  * read `notified` (a CTE nobody reads does not run).
  */
-function touchRunsSql(runIds: Prisma.Sql, queued = false): Prisma.Sql {
+export function touchRunsSql(runIds: Prisma.Sql, queued: boolean | Prisma.Sql = false): Prisma.Sql {
   return Prisma.sql`
     touched AS (UPDATE runs SET revision = revision + 1 WHERE id IN (${runIds}) RETURNING id::text),
     notified AS (

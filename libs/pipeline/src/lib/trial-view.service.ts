@@ -4,6 +4,9 @@ import { InvalidArgumentError, NotFoundError } from '@vela/errors';
 import { PrismaClient, type Attempt, type Trial } from '@vela/db';
 import { trialToProto } from './pipeline.converters';
 import { maxAttempts } from './steps/run-limits';
+import type { TrialKey } from './trial-queue.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How many runs' and steps' immutable facts the master keeps in memory. */
 const CACHED_ENTRIES = 1000;
@@ -20,11 +23,19 @@ export class TrialViewService {
 
   constructor(private readonly prisma: PrismaClient) {}
 
-  async byName(name: string): Promise<Trial> {
+  /** The unique key a trial name stands for; a malformed name or number is INVALID_ARGUMENT. */
+  keyOf(name: string): TrialKey {
     const { run, step, trial } = parseTrialName(name);
     const number = Number(trial);
     if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`trial number must be a positive integer, got '${trial}'`, 'name');
-    const found = await this.prisma.trial.findUnique({ where: { runId_step_number: { runId: run, step, number } } });
+    // Run ids are UUIDs: any other id names no trial (and must not reach a uuid column).
+    if (!UUID.test(run)) throw new NotFoundError(`trial '${name}' not found`);
+    return { runId: run, step, number };
+  }
+
+  async byName(name: string): Promise<Trial> {
+    const { runId, step, number } = this.keyOf(name);
+    const found = await this.prisma.trial.findUnique({ where: { runId_step_number: { runId, step, number } } });
     if (!found) throw new NotFoundError(`trial '${name}' not found`);
     return found;
   }

@@ -51,6 +51,8 @@ describe('TrainerWorker', () => {
       VELA_WORKER_BACKEND: 'wasm',
       VELA_WORKER_ACQUIRE_WAIT_MS: '1000',
       VELA_WORKER_DRAIN_MS: '20000',
+      // Every epoch reported at once, so the tests can wait for a given epoch's report.
+      VELA_WORKER_PROGRESS_MS: '0',
       ...overrides,
     });
 
@@ -75,7 +77,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 12, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 14, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -268,6 +270,36 @@ describe('TrainerWorker', () => {
       expect(completionOf(next.name).outcome).toBe(TrialOutcome.TRIAL_OUTCOME_SUCCEEDED);
     } finally {
       await crashing.stop();
+    }
+  });
+
+  it('reports progress at most once per interval, and nothing for a trial that completes within it', async () => {
+    const spaced = new TrainerWorker({
+      settings: settings({ VELA_WORKER_ID: 'spaced', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_PROGRESS_MS: '1500', VELA_WORKER_LABELS: 'progress=spaced' }),
+      log: (line) => lines.push(line),
+    });
+    const resources = { labels: { progress: 'spaced' } };
+    try {
+      await spaced.start();
+      const quick = trialOf(12, { resources });
+      await master.until(() => completionOf(quick.name) !== undefined);
+      expect(completionOf(quick.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
+      expect(master.requests<ReportProgressRequest>('reportProgress', quick.name)).toEqual([]);
+
+      const long = trialOf(13, { resources, budgetEpochs: 400 });
+      const sentAt: number[] = [];
+      await master.until(() => {
+        const reports = master.requests<ReportProgressRequest>('reportProgress', long.name);
+        if (reports.length > sentAt.length) sentAt.push(Date.now());
+        return reports.length >= 2 || completionOf(long.name) !== undefined;
+      });
+      const reports = master.requests<ReportProgressRequest>('reportProgress', long.name);
+      expect(reports.length).toBeGreaterThanOrEqual(2);
+      // Epochs between reports were coalesced: each report carries the newest epoch.
+      expect(reports[1].epoch).toBeGreaterThan(reports[0].epoch + 1);
+      for (let i = 1; i < sentAt.length; i++) expect(sentAt[i] - sentAt[i - 1]).toBeGreaterThanOrEqual(1400);
+    } finally {
+      await spaced.stop();
     }
   });
 

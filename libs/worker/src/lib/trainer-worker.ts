@@ -61,6 +61,9 @@ interface HeldTrial {
   lastEpoch?: number;
   progress?: { epoch: number; totalEpochs: number; objectives: Objective[] };
   reporting?: boolean;
+  /** When the last progress report was sent (or training began), for the interval between reports. */
+  reportedAt: number;
+  progressTimer?: NodeJS.Timeout;
   /** Training ended and the worker is completing it: progress reports are over. */
   completing?: boolean;
   done?: Promise<void>;
@@ -390,11 +393,12 @@ export class TrainerWorker {
     const request = trial.resources;
     const wanted = Math.max(1, this.slotKind === 'gpus' ? (request?.gpus ?? 0) : (request?.cpuSlots ?? 0));
     const gpuIndices = this.slotKind === 'gpus' ? this.freeGpus.splice(0, Math.min(wanted, this.freeGpus.length)) : undefined;
-    const held: HeldTrial = { trial, slots: wanted, gpuIndices };
+    const held: HeldTrial = { trial, slots: wanted, gpuIndices, reportedAt: Date.now() };
     this.held.set(trial.id, held);
     held.done = this.run(held)
       .catch((error: unknown) => this.log(`worker ${this.settings.workerId}: trial ${trial.name}: ${error instanceof Error ? error.message : String(error)}`))
       .finally(() => {
+        clearTimeout(held.progressTimer);
         this.held.delete(trial.id);
         this.releaseSlots(held);
       });
@@ -454,30 +458,48 @@ export class TrainerWorker {
     });
   }
 
-  /** Sends the newest progress of a trial; one call in flight per trial, later epochs replace queued ones. */
+  /**
+   * Sends the newest progress of a trial: one call in flight per trial, later epochs replace
+   * queued ones, and at most one report per `progressIntervalMs` (the first that long after
+   * training starts). A report still waiting when the trial completes is dropped: the
+   * completion carries the final epoch, so a trial shorter than the interval costs the master
+   * no progress call at all.
+   */
   private progress(held: HeldTrial, epoch: number, totalEpochs: number, objectives: Objective[]): void {
     held.lastEpoch = epoch;
+    if (held.completing) return;
     held.progress = { epoch, totalEpochs, objectives };
-    if (held.reporting) return;
+    if (held.reporting || held.progressTimer) return;
+    const wait = Math.max(0, held.reportedAt + this.settings.progressIntervalMs - Date.now());
+    if (wait === 0) this.sendProgress(held);
+    else held.progressTimer = setTimeout(() => this.sendProgress(held), wait);
+  }
+
+  private sendProgress(held: HeldTrial): void {
+    held.progressTimer = undefined;
+    const next = held.progress;
+    if (held.reporting || !next || held.completing) return;
+    held.progress = undefined;
     held.reporting = true;
+    held.reportedAt = Date.now();
     void (async () => {
-      while (held.progress) {
-        const next = held.progress;
-        held.progress = undefined;
-        try {
-          const response = await this.pipeline.reportProgress(
-            ReportProgressRequest.fromPartial({ name: held.trial.name, attempt: held.trial.attempt, ...next }),
-            { timeoutMs: CALL_TIMEOUT_MS },
-          );
-          if (response.stop) this.applyStop({ ...response.stop, trialId: response.stop.trialId || held.trial.id, attempt: response.stop.attempt || held.trial.attempt });
-        } catch (error) {
-          if (this.handleCommonError(error)) continue;
+      try {
+        const response = await this.pipeline.reportProgress(
+          ReportProgressRequest.fromPartial({ name: held.trial.name, attempt: held.trial.attempt, ...next }),
+          { timeoutMs: CALL_TIMEOUT_MS },
+        );
+        if (response.stop) this.applyStop({ ...response.stop, trialId: response.stop.trialId || held.trial.id, attempt: response.stop.attempt || held.trial.attempt });
+      } catch (error) {
+        if (!this.handleCommonError(error) && isFenced(error) && !held.completing) {
           // A report that crossed this worker's own CompleteTrial is refused as stale: not a lost lease.
-          if (isFenced(error) && !held.completing) this.fence(held, callMessage(error));
-          // Unreachable: the heartbeat keeps the lease; the next epoch reports again.
+          this.fence(held, callMessage(error));
         }
+        // Unreachable: the heartbeat keeps the lease; the next epoch reports again.
+      } finally {
+        held.reporting = false;
       }
-      held.reporting = false;
+      // Epochs that ended during the call wait for the rest of the interval.
+      if (held.progress && !held.completing && this.held.get(held.trial.id) === held) this.progress(held, held.progress.epoch, held.progress.totalEpochs, held.progress.objectives);
     })();
   }
 
@@ -523,6 +545,7 @@ export class TrainerWorker {
     // that arrives after the completion is expected to be refused.
     held.completing = true;
     held.progress = undefined;
+    clearTimeout(held.progressTimer);
     const result =
       outcome.outcome === 'SUCCEEDED' ? TrialOutcome.TRIAL_OUTCOME_SUCCEEDED : outcome.outcome === 'STOPPED' ? TrialOutcome.TRIAL_OUTCOME_CANCELLED : TrialOutcome.TRIAL_OUTCOME_FAILED;
     const request = CompleteTrialRequest.fromPartial({

@@ -25,6 +25,8 @@ export interface WorkerSettings {
   readonly acquireWaitMs: number;
   /** On SIGTERM, how long held trials get to reach a step boundary and deliver their records, in ms. */
   readonly drainMs: number;
+  /** The shortest time between two progress reports of a trial, in ms (0: every epoch at once). */
+  readonly progressIntervalMs: number;
   /** Modules every training process loads first, so they can register trainers, networks, datasets, ... */
   readonly plugins: readonly string[];
 }
@@ -50,6 +52,7 @@ export function defaultWorkerId(hostname = os.hostname()): string {
  * | `VELA_WORKER_BACKEND` | `auto` (tensorflow where installed, else wasm) |
  * | `VELA_WORKER_ACQUIRE_WAIT_MS` | 5000 |
  * | `VELA_WORKER_DRAIN_MS` | 30000 |
+ * | `VELA_WORKER_PROGRESS_MS` | 1000 (the shortest time between two progress reports of a trial) |
  * | `VELA_PLUGINS` | none; comma-separated modules (package names, or paths from the working directory) each training process requires (the master and generator load them too) |
  *
  * A bad value throws InvalidArgumentError naming the variable.
@@ -76,6 +79,7 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
     backend,
     acquireWaitMs: integer(env, 'VELA_WORKER_ACQUIRE_WAIT_MS', 5000, 0),
     drainMs: integer(env, 'VELA_WORKER_DRAIN_MS', 30000, 0),
+    progressIntervalMs: integer(env, 'VELA_WORKER_PROGRESS_MS', 1000, 0),
     // Paths are resolved here: training processes run from the repository root.
     plugins: pluginModules(env),
   };

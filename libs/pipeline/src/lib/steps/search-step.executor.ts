@@ -119,7 +119,8 @@ export class SearchStepExecutor implements StepExecutor {
         suggestion,
       })),
     );
-    for (const promotion of suggestions.filter((suggestion) => suggestion.continueTrialId)) {
+    const promotions = suggestions.filter((suggestion) => suggestion.continueTrialId);
+    for (const promotion of promotions) {
       await context.prisma.$executeRaw`
         UPDATE trials SET state = 'PENDING', attempt = attempt + 1, budget = ${promotion.budgetEpochs || null}, rung = ${promotion.rung || null},
                resume_epoch = ${promotion.resumeEpoch || null}, suggestion = ${JSON.stringify(promotion)}::jsonb, ended_at = NULL, error = NULL,
@@ -127,7 +128,8 @@ export class SearchStepExecutor implements StepExecutor {
                forwarded_attempt = 0, stop_requested = false, stop_reason = NULL
         WHERE id = ${promotion.continueTrialId}::uuid AND run_id = ${context.run.id}::uuid AND state = 'SUCCEEDED'`;
     }
-    await touchRuns(context.prisma, [context.run.id], { queued: suggestions.length > 0 });
+    // createTrials woke the watchers and workers for the new trials; promotions need it too.
+    if (promotions.length > 0) await touchRuns(context.prisma, [context.run.id], { queued: true });
   }
 
   private async allForwarded(context: StepContext): Promise<boolean> {
