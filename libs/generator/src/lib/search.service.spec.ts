@@ -229,4 +229,20 @@ describe('SearchService (real Postgres)', () => {
     // Each service notices the other's writes (the log grew) before it suggests again.
     expect((await service.suggest(search.id, 3)).suggestions).toEqual((await other.suggest(search.id, 3)).suggestions);
   });
+
+  it('notices another service wrote since its memory was loaded, and rebuilds before answering', async () => {
+    const search = await service.createSearch(definition({ algorithm: 'RandomSearch', settings: { policy: { num_sample: 4 } } }));
+    const other = new SearchService(prisma);
+    const pendingOf = (suggestions: { trialId?: string }[], from: number): Observation[] =>
+      suggestions.map((s, i) => ({ trialId: simulatedTrialId(from + i), attempt: 1, epoch: 0, state: 'PENDING', suggestion: { ...s, trialId: simulatedTrialId(from + i) } }));
+    const first = (await service.suggest(search.id, 2)).suggestions;
+    await service.observe(search.id, pendingOf(first, 0));
+    // The other service moves the search on; this one's memory is now behind the log.
+    const second = (await other.suggest(search.id, 2)).suggestions;
+    await other.observe(search.id, pendingOf(second, 2));
+    expect((await service.suggest(search.id, 2)).suggestions).toEqual((await other.suggest(search.id, 2)).suggestions);
+    const again = await service.observe(search.id, [...pendingOf(second, 2), { trialId: simulatedTrialId(0), attempt: 1, epoch: 1, final: true, state: 'SUCCEEDED', objectives: [{ key: 'accuracy', goal: 'MAXIMIZE', value: 0.5 }] }]);
+    expect(again).toMatchObject({ appliedCount: 1, duplicateCount: 2, observedSeq: 5 });
+    expect(await logLength(search.id)).toBe(5);
+  });
 });

@@ -3,7 +3,7 @@ import type { Observation, SearchAlgorithm, Suggestion } from '@vela/algorithms'
 import { assertResourceId, type SearchDefinition, type StoredSearch } from '@vela/contracts';
 import { Prisma, PrismaClient } from '@vela/db';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@vela/errors';
-import { canonicalJson, cloneJson, isPlainObject, type JsonObject } from '@vela/search-space';
+import { canonicalJson, isPlainObject, type JsonObject } from '@vela/search-space';
 import { isRemoteAlgorithm } from './remote.algorithm';
 import { buildSearchAlgorithm, checkId } from './search-algorithm';
 
@@ -76,9 +76,21 @@ type LockedSearch = Pick<SearchRow, 'id' | 'observed_seq' | 'state_seq' | 'compl
 interface Loaded {
   readonly algorithm: SearchAlgorithm;
   observedSeq: number;
+  /** The log position of the stored snapshot. */
+  stateSeq: number;
+  /** The keys of every observation in the log (keyOf), to skip repeats without reading it. */
+  readonly logged: Set<string>;
 }
 
 type Tx = Prisma.TransactionClient;
+
+/** A call answered from memory: its result, and the statement (if any) that must apply for it to stand. */
+interface FastCall<T> {
+  readonly result: T;
+  readonly write?: (searchId: string) => Prisma.Sql;
+  /** Run once the write applied: the memory moves on with the log. */
+  readonly applied?: () => void;
+}
 
 /** The identity of an observation in the log: a repeat of it is skipped. */
 const keyOf = (o: { trialId: string; attempt: number; epoch: number; final?: boolean | null; state: string }) =>
@@ -101,6 +113,12 @@ const keyOf = (o: { trialId: string; attempt: number; epoch: number; final?: boo
  *
  * Thread safety: calls on one search are serialised in this process (a queue) and across
  * processes (`SELECT ... FOR UPDATE` on the search's row).
+ *
+ * The fast path: while this process's memory of a search is current, Suggest and Observe
+ * skip the lock and write in one statement that applies only if the log's length is still
+ * the one the memory reflects (`observed_seq`); if another replica wrote in between, the
+ * memory is dropped and the call runs again under the lock. Suggest with a request id, and
+ * plug-in algorithms, always take the lock.
  */
 @Injectable()
 export class SearchService {
@@ -142,7 +160,7 @@ export class SearchService {
       ON CONFLICT DO NOTHING
       RETURNING *`;
     if (created) {
-      this.loaded.set(created.id, { algorithm, observedSeq: 0 });
+      this.loaded.set(created.id, { algorithm, observedSeq: 0, stateSeq: 0, logged: new Set() });
       return toStoredSearch(created);
     }
     // Lost to an existing row: the same request, the same id, or the same run and step.
@@ -175,26 +193,38 @@ export class SearchService {
     if (!Number.isInteger(count) || count < 0 || count > MAX_SUGGESTIONS_PER_CALL) {
       throw new InvalidArgumentError(`must be an integer in [0, ${MAX_SUGGESTIONS_PER_CALL}], got ${count}`, 'suggestion_count');
     }
-    return this.locked(id, async (tx, row, load) => {
-      if (requestId && row.suggest_request_id === requestId) {
-        const [{ suggest_response: remembered }] = await tx.$queryRaw<Pick<SearchRow, 'suggest_response'>[]>`SELECT suggest_response FROM searches WHERE id = ${row.id}::uuid`;
-        if (isPlainObject(remembered)) return remembered as unknown as SuggestResult;
-      }
-      const { algorithm } = await load();
-      if (isRemoteAlgorithm(algorithm)) await algorithm.sync(count);
-      const suggestions = algorithm.suggest(count);
-      const result: SuggestResult = { suggestions, isCompleted: algorithm.isCompleted };
-      // Only a call with a request id replaces the remembered answer, so that calls without
-      // one do not take the retry away from the call that had one.
-      const remember = requestId ? Prisma.sql`, suggest_request_id = ${requestId}, suggest_response = ${json(result)}::jsonb` : Prisma.empty;
-      // A plug-in's state now includes every observation: keep it, so a restart does not resend them.
-      const state = isRemoteAlgorithm(algorithm) ? Prisma.sql`, state_snapshot = ${json(algorithm.snapshot())}::jsonb, state_seq = observed_seq` : Prisma.empty;
-      await tx.$executeRaw`
-        UPDATE searches SET suggestion_count = suggestion_count + ${suggestions.length}, completed = ${result.isCompleted}, updated_at = now() ${remember} ${state}
-        WHERE id = ${row.id}::uuid`;
-      this.releaseIfCompleted(row.id, result.isCompleted);
-      return result;
-    });
+    const fast = (loaded: Loaded) => {
+      if (requestId || isRemoteAlgorithm(loaded.algorithm)) return undefined;
+      const suggestions = loaded.algorithm.suggest(count);
+      const result: SuggestResult = { suggestions, isCompleted: loaded.algorithm.isCompleted };
+      return {
+        result,
+        write: (searchId: string) => Prisma.sql`
+          UPDATE searches SET suggestion_count = suggestion_count + ${suggestions.length}, completed = ${result.isCompleted}, updated_at = now()
+          WHERE id = ${searchId}::uuid AND observed_seq = ${loaded.observedSeq} RETURNING id`,
+      };
+    };
+    return this.serialised(id, fast, (tx, row, load) => this.suggestLocked(tx, row, load, count, requestId));
+  }
+
+  private async suggestLocked(tx: Tx, row: LockedSearch, load: () => Promise<Loaded>, count: number, requestId: string | undefined): Promise<SuggestResult> {
+    if (requestId && row.suggest_request_id === requestId) {
+      const [{ suggest_response: remembered }] = await tx.$queryRaw<Pick<SearchRow, 'suggest_response'>[]>`SELECT suggest_response FROM searches WHERE id = ${row.id}::uuid`;
+      if (isPlainObject(remembered)) return remembered as unknown as SuggestResult;
+    }
+    const { algorithm } = await load();
+    if (isRemoteAlgorithm(algorithm)) await algorithm.sync(count);
+    const suggestions = algorithm.suggest(count);
+    const result: SuggestResult = { suggestions, isCompleted: algorithm.isCompleted };
+    // Only a call with a request id replaces the remembered answer, so that calls without
+    // one do not take the retry away from the call that had one.
+    const remember = requestId ? Prisma.sql`, suggest_request_id = ${requestId}, suggest_response = ${json(result)}::jsonb` : Prisma.empty;
+    // A plug-in's state now includes every observation: keep it, so a restart does not resend them.
+    const state = isRemoteAlgorithm(algorithm) ? Prisma.sql`, state_snapshot = ${json(algorithm.snapshot())}::jsonb, state_seq = observed_seq` : Prisma.empty;
+    await tx.$executeRaw`
+      UPDATE searches SET suggestion_count = suggestion_count + ${suggestions.length}, completed = ${result.isCompleted}, updated_at = now() ${remember} ${state}
+      WHERE id = ${row.id}::uuid`;
+    return result;
   }
 
   /**
@@ -205,43 +235,50 @@ export class SearchService {
   async observe(id: string, observations: readonly Observation[]): Promise<ObserveResult> {
     if (!Array.isArray(observations)) throw new InvalidArgumentError('must be a list of observations', 'observations');
     observations.forEach((o, i) => checkId(o?.trialId, `observations[${i}].trial_id`, 'a trial'));
-    return this.locked(id, async (tx, row, load) => {
-      const seen = await this.loggedKeys(tx, row.id, observations);
-      const fresh: { observation: Observation; index: number }[] = [];
-      observations.forEach((observation, index) => {
-        const key = keyOf(observation);
-        if (seen.has(key)) return;
-        seen.add(key);
-        // Trial ids are uuids; one spelling, so a re-delivery in capitals is a repeat.
-        const trialId = observation.trialId.toLowerCase();
-        const suggestion = observation.suggestion?.trialId ? { ...observation.suggestion, trialId: observation.suggestion.trialId.toLowerCase() } : observation.suggestion;
-        fresh.push({ observation: { ...observation, trialId, ...(suggestion ? { suggestion } : {}) }, index });
-      });
-      let seq = Number(row.observed_seq);
-      // Nothing new: the row knows the answer, and a restarted process need not rebuild anything.
-      if (fresh.length === 0) return { appliedCount: 0, duplicateCount: observations.length, observedSeq: seq, isCompleted: row.completed };
-      const loaded = await load();
-      for (const { observation, index } of fresh) applyAt(loaded.algorithm, observation, index);
-      await tx.searchObservation.createMany({
-        data: fresh.map(({ observation }) => ({
-          searchId: row.id,
-          seq: BigInt(++seq),
-          trialId: observation.trialId,
-          attempt: observation.attempt,
-          epoch: observation.epoch,
-          final: observation.final ?? false,
-          state: observation.state,
-          payload: cloneJson(observation) as unknown as Prisma.InputJsonValue,
-        })),
-      });
-      const isCompleted = loaded.algorithm.isCompleted;
-      const snapshotDue = this.snapshotEvery > 0 && seq - Number(row.state_seq) >= this.snapshotEvery;
-      const snapshot = snapshotDue ? Prisma.sql`, state_snapshot = ${json(loaded.algorithm.snapshot())}::jsonb, state_seq = ${seq}` : Prisma.empty;
-      await tx.$executeRaw`UPDATE searches SET observed_seq = ${seq}, completed = ${isCompleted}, updated_at = now() ${snapshot} WHERE id = ${row.id}::uuid`;
-      loaded.observedSeq = seq;
-      this.releaseIfCompleted(row.id, isCompleted);
-      return { appliedCount: fresh.length, duplicateCount: observations.length - fresh.length, observedSeq: seq, isCompleted };
-    });
+    return this.serialised(
+      id,
+      (loaded) => (isRemoteAlgorithm(loaded.algorithm) ? undefined : this.observeCall(loaded, observations)),
+      async (tx, row, load) => {
+        const call = this.observeCall(await load(), observations);
+        // Under the lock the memory is current, so the write applies.
+        if (call.write) await tx.$queryRaw(call.write(row.id));
+        call.applied?.();
+        return call.result;
+      },
+    );
+  }
+
+  /** Applies the fresh observations to the memory; the write appends them to the log and moves the search on. */
+  private observeCall(loaded: Loaded, observations: readonly Observation[]): FastCall<ObserveResult> {
+    const fresh = freshOf(observations, loaded.logged);
+    const from = loaded.observedSeq;
+    if (fresh.length === 0) return { result: { appliedCount: 0, duplicateCount: observations.length, observedSeq: from, isCompleted: loaded.algorithm.isCompleted } };
+    for (const { observation, index } of fresh) applyAt(loaded.algorithm, observation, index);
+    const seq = from + fresh.length;
+    const isCompleted = loaded.algorithm.isCompleted;
+    const snapshot = this.snapshotEvery > 0 && seq - loaded.stateSeq >= this.snapshotEvery;
+    const column = <V>(pick: (observation: Observation) => V) => fresh.map(({ observation }) => pick(observation));
+    return {
+      result: { appliedCount: fresh.length, duplicateCount: observations.length - fresh.length, observedSeq: seq, isCompleted },
+      // One statement, applied only from the log length this memory reflects.
+      write: (searchId) => Prisma.sql`
+        WITH moved AS (
+          UPDATE searches SET observed_seq = ${seq}, completed = ${isCompleted}, updated_at = now()
+                 ${snapshot ? Prisma.sql`, state_snapshot = ${json(loaded.algorithm.snapshot())}::jsonb, state_seq = ${seq}` : Prisma.empty}
+          WHERE id = ${searchId}::uuid AND observed_seq = ${from} RETURNING id),
+        logged AS (
+          INSERT INTO search_observations (search_id, seq, trial_id, attempt, epoch, final, state, payload)
+          SELECT moved.id, o.seq, o.trial_id, o.attempt, o.epoch, o.final, o.state::observation_state, o.payload
+          FROM moved, unnest(${fresh.map((_, i) => from + i + 1)}::bigint[], ${column((o) => o.trialId)}::uuid[], ${column((o) => o.attempt)}::int[],
+                             ${column((o) => o.epoch)}::int[], ${column((o) => o.final ?? false)}::bool[], ${column((o) => o.state)}::text[],
+                             ${column((o) => json(o))}::jsonb[]) AS o(seq, trial_id, attempt, epoch, final, state, payload))
+        SELECT id FROM moved`,
+      applied: () => {
+        loaded.observedSeq = seq;
+        if (snapshot) loaded.stateSeq = seq;
+        for (const { observation } of fresh) loaded.logged.add(keyOf(observation));
+      },
+    };
   }
 
   /** The log, in seq order (for inspection and tests). */
@@ -257,21 +294,41 @@ export class SearchService {
   }
 
   /**
-   * Runs `work` with the search's row locked, serialised with this process's other calls on
-   * the search. `load` gives the algorithm as of the log; if `work` fails after touching it,
-   * the memory is dropped so the next call rebuilds it from what was committed.
+   * Runs a call on a search, serialised with this process's other calls on it: on the fast
+   * path when the memory is loaded and `fast` offers one (its `write` must return a row when
+   * it applied), else, or when the write did not apply, with the search's row locked. `load`
+   * gives the algorithm as of the log; if a call fails after touching it, the memory is
+   * dropped so the next call rebuilds it from what was committed.
    */
-  private async locked<T>(id: string, work: (tx: Tx, row: LockedSearch, load: () => Promise<Loaded>) => Promise<T>): Promise<T> {
+  private async serialised<T extends { isCompleted: boolean }>(
+    id: string,
+    fast: (loaded: Loaded) => FastCall<T> | undefined,
+    locked: (tx: Tx, row: LockedSearch, load: () => Promise<Loaded>) => Promise<T>,
+  ): Promise<T> {
     const searchId = checkId(id, 'name', 'a search');
     const previous = this.queues.get(searchId) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(async () => {
       try {
-        return await this.prisma.$transaction(async (tx) => {
+        const cached = this.loaded.get(searchId);
+        const call = cached && fast(cached);
+        if (call) {
+          const applied = call.write ? (await this.prisma.$queryRaw<unknown[]>(call.write(searchId))).length > 0 : true;
+          if (applied) {
+            call.applied?.();
+            this.releaseIfCompleted(searchId, call.result.isCompleted);
+            return call.result;
+          }
+          // Another replica moved the search on: rebuild from the log, under the lock.
+          this.loaded.delete(searchId);
+        }
+        const result = await this.prisma.$transaction(async (tx) => {
           const [row] = await tx.$queryRaw<LockedSearch[]>`
             SELECT id, observed_seq, state_seq, completed, suggest_request_id FROM searches WHERE id = ${searchId}::uuid FOR UPDATE`;
           if (!row) throw new NotFoundError(`name: search '${searchId}' not found`);
-          return work(tx, row, () => this.load(tx, row));
+          return locked(tx, row, () => this.load(tx, row));
         }, TRANSACTION);
+        this.releaseIfCompleted(searchId, result.isCompleted);
+        return result;
       } catch (error) {
         this.loaded.delete(searchId);
         throw error;
@@ -323,20 +380,29 @@ export class SearchService {
       algorithm.observe(page.map((entry) => entry.payload as unknown as Observation));
       from = Number(page[page.length - 1].seq);
     }
-    const loaded = { algorithm, observedSeq: Number(row.observed_seq) };
+    const keys = await tx.searchObservation.findMany({ where: { searchId: row.id }, select: { trialId: true, attempt: true, epoch: true, final: true, state: true } });
+    const loaded = { algorithm, observedSeq: Number(row.observed_seq), stateSeq: Number(row.state_seq), logged: new Set(keys.map(keyOf)) };
     this.loaded.set(row.id, loaded);
     return loaded;
   }
 
   /** The keys among `observations`' trials that the log already holds. */
-  private async loggedKeys(tx: Tx, searchId: string, observations: readonly Observation[]): Promise<Set<string>> {
-    const trialIds = [...new Set(observations.map((o) => o.trialId.toLowerCase()))];
-    const rows = await tx.searchObservation.findMany({
-      where: { searchId, trialId: { in: trialIds } },
-      select: { trialId: true, attempt: true, epoch: true, final: true, state: true },
-    });
-    return new Set(rows.map(keyOf));
-  }
+}
+
+/** The observations not in the log yet (nor earlier in the same call), normalised, with their index in the call. */
+function freshOf(observations: readonly Observation[], logged: ReadonlySet<string>): { observation: Observation; index: number }[] {
+  const seen = new Set<string>();
+  const fresh: { observation: Observation; index: number }[] = [];
+  observations.forEach((observation, index) => {
+    const key = keyOf(observation);
+    if (logged.has(key) || seen.has(key)) return;
+    seen.add(key);
+    // Trial ids are uuids; one spelling, so a re-delivery in capitals is a repeat.
+    const trialId = observation.trialId.toLowerCase();
+    const suggestion = observation.suggestion?.trialId ? { ...observation.suggestion, trialId: observation.suggestion.trialId.toLowerCase() } : observation.suggestion;
+    fresh.push({ observation: { ...observation, trialId, ...(suggestion ? { suggestion } : {}) }, index });
+  });
+  return fresh;
 }
 
 /** Applies one observation, naming it by its index in the request when it is malformed. */

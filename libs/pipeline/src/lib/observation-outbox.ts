@@ -79,7 +79,8 @@ async function observationsOf(context: StepContext, trial: Trial): Promise<{ obs
   // and multi-fidelity algorithms compare trials epoch by epoch), from Report's records.
   const terminal = TERMINAL.has(trial.state) && (trial.forwardedState !== trial.state || trial.forwardedAttempt !== trial.attempt);
   let records: RecordProto[] = [];
-  if (trial.progressEpoch > epoch || (terminal && trial.state === 'SUCCEEDED')) {
+  // Epoch 0 is the start of training, with no record yet: a trial that has only started costs no call.
+  if (trial.progressEpoch > Math.max(epoch, 0) || (terminal && trial.state === 'SUCCEEDED')) {
     records = await recordsOf(context, trial.id, trial.attempt);
     const last = records[records.length - 1]?.epoch ?? -1;
     for (const record of records) {
