@@ -141,6 +141,8 @@ export async function startFaultCluster(databaseUrl: string, extraEnv: NodeJS.Pr
           VELA_WORKER_CPU_SLOTS: String(slots),
           VELA_WORKER_ACQUIRE_WAIT_MS: '1000',
           VELA_WORKER_DRAIN_MS: '2000',
+          // Every epoch reported at once, so a test can catch a trial RUNNING mid-way.
+          VELA_WORKER_PROGRESS_MS: '0',
           VELA_PIPELINE_ADDRESS: services.get('pipeline')!.address,
           VELA_REPORT_ADDRESS: services.get('report')!.address,
         },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Observation } from '@vela/algorithms';
+import type { Observation, Suggestion } from '@vela/algorithms';
 import type { SearchDefinition } from '@vela/contracts';
 import { createPrismaClient, type PrismaClient } from '@vela/db';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@vela/errors';
@@ -233,7 +233,7 @@ describe('SearchService (real Postgres)', () => {
   it('notices another service wrote since its memory was loaded, and rebuilds before answering', async () => {
     const search = await service.createSearch(definition({ algorithm: 'RandomSearch', settings: { policy: { num_sample: 4 } } }));
     const other = new SearchService(prisma);
-    const pendingOf = (suggestions: { trialId?: string }[], from: number): Observation[] =>
+    const pendingOf = (suggestions: readonly Suggestion[], from: number): Observation[] =>
       suggestions.map((s, i) => ({ trialId: simulatedTrialId(from + i), attempt: 1, epoch: 0, state: 'PENDING', suggestion: { ...s, trialId: simulatedTrialId(from + i) } }));
     const first = (await service.suggest(search.id, 2)).suggestions;
     await service.observe(search.id, pendingOf(first, 0));

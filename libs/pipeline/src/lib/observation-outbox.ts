@@ -17,7 +17,7 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
  * to Observe, intermediate records too). The trials table is the outbox: each trial keeps
  * the attempt, state and epoch last forwarded, so after a master restart nothing is lost and
  * re-sending is harmless (Observe is idempotent per trial, attempt, epoch).
- * `trials` are those the caller found behind (StepContext.unforwardedTrials), so that what it
+ * `trials` are those the caller found behind (StepContext.summaryAndBacklog), so that what it
  * decides next (e.g. to suggest more) follows from exactly what the generator was told.
  * Returns the generator's `is_completed`, or undefined when there was nothing to send.
  */

@@ -131,7 +131,7 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
     const { worker } = parseWorkerName(request.name);
     const waitMs = Math.min(durationToMillis(request.waitTimeout) ?? 0, MAX_ACQUIRE_WAIT_MS);
     const trials = await this.queue.acquire(worker, capacityFromProto(request.freeCapacity), request.maxTrials || 1, waitMs, context.signal);
-    return { trials: await this.trialViews.toProtos(trials) };
+    return { trials: await this.trialViews.toProtosWith(trials) };
   }
 
   async reportProgress(request: ReportProgressRequest): Promise<ReportProgressResponse> {
@@ -155,7 +155,7 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
       },
       await this.trialViews.maxAttemptsOf(key.runId),
     );
-    return { trial: await this.trialViews.toProto(completed) };
+    return { trial: (await this.trialViews.toProtosWith([completed]))[0] };
   }
 
   async listWorkers(request: ListWorkersRequest): Promise<ListWorkersResponse> {

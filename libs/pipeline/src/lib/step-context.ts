@@ -85,23 +85,33 @@ export class StepContext {
 
   /** How many of this step's trials are in each state, and the newest failure's error: one aggregate, not every row. */
   async trialSummary(): Promise<TrialSummary> {
-    const [row] = await this.prisma.$queryRaw<{ total: bigint; in_flight: bigint; succeeded: bigint; failed: bigint; last_error: string | null }[]>`
-      SELECT count(*) AS total,
-             count(*) FILTER (WHERE state IN ('PENDING', 'LEASED', 'RUNNING')) AS in_flight,
-             count(*) FILTER (WHERE state = 'SUCCEEDED') AS succeeded,
-             count(*) FILTER (WHERE state = 'FAILED') AS failed,
-             (SELECT error FROM trials f WHERE f.run_id = ${this.run.id}::uuid AND f.step = ${this.step.name} AND f.error IS NOT NULL ORDER BY f.number DESC LIMIT 1) AS last_error
-      FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}`;
-    return { total: Number(row.total), inFlight: Number(row.in_flight), succeeded: Number(row.succeeded), failed: Number(row.failed), lastError: row.last_error ?? undefined };
+    return (await this.summaryAndBacklog(false)).summary;
   }
 
-  /** The outbox's backlog: trials whose attempt, state or recorded epochs the generator has not been told yet. */
-  async unforwardedTrials(): Promise<Trial[]> {
-    const rows = await this.prisma.$queryRaw<Trial[]>`
-      SELECT * FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}
-        AND (forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state::text OR progress_epoch > forwarded_epoch)
-      ORDER BY number`;
-    return rows.map(fromRawTrial);
+  /**
+   * The summary and the outbox's backlog (trials whose attempt, state or recorded epochs the
+   * generator has not been told yet), read in one statement, so both see the same moment.
+   */
+  async summaryAndBacklog(withBacklog = true): Promise<{ summary: TrialSummary; backlog: Trial[] }> {
+    const backlog = withBacklog
+      ? Prisma.sql`SELECT * FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}
+          AND (forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state::text OR progress_epoch > forwarded_epoch)`
+      : Prisma.sql`SELECT * FROM trials WHERE false`;
+    // One row per backlog trial with the summary beside it; one row of summary alone when the backlog is empty.
+    const rows = await this.prisma.$queryRaw<({ s_total: bigint; s_in_flight: bigint; s_succeeded: bigint; s_failed: bigint; s_last_error: string | null } & Record<string, unknown>)[]>`
+      WITH summary AS (
+        SELECT count(*) AS s_total,
+               count(*) FILTER (WHERE state IN ('PENDING', 'LEASED', 'RUNNING')) AS s_in_flight,
+               count(*) FILTER (WHERE state = 'SUCCEEDED') AS s_succeeded,
+               count(*) FILTER (WHERE state = 'FAILED') AS s_failed,
+               (SELECT error FROM trials f WHERE f.run_id = ${this.run.id}::uuid AND f.step = ${this.step.name} AND f.error IS NOT NULL ORDER BY f.number DESC LIMIT 1) AS s_last_error
+        FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}),
+      backlog AS (${backlog})
+      SELECT summary.*, backlog.* FROM summary LEFT JOIN backlog ON true ORDER BY backlog.number`;
+    const [first] = rows;
+    const summary = { total: Number(first.s_total), inFlight: Number(first.s_in_flight), succeeded: Number(first.s_succeeded), failed: Number(first.s_failed), lastError: first.s_last_error ?? undefined };
+    const trials = rows.filter((row) => row['id'] !== null).map(({ s_total: _t, s_in_flight: _i, s_succeeded: _s, s_failed: _f, s_last_error: _e, ...trial }) => fromRawTrial(trial));
+    return { summary, backlog: trials };
   }
 
   /**

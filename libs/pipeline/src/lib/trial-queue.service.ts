@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@vela/errors';
 import { trialName } from '@vela/contracts';
-import { Prisma, PrismaClient, type Trial } from '@vela/db';
+import { Prisma, PrismaClient, type Attempt, type Trial } from '@vela/db';
 import type { ObjectiveValue } from '@vela/records';
 import { PipelineEvents, QUEUE_CHANNEL, RUNS_CHANNEL, TRIALS_CHANNEL } from './pipeline-events';
 import { subtractCapacity, whyItDoesNotFit, type Capacity } from './resources';
@@ -30,6 +30,12 @@ export interface HeldLease {
 }
 
 export type Outcome = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+/** A trial with its attempts, as a worker call's answer shows it (read in the statement that changed it). */
+export interface TrialWithAttempts {
+  readonly trial: Trial;
+  readonly attempts: Attempt[];
+}
 
 /** A trial by its name's parts, `runs/{runId}/steps/{step}/trials/{number}` (the unique key workers call with). */
 export interface TrialKey {
@@ -70,7 +76,7 @@ export class TrialQueueService {
    * one to appear (a unary long poll). Runs share workers fairly: the run with the fewest
    * trials in flight goes first, then the oldest trial.
    */
-  async acquire(workerId: string, free: Capacity, maxTrials: number, waitMs: number, signal?: AbortSignal): Promise<Trial[]> {
+  async acquire(workerId: string, free: Capacity, maxTrials: number, waitMs: number, signal?: AbortSignal): Promise<TrialWithAttempts[]> {
     const deadline = Date.now() + waitMs;
     // Listening before the first look, so a trial queued during it wakes this poll.
     const changes = this.events.latch(QUEUE_CHANNEL);
@@ -91,7 +97,7 @@ export class TrialQueueService {
    * second leases those chosen only if they are still PENDING (a concurrent acquirer that
    * took one first wins it, and this call returns the rest).
    */
-  private async tryAcquire(workerId: string, free: Capacity, maxTrials: number): Promise<{ leased: Trial[]; raced: boolean }> {
+  private async tryAcquire(workerId: string, free: Capacity, maxTrials: number): Promise<{ leased: TrialWithAttempts[]; raced: boolean }> {
     // Asking for work is a sign of life, as a heartbeat is: the worker's row is renewed in
     // the same statement that finds the candidates. Runs with the fewest trials in flight
     // go first (one aggregate, not a count per candidate).
@@ -127,10 +133,11 @@ export class TrialQueueService {
       opened AS (
         INSERT INTO attempts (trial_id, attempt, state, worker_id)
         SELECT id, attempt, 'LEASED', ${workerId} FROM leased
-        ON CONFLICT (trial_id, attempt) DO UPDATE SET state = 'LEASED', worker_id = EXCLUDED.worker_id, started_at = now(), ended_at = NULL, error = NULL),
+        ON CONFLICT (trial_id, attempt) DO UPDATE SET state = 'LEASED', worker_id = EXCLUDED.worker_id, started_at = now(), ended_at = NULL, error = NULL
+        RETURNING *),
       ${touchRunsSql(Prisma.sql`SELECT run_id FROM leased`)}
-      SELECT leased.* FROM leased CROSS JOIN notified`;
-    return { leased: leased.map(fromRawTrial), raced: leased.length < chosen.length };
+      SELECT leased.*, ${attemptsJsonSql('leased', 'opened')} FROM leased CROSS JOIN notified`;
+    return { leased: leased.map(withAttempts), raced: leased.length < chosen.length };
   }
 
   /**
@@ -185,7 +192,7 @@ export class TrialQueueService {
    * run's attempt limit allows (earlier records stay as they are); CANCELLED ends it.
    * Idempotent with `requestId`, and for a repeat of the same outcome.
    */
-  async complete(completion: Completion, maxAttempts: number): Promise<Trial> {
+  async complete(completion: Completion, maxAttempts: number): Promise<TrialWithAttempts> {
     const { trial: key, attempt, outcome } = completion;
     const error = completion.errorMessage ?? null;
     // The trial moves on (retried: `retry` in the SET clauses, which read the row as it was),
@@ -203,16 +210,18 @@ export class TrialQueueService {
         WHERE ${whereKey(key)} AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING')
         RETURNING *),
       ended AS (UPDATE attempts SET state = ${outcome}::attempt_state, ended_at = now(), error = ${error}
-                WHERE trial_id IN (SELECT id FROM moved) AND attempt = ${attempt}),
+                WHERE trial_id IN (SELECT id FROM moved) AND attempt = ${attempt} RETURNING *),
       ${touchRunsSql(Prisma.sql`SELECT run_id FROM moved`, Prisma.sql`EXISTS (SELECT 1 FROM moved WHERE state = 'PENDING')`)}
-      SELECT moved.* FROM moved CROSS JOIN notified`;
-    if (moved) return fromRawTrial(moved);
+      SELECT moved.*, ${attemptsJsonSql('moved', 'ended')} FROM moved CROSS JOIN notified`;
+    if (moved) return withAttempts(moved);
     // Nothing moved: a repeat of this completion (answered with the trial as it is), or a refusal.
-    const [current] = (await this.prisma.$queryRaw<Trial[]>`SELECT * FROM trials WHERE ${whereKey(key)}`).map(fromRawTrial);
-    if (!current) throw new NotFoundError(`trial '${keyName(key)}' not found`);
-    if (completion.requestId && current.completeRequestId === completion.requestId) return current;
-    if (current.attempt === attempt && current.state === outcome) return current;
-    throw fenceErrorOf(keyName(key), current, attempt, 'completion');
+    const [row] = await this.prisma.$queryRaw<Trial[]>`
+      SELECT t.*, ${attemptsJsonSql('t')} FROM trials t WHERE ${whereKey(key)}`;
+    if (!row) throw new NotFoundError(`trial '${keyName(key)}' not found`);
+    const current = withAttempts(row);
+    const repeated = (completion.requestId && current.trial.completeRequestId === completion.requestId) || (current.trial.attempt === attempt && current.trial.state === outcome);
+    if (repeated) return current;
+    throw fenceErrorOf(keyName(key), current.trial, attempt, 'completion');
   }
 
   /**
@@ -322,6 +331,38 @@ export function touchRunsSql(runIds: Prisma.Sql, queued: boolean | Prisma.Sql = 
     notified AS (
       SELECT count(pg_notify(${RUNS_CHANNEL}, id)) + count(pg_notify(${TRIALS_CHANNEL}, id)) + count(CASE WHEN ${queued} THEN pg_notify(${QUEUE_CHANNEL}, id) END) AS n
       FROM touched)`;
+}
+
+/**
+ * A column `attempts_json` with the attempts of the trials in `trials` (an alias), oldest
+ * first. `changed` names a CTE holding attempt rows the same statement wrote: the statement
+ * cannot see its own writes, so those come from the CTE and the rest from the table.
+ */
+function attemptsJsonSql(trials: string, changed?: string): Prisma.Sql {
+  const table = Prisma.raw(trials);
+  const fromTable = Prisma.sql`SELECT a.* FROM attempts a WHERE a.trial_id = ${table}.id`;
+  const rows = changed
+    ? Prisma.sql`${fromTable} AND NOT EXISTS (SELECT 1 FROM ${Prisma.raw(changed)} c WHERE c.trial_id = a.trial_id AND c.attempt = a.attempt)
+                 UNION ALL SELECT c.* FROM ${Prisma.raw(changed)} c WHERE c.trial_id = ${table}.id`
+    : fromTable;
+  return Prisma.sql`(SELECT COALESCE(json_agg(x ORDER BY x.attempt), '[]'::json) FROM (${rows}) x) AS attempts_json`;
+}
+
+/** A row with `attempts_json` (attemptsJsonSql) as a trial and its attempts. */
+function withAttempts(row: unknown): TrialWithAttempts {
+  const { attempts_json: attempts, ...trial } = row as { attempts_json: Record<string, unknown>[] };
+  return {
+    trial: fromRawTrial(trial),
+    attempts: attempts.map((a) => ({
+      trialId: a['trial_id'] as string,
+      attempt: a['attempt'] as number,
+      state: a['state'] as Attempt['state'],
+      workerId: (a['worker_id'] as string | null) ?? null,
+      error: (a['error'] as string | null) ?? null,
+      startedAt: new Date(a['started_at'] as string),
+      endedAt: a['ended_at'] ? new Date(a['ended_at'] as string) : null,
+    })),
+  };
 }
 
 /** Raw rows come back snake_case; the Prisma model type is camelCase. */

@@ -4,7 +4,7 @@ import { InvalidArgumentError, NotFoundError } from '@vela/errors';
 import { PrismaClient, type Attempt, type Trial } from '@vela/db';
 import { trialToProto } from './pipeline.converters';
 import { maxAttempts } from './steps/run-limits';
-import type { TrialKey } from './trial-queue.service';
+import type { TrialKey, TrialWithAttempts } from './trial-queue.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -55,10 +55,15 @@ export class TrialViewService {
     const attempts = await this.prisma.attempt.findMany({ where: { trialId: { in: trials.map((trial) => trial.id) } }, orderBy: { attempt: 'asc' } });
     const attemptsOf = new Map<string, Attempt[]>();
     for (const attempt of attempts) attemptsOf.set(attempt.trialId, [...(attemptsOf.get(attempt.trialId) ?? []), attempt]);
+    return this.toProtosWith(trials.map((trial) => ({ trial, attempts: attemptsOf.get(trial.id) ?? [] })));
+  }
+
+  /** Trials whose attempts the caller already read. */
+  async toProtosWith(trials: readonly TrialWithAttempts[]): Promise<TrialProto[]> {
     return Promise.all(
-      trials.map(async (trial) => {
+      trials.map(async ({ trial, attempts }) => {
         const step = await this.stepOf(trial.runId, trial.step);
-        return trialToProto(trial, step.config, step.objectives as never, attemptsOf.get(trial.id) ?? []);
+        return trialToProto(trial, step.config, step.objectives as never, attempts);
       }),
     );
   }

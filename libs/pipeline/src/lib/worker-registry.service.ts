@@ -20,6 +20,15 @@ export interface WorkerView {
 
 const WORKER_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
+/** How long activeTotals' answer is reused. */
+const TOTALS_TTL_MS = 1000;
+
+export interface ActiveTotals {
+  readonly workers: number;
+  readonly gpus: number;
+  readonly cpuSlots: number;
+}
+
 /**
  * Trainer-workers and their capacity (DESIGN.md: a worker offers GPUs and CPU slots and
  * labels). A worker chooses its own stable id; registering again with the same id before its
@@ -27,6 +36,8 @@ const WORKER_ID = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
  */
 @Injectable()
 export class WorkerRegistryService {
+  private totals?: { value: ActiveTotals; at: number };
+
   constructor(
     private readonly prisma: PrismaClient,
     private readonly queue: TrialQueueService,
@@ -50,6 +61,7 @@ export class WorkerRegistryService {
       lastHeartbeatAt: new Date(),
     };
     await this.prisma.worker.upsert({ where: { id: registration.id }, create: { id: registration.id, ...data }, update: data });
+    this.totals = undefined;
     const leasedTrials = (
       await this.prisma.$queryRaw<Trial[]>`
         SELECT * FROM trials WHERE lease_owner = ${registration.id} AND state IN ('LEASED', 'RUNNING') AND lease_expires_at > now() ORDER BY created_at`
@@ -71,20 +83,29 @@ export class WorkerRegistryService {
   async deregister(workerId: string): Promise<WorkerView> {
     const updated = await this.prisma.worker.updateMany({ where: { id: workerId }, data: { state: 'DRAINING' } });
     if (updated.count === 0) throw new NotFoundError(`worker '${workerId}' is not registered`);
+    this.totals = undefined;
     return this.view(workerId);
   }
 
   /** Workers whose heartbeats stopped for longer than a lease are LOST (their leases expire on their own). */
   async markLost(leaseSeconds: number): Promise<void> {
-    await this.prisma.$executeRaw`
+    const lost = await this.prisma.$executeRaw`
       UPDATE workers SET state = 'LOST' WHERE state = 'ACTIVE' AND last_heartbeat_at < now() - make_interval(secs => ${leaseSeconds})`;
+    if (lost > 0) this.totals = undefined;
   }
 
-  /** How many workers are ACTIVE and what they offer in all: one aggregate, for sizing the queue. */
-  async activeTotals(): Promise<{ workers: number; gpus: number; cpuSlots: number }> {
+  /**
+   * How many workers are ACTIVE and what they offer in all: one aggregate, for sizing the
+   * queue. Step drivers ask on every pass; the answer is kept TOTALS_TTL_MS (workers come and
+   * go far less often), and this process's own registrations refresh it at once.
+   */
+  async activeTotals(): Promise<ActiveTotals> {
+    if (this.totals && Date.now() - this.totals.at < TOTALS_TTL_MS) return this.totals.value;
     const [row] = await this.prisma.$queryRaw<{ workers: bigint; gpus: bigint | null; cpu_slots: bigint | null }[]>`
       SELECT count(*) AS workers, sum(gpus) AS gpus, sum(cpu_slots) AS cpu_slots FROM workers WHERE state = 'ACTIVE'`;
-    return { workers: Number(row.workers), gpus: Number(row.gpus ?? 0), cpuSlots: Number(row.cpu_slots ?? 0) };
+    const value = { workers: Number(row.workers), gpus: Number(row.gpus ?? 0), cpuSlots: Number(row.cpu_slots ?? 0) };
+    this.totals = { value, at: Date.now() };
+    return value;
   }
 
   async view(workerId: string): Promise<WorkerView> {

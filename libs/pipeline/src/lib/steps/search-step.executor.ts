@@ -22,10 +22,9 @@ export class SearchStepExecutor implements StepExecutor {
     let completed = context.step.searchCompleted;
     let stopping: string | undefined;
     while (!context.signal.aborted) {
-      // The counts first, then the outbox's backlog: a trial that ends in between is in the
-      // backlog, so what is decided next never runs ahead of what the generator was told.
-      const summary = await context.trialSummary();
-      const backlog = await context.unforwardedTrials();
+      // The counts and the outbox's backlog at the same moment, so what is decided next never
+      // runs ahead of what the generator was told.
+      const { summary, backlog } = await context.summaryAndBacklog();
       const observed = await forwardObservations(context, searchName, backlog, earlyStopping && ((observations) => earlyStopping.observe(observations)));
       if (observed !== undefined) completed = observed;
       await earlyStopping?.apply();
