@@ -3,7 +3,7 @@
 # grpc.health.v1) into tests/python/generated/ (git-ignored), for the Python clients and
 # plug-ins the tests run. Uses Debian's protoc and gRPC plugin, matched to Debian's
 # python3-protobuf / python3-grpcio runtime:
-#   apt-get update && apt-get install -y protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf
+#   apt-get update && apt-get install -y protobuf-compiler libprotobuf-dev protobuf-compiler-grpc python3-grpcio python3-protobuf
 # (python3-grpc-tools bundles an older protoc than these protos need: not used.)
 # Then checks every module imports with Debian's /usr/bin/python3.
 set -euo pipefail
@@ -16,7 +16,7 @@ python="${VELA_PYTHON:-/usr/bin/python3}"
 
 for tool in "$protoc" "$grpc_plugin" "$python"; do
   if [ ! -x "$tool" ]; then
-    echo "generate-python: $tool not found; install: apt-get install -y protobuf-compiler protobuf-compiler-grpc python3-grpcio python3-protobuf" >&2
+    echo "generate-python: $tool not found; install: apt-get install -y protobuf-compiler libprotobuf-dev protobuf-compiler-grpc python3-grpcio python3-protobuf" >&2
     exit 1
   fi
 done
