@@ -8,7 +8,7 @@ import { createRun, runEnded, runEndedOrDiagnose, expectSucceeded, sql, startFau
 jest.setTimeout(150000);
 
 const SAMPLES = 6;
-const EPOCHS = 3;
+const EPOCHS = 20;
 
 describe('database connections dropped mid-run', () => {
   const database = useTestDatabase();
@@ -21,7 +21,7 @@ describe('database connections dropped mid-run', () => {
   afterAll(() => cluster?.stop());
 
   it('reconnects every service; the run completes with every trial and record', async () => {
-    const run = await createRun(cluster, tinySearch(cluster.workDir, { samples: SAMPLES, inFlight: 2, epochs: EPOCHS, numSamples: 256 }));
+    const run = await createRun(cluster, tinySearch(cluster.workDir, { samples: SAMPLES, inFlight: 2, epochs: EPOCHS, numSamples: 4096 }));
     await until('a trial to be running', async () => {
       const rows = await sql(database.url, "SELECT 1 FROM trials WHERE run_id = $1 AND state = 'RUNNING'", [run.id]);
       return rows.length > 0 ? true : undefined;
@@ -60,7 +60,7 @@ describe('database connections dropped mid-run', () => {
        FROM trials t WHERE t.run_id = $1 ORDER BY t.number`,
       [run.id],
     );
-    expect(perTrial).toEqual(Array.from({ length: SAMPLES }, (_, i) => ({ number: i + 1, state: 'SUCCEEDED', succeeded: 1, epochs: [1, 2, 3] })));
+    expect(perTrial).toEqual(Array.from({ length: SAMPLES }, (_, i) => ({ number: i + 1, state: 'SUCCEEDED', succeeded: 1, epochs: Array.from({ length: EPOCHS }, (_, e) => e + 1) })));
     const { records } = await cluster.clients.report.listRecords(ListRecordsRequest.fromPartial({ filter: { runId: run.id, resultsOnly: true }, pageSize: 100 }));
     expect(records).toHaveLength(SAMPLES);
 
