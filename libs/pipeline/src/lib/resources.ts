@@ -11,7 +11,9 @@ export interface Capacity {
 export const NO_CAPACITY: Capacity = { gpus: 0, cpuSlots: 0, memoryBytes: 0, labels: {} };
 
 /**
- * Why `request` does not fit into `capacity`, or undefined when it fits. A trial that asks
+ * Why `request` does not fit into `capacity`, or undefined when it fits. TrialQueueService's
+ * acquire statement applies the same rules (and subtractCapacity's) in SQL; its spec checks
+ * that the two agree. A trial that asks
  * for GPUs needs GPUs; one that asks for none trains in a CPU slot (a GPU worker with no CPU
  * slots still takes it on a GPU, as Vega's devices_per_trainer does).
  */

@@ -4,7 +4,7 @@ import { trialName } from '@vela/contracts';
 import { Prisma, PrismaClient, type Attempt, type Trial } from '@vela/db';
 import type { ObjectiveValue } from '@vela/records';
 import { PipelineEvents, QUEUE_CHANNEL, RUNS_CHANNEL, TRIALS_CHANNEL } from './pipeline-events';
-import { subtractCapacity, whyItDoesNotFit, type Capacity } from './resources';
+import type { Capacity } from './resources';
 
 export const QUEUE_SETTINGS = Symbol('QUEUE_SETTINGS');
 
@@ -82,10 +82,9 @@ export class TrialQueueService {
     const changes = this.events.latch(QUEUE_CHANNEL);
     try {
       for (;;) {
-        const { leased, raced } = await this.tryAcquire(workerId, free, maxTrials);
+        const leased = await this.tryAcquire(workerId, free, maxTrials);
         if (leased.length > 0 || Date.now() >= deadline || signal?.aborted) return leased;
-        // Another acquirer took what this one chose: look again at once.
-        if (!raced) await changes.next(Math.min(1000, deadline - Date.now()), signal);
+        await changes.next(Math.min(1000, deadline - Date.now()), signal);
       }
     } finally {
       changes.close();
@@ -93,51 +92,56 @@ export class TrialQueueService {
   }
 
   /**
-   * Two statements and no transaction: the first renews the worker and reads candidates; the
-   * second leases those chosen only if they are still PENDING (a concurrent acquirer that
-   * took one first wins it, and this call returns the rest).
+   * One statement: renews the worker (asking for work is a sign of life, as a heartbeat is),
+   * locks up to CANDIDATES PENDING trials (`SKIP LOCKED`: concurrent acquirers take others),
+   * walks them in queue order taking each that fits what is still free (resources.ts's rules:
+   * a CPU trial on a GPU worker without free CPU slots takes a GPU; labels must match), up to
+   * `maxTrials`, leases those, opens their attempts and bumps their runs. Runs with the fewest
+   * trials in flight go first (one aggregate, not a count per candidate), then the oldest trial.
    */
-  private async tryAcquire(workerId: string, free: Capacity, maxTrials: number): Promise<{ leased: TrialWithAttempts[]; raced: boolean }> {
-    // Asking for work is a sign of life, as a heartbeat is: the worker's row is renewed in
-    // the same statement that finds the candidates. Runs with the fewest trials in flight
-    // go first (one aggregate, not a count per candidate).
-    const candidates = await this.prisma.$queryRaw<(Trial & { worker_state: string })[]>`
-      WITH worker AS (
+  private async tryAcquire(workerId: string, free: Capacity, maxTrials: number): Promise<TrialWithAttempts[]> {
+    const rows = await this.prisma.$queryRaw<{ registered: bigint; id: string | null }[]>`
+      WITH RECURSIVE worker AS (
         UPDATE workers SET last_heartbeat_at = now(), state = CASE WHEN state = 'LOST' THEN 'ACTIVE'::worker_state ELSE state END
         WHERE id = ${workerId} RETURNING state::text),
       in_flight AS (SELECT run_id, count(*) AS n FROM trials WHERE state IN ('LEASED', 'RUNNING') GROUP BY run_id),
-      pending AS (
-        SELECT t.* FROM trials t JOIN runs r ON r.id = t.run_id LEFT JOIN in_flight f ON f.run_id = t.run_id
+      candidates AS (
+        SELECT t.id, t.gpus, t.cpu_slots, t.memory_bytes, t.labels, COALESCE(f.n, 0) AS run_in_flight, t.created_at, t.number
+        FROM trials t JOIN runs r ON r.id = t.run_id LEFT JOIN in_flight f ON f.run_id = t.run_id
         WHERE t.state = 'PENDING' AND r.state = 'RUNNING' AND NOT t.stop_requested AND (SELECT state FROM worker) = 'ACTIVE'
         ORDER BY COALESCE(f.n, 0), t.created_at, t.number
-        LIMIT ${CANDIDATES})
-      SELECT worker.state AS worker_state, pending.* FROM worker LEFT JOIN pending ON true`;
-    if (candidates.length === 0) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);
-    const chosen: Trial[] = [];
-    let left = free;
-    for (const trial of candidates.filter((row) => row.id !== null).map(fromRawTrial)) {
-      if (chosen.length >= maxTrials) break;
-      const request = requestOf(trial);
-      if (whyItDoesNotFit(request, left) === undefined) {
-        chosen.push(trial);
-        left = subtractCapacity(left, request);
-      }
-    }
-    if (chosen.length === 0) return { leased: [], raced: false };
-    // Lease (those still PENDING), open the attempts, bump the runs and wake their watchers: one statement.
-    const leased = await this.prisma.$queryRaw<Trial[]>`
-      WITH leased AS (
+        LIMIT ${CANDIDATES} FOR UPDATE OF t SKIP LOCKED),
+      ordered AS (SELECT c.*, row_number() OVER (ORDER BY c.run_in_flight, c.created_at, c.number) AS position FROM candidates c),
+      walk (position, id, fits, gpus, cpu_slots, memory_bytes, taken) AS (
+        SELECT 0::bigint, NULL::uuid, false, ${free.gpus}::int, ${free.cpuSlots}::int, ${free.memoryBytes}::bigint, 0
+        UNION ALL
+        SELECT o.position, o.id, d.fits,
+               CASE WHEN d.fits AND d.uses_gpu THEN w.gpus - greatest(1, o.gpus) ELSE w.gpus END,
+               CASE WHEN d.fits AND NOT d.uses_gpu THEN w.cpu_slots - greatest(1, o.cpu_slots) ELSE w.cpu_slots END,
+               CASE WHEN d.fits AND w.memory_bytes > 0 THEN greatest(0, w.memory_bytes - o.memory_bytes) ELSE w.memory_bytes END,
+               w.taken + CASE WHEN d.fits THEN 1 ELSE 0 END
+        FROM walk w JOIN ordered o ON o.position = w.position + 1
+        CROSS JOIN LATERAL (SELECT
+          NOT (o.gpus > 0 AND w.gpus < o.gpus)
+            AND NOT (o.gpus = 0 AND w.cpu_slots < greatest(1, o.cpu_slots) AND w.gpus < 1)
+            AND NOT (o.memory_bytes > 0 AND w.memory_bytes > 0 AND w.memory_bytes < o.memory_bytes)
+            AND o.labels <@ ${JSON.stringify(free.labels)}::jsonb AS fits,
+          (o.gpus > 0 OR w.cpu_slots < greatest(1, o.cpu_slots)) AS uses_gpu) d
+        WHERE w.taken < ${maxTrials}),
+      leased AS (
         UPDATE trials SET state = 'LEASED', lease_owner = ${workerId}, wait_reason = NULL,
                lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds}), started_at = COALESCE(started_at, now())
-        WHERE id = ANY(${chosen.map((trial) => trial.id)}::uuid[]) AND state = 'PENDING' AND NOT stop_requested RETURNING *),
+        WHERE id IN (SELECT id FROM walk WHERE fits) RETURNING *),
       opened AS (
         INSERT INTO attempts (trial_id, attempt, state, worker_id)
         SELECT id, attempt, 'LEASED', ${workerId} FROM leased
         ON CONFLICT (trial_id, attempt) DO UPDATE SET state = 'LEASED', worker_id = EXCLUDED.worker_id, started_at = now(), ended_at = NULL, error = NULL
         RETURNING *),
       ${touchRunsSql(Prisma.sql`SELECT run_id FROM leased`)}
-      SELECT leased.*, ${attemptsJsonSql('leased', 'opened')} FROM leased CROSS JOIN notified`;
-    return { leased: leased.map(withAttempts), raced: leased.length < chosen.length };
+      SELECT (SELECT count(*) FROM worker) AS registered, leased.*, ${attemptsJsonSql('leased', 'opened')}
+      FROM notified LEFT JOIN leased ON true`;
+    if (rows.length === 0 || Number(rows[0].registered) === 0) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);
+    return rows.filter((row) => row.id !== null).map(({ registered: _registered, ...row }) => withAttempts(row));
   }
 
   /**
