@@ -12,6 +12,14 @@ const TRIAL_STATE: Record<string, TrialState> = {
 };
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
+/** What the generator has been told of a trial: the outbox's mark, written after Observe succeeded. */
+export interface ForwardedMark {
+  readonly trialId: string;
+  readonly attempt: number;
+  readonly state: string;
+  readonly epoch: number;
+}
+
 /**
  * Forwards what happened to a step's trials to the generator (DESIGN.md: every outcome goes
  * to Observe, intermediate records too). The trials table is the outbox: each trial keeps
@@ -19,32 +27,27 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
  * re-sending is harmless (Observe is idempotent per trial, attempt, epoch).
  * `trials` are those the caller found behind (StepContext.summaryAndBacklog), so that what it
  * decides next (e.g. to suggest more) follows from exactly what the generator was told.
- * Returns the generator's `is_completed`, or undefined when there was nothing to send.
+ * Returns the generator's `is_completed` (undefined when there was nothing to send) and the
+ * marks to write, which the caller writes with its next statement (StepContext.forwarded).
  */
 export async function forwardObservations(
   context: StepContext,
   searchName: string,
   trials: readonly Trial[],
   onForwarded?: (observations: readonly Observation[]) => void,
-): Promise<boolean | undefined> {
+): Promise<{ isCompleted?: boolean; marks: ForwardedMark[] }> {
   const observations: Observation[] = [];
-  const marks: { trial: Trial; attempt: number; state: string; epoch: number }[] = [];
+  const marks: ForwardedMark[] = [];
   for (const trial of trials) {
     const pending = await observationsOf(context, trial);
     if (pending.observations.length === 0) continue;
     observations.push(...pending.observations);
-    marks.push({ trial, ...pending.mark });
+    marks.push({ trialId: trial.id, ...pending.mark });
   }
-  if (observations.length === 0) return undefined;
+  if (observations.length === 0) return { marks };
   const answer = await context.generator.observe({ name: searchName, observations });
   onForwarded?.(observations);
-  // One statement for the whole batch: the outbox marks move together.
-  await context.prisma.$executeRaw`
-    UPDATE trials t SET forwarded_attempt = m.attempt, forwarded_state = m.state, forwarded_epoch = m.epoch
-    FROM unnest(${marks.map((mark) => mark.trial.id)}::uuid[], ${marks.map((mark) => mark.attempt)}::int[], ${marks.map((mark) => mark.state)}::text[], ${marks.map((mark) => mark.epoch)}::int[])
-      AS m(id, attempt, state, epoch)
-    WHERE t.id = m.id`;
-  return answer.isCompleted;
+  return { isCompleted: answer.isCompleted, marks };
 }
 
 async function observationsOf(context: StepContext, trial: Trial): Promise<{ observations: Observation[]; mark: { attempt: number; state: string; epoch: number } }> {

@@ -2,6 +2,7 @@ import type { AsyncClient } from '@vela/grpc-server';
 import type { GeneratorServiceServer, ReportServiceServer } from '@vela/contracts';
 import type { PipelineStepConfig, VelaConfig } from '@vela/config';
 import { Prisma, PrismaClient, type Run, type Step, type Trial } from '@vela/db';
+import type { ForwardedMark } from './observation-outbox';
 import type { ObjectiveSpec } from './objectives';
 import { PipelineEvents, TRIALS_CHANNEL, type EventLatch } from './pipeline-events';
 import { whyItDoesNotFit } from './resources';
@@ -40,6 +41,8 @@ const EXPLAIN_INTERVAL_MS = 500;
 export class StepContext {
   private readonly changes: EventLatch;
   private explainedAt = 0;
+  /** Outbox marks of observations the generator accepted, not yet written (see forwarded). */
+  private marks: ForwardedMark[] = [];
 
   constructor(
     readonly prisma: PrismaClient,
@@ -120,7 +123,10 @@ export class StepContext {
    * (run, step, number) key refuses a clash).
    */
   async createTrials(trials: readonly NewTrial[]): Promise<Trial[]> {
-    if (trials.length === 0) return [];
+    if (trials.length === 0) {
+      await this.writeForwarded();
+      return [];
+    }
     const { gpus, cpuSlots, memoryBytes, labels } = this.resources;
     const column = <T>(pick: (trial: NewTrial) => T) => trials.map(pick);
     const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
@@ -137,9 +143,42 @@ export class StepContext {
                           ${column((t) => json(t.suggestion))}::text[], ${column((t) => t.task ?? 'train')}::text[])
              WITH ORDINALITY AS t(descs, hps, seed, budget, rung, parent, checkpoint, resume, suggestion, task, ord)
         RETURNING *),
+      ${this.withMarksSql()}
       ${touchRunsSql(Prisma.sql`SELECT ${this.run.id}::uuid`, true)}
       SELECT created.* FROM created CROSS JOIN notified ORDER BY number`;
     return rows.map(fromRawTrial);
+  }
+
+  /**
+   * Keeps the marks of observations the generator accepted; they are written with the next
+   * new trials (one statement for both) or by writeForwarded, whichever comes first. Until
+   * then a restart re-sends those observations, which Observe skips as repeats.
+   */
+  forwarded(marks: readonly ForwardedMark[]): void {
+    this.marks.push(...marks);
+  }
+
+  /** Writes the kept outbox marks, if any: before the driver sleeps or checks that everything was forwarded. */
+  async writeForwarded(): Promise<void> {
+    const marks = this.takeMarksSql();
+    if (marks) await this.prisma.$executeRaw`WITH ${marks} SELECT 1`;
+  }
+
+  /** The kept marks as a leading CTE of a longer WITH list (`marked AS (...),`), or nothing. */
+  private withMarksSql(): Prisma.Sql {
+    const marks = this.takeMarksSql();
+    return marks ? Prisma.sql`${marks},` : Prisma.empty;
+  }
+
+  /** The kept marks as a CTE (`marked AS (...)`), handed over to the statement that includes it; undefined when none are kept. */
+  private takeMarksSql(): Prisma.Sql | undefined {
+    const marks = this.marks.splice(0);
+    if (marks.length === 0) return undefined;
+    return Prisma.sql`marked AS (
+        UPDATE trials t SET forwarded_attempt = m.attempt, forwarded_state = m.state, forwarded_epoch = m.epoch
+        FROM unnest(${marks.map((mark) => mark.trialId)}::uuid[], ${marks.map((mark) => mark.attempt)}::int[], ${marks.map((mark) => mark.state)}::text[], ${marks.map((mark) => mark.epoch)}::int[])
+          AS m(id, attempt, state, epoch)
+        WHERE t.id = m.id)`;
   }
 
   /** Waits for a change of this run's trials since the last wait (none is lost), at most `timeoutMs`. */

@@ -374,8 +374,20 @@ export function fromRawTrial(row: unknown): Trial {
   const raw = row as Record<string, unknown>;
   if ('runId' in raw) return raw as unknown as Trial;
   const camel: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) camel[key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase())] = value;
+  for (const key in raw) camel[camelKey(key)] = raw[key];
   return camel as unknown as Trial;
+}
+
+const camelKeys = new Map<string, string>();
+
+/** snake_case → camelCase, remembered: the same few column names come back on every row. */
+function camelKey(key: string): string {
+  let camel = camelKeys.get(key);
+  if (camel === undefined) {
+    camel = key.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
+    if (camelKeys.size < 1000) camelKeys.set(key, camel);
+  }
+  return camel;
 }
 
 /** Checks a capacity a worker sends. */

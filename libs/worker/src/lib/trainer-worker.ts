@@ -22,6 +22,7 @@ import {
 } from '@vela/contracts';
 import { InvalidArgumentError, UnauthenticatedError, type VelaError } from '@vela/errors';
 import { createAsyncClient, type AsyncClient } from '@vela/grpc-server';
+import { batchedLog } from './batched-log';
 import { Backoff, callMessage, grpcCode, isFenced, isTransient, settlesWithin, sleep, unauthenticated } from './calls';
 import { ReportChannel, reportClient, type ReportClient } from './report-channel';
 import { TrainingProcess, type ComputeReport } from './training-process';
@@ -35,7 +36,7 @@ const DEREGISTER_TIMEOUT_MS = 10000;
 
 export interface TrainerWorkerOptions {
   readonly settings: WorkerSettings;
-  /** Progress and warnings, one line each (default: stdout). */
+  /** Progress and warnings, one line each (default: stdout, written in batches). */
   readonly log?: (line: string) => void;
   /** Called once when the worker cannot go on (the master or Report refused its token); it has stopped by then. */
   readonly onFatal?: (error: VelaError) => void;
@@ -116,7 +117,7 @@ export class TrainerWorker {
   constructor(private readonly options: TrainerWorkerOptions) {
     this.settings = options.settings;
     this.name = workerName(this.settings.workerId);
-    this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+    this.log = options.log ?? batchedLog();
     this.pipeline = createAsyncClient<PipelineServiceServer>(PipelineServiceService, 'vela.v1.PipelineService', this.settings.pipelineAddress, this.settings.token);
     this.report = reportClient(this.settings.reportAddress, this.settings.token);
   }

@@ -26,18 +26,22 @@ export class SearchStepExecutor implements StepExecutor {
       // runs ahead of what the generator was told.
       const { summary, backlog } = await context.summaryAndBacklog();
       const observed = await forwardObservations(context, searchName, backlog, earlyStopping && ((observations) => earlyStopping.observe(observations)));
-      if (observed !== undefined) completed = observed;
+      if (observed.isCompleted !== undefined) completed = observed.isCompleted;
+      context.forwarded(observed.marks);
       await earlyStopping?.apply();
       const inFlight = summary.inFlight;
       if (!stopping) {
         stopping = await checkLimits(context, summary);
         if (stopping && inFlight > 0) await context.queue.requestStop({ runId: context.run.id, step: context.step.name }, 'LIMIT_REACHED', stopping);
       }
-      if ((completed || stopping) && inFlight === 0 && (await this.allForwarded(context))) {
-        if (summary.succeeded === 0) {
-          throw new StepFailedError(`no trial of ${context.step.name} succeeded (${summary.total} ended); last error: ${summary.lastError ?? 'none recorded'}`);
+      if ((completed || stopping) && inFlight === 0) {
+        await context.writeForwarded();
+        if (await this.allForwarded(context)) {
+          if (summary.succeeded === 0) {
+            throw new StepFailedError(`no trial of ${context.step.name} succeeded (${summary.total} ended); last error: ${summary.lastError ?? 'none recorded'}`);
+          }
+          break;
         }
-        break;
       }
       if (!completed && !stopping) {
         const room = await this.room(context, summary.total, inFlight);
@@ -54,6 +58,7 @@ export class SearchStepExecutor implements StepExecutor {
         await context.setStep({ searchCompleted: completed });
         context.step.searchCompleted = completed;
       }
+      await context.writeForwarded();
       await context.explainWaiting();
       await context.waitForChange(1000);
     }
