@@ -26,6 +26,9 @@ export function toServiceError(error: unknown): Partial<ServiceError> & { code: 
   if (isDatabaseConnectionError(error)) {
     return { code: GrpcStatus.UNAVAILABLE, details: `the database is unreachable, retry: ${(error as Error).message}`, metadata: new Metadata() };
   }
+  if (isDatabaseConflict(error)) {
+    return { code: GrpcStatus.ABORTED, details: `the database aborted the statement for a concurrent one, retry: ${(error as Error).message}`, metadata: new Metadata() };
+  }
   const message = error instanceof Error ? error.message : String(error);
   return { code: GrpcStatus.INTERNAL, details: `internal error: ${message}`, metadata: new Metadata() };
 }
@@ -43,9 +46,22 @@ const CONNECTION_LOST = /\b(57P0[123]|08\d{3}|P1001|P1017|P2024)\b|connection (t
  * UNAVAILABLE, which they retry.
  */
 export function isDatabaseConnectionError(error: unknown): boolean {
+  return causesMatch(error, CONNECTION_LOST);
+}
+
+/** Postgres SQLSTATEs of a statement aborted for a concurrent one (deadlock, serialization failure): run again, it succeeds. */
+const CONFLICT = /\b(40P01|40001)\b|deadlock detected|could not serialize access/i;
+
+/** True for a deadlock or serialization failure: the statement was rolled back and may simply be run again. */
+export function isDatabaseConflict(error: unknown): boolean {
+  return causesMatch(error, CONFLICT);
+}
+
+/** Whether the code or message of the error, or of one of its causes (drivers wrap them), matches. */
+function causesMatch(error: unknown, pattern: RegExp): boolean {
   for (let current = error as { message?: unknown; code?: unknown; meta?: { code?: unknown }; cause?: unknown } | undefined, depth = 0; current && depth < 4; depth++) {
     const text = `${String(current.code ?? '')} ${String(current.meta?.code ?? '')} ${String(current.message ?? '')}`;
-    if (CONNECTION_LOST.test(text)) return true;
+    if (pattern.test(text)) return true;
     current = current.cause as typeof current;
   }
   return false;
@@ -54,8 +70,8 @@ export function isDatabaseConnectionError(error: unknown): boolean {
 /** gRPC codes worth retrying: the neighbour is restarting, busy or briefly unreachable. */
 const TRANSIENT_CODES = new Set([GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.RESOURCE_EXHAUSTED, GrpcStatus.ABORTED]);
 
-/** An error a caller should retry later rather than treat as a failure: a transient gRPC status or a lost database connection. */
+/** An error a caller should retry later rather than treat as a failure: a transient gRPC status, a lost database connection or a conflict. */
 export function isTransientError(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
-  return (typeof code === 'number' && TRANSIENT_CODES.has(code)) || isDatabaseConnectionError(error);
+  return (typeof code === 'number' && TRANSIENT_CODES.has(code)) || isDatabaseConnectionError(error) || isDatabaseConflict(error);
 }

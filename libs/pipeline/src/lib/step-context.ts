@@ -128,6 +128,9 @@ export class StepContext {
       return [];
     }
     const { gpus, cpuSlots, memoryBytes, labels } = this.resources;
+    // Trials are locked before the run's row in every statement (no deadlock): the marks'
+    // updates feed the run bump, so they run first.
+    const marks = this.takeMarksSql();
     const column = <T>(pick: (trial: NewTrial) => T) => trials.map(pick);
     const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
     const rows = await this.prisma.$queryRaw<Trial[]>`
@@ -143,8 +146,8 @@ export class StepContext {
                           ${column((t) => json(t.suggestion))}::text[], ${column((t) => t.task ?? 'train')}::text[])
              WITH ORDINALITY AS t(descs, hps, seed, budget, rung, parent, checkpoint, resume, suggestion, task, ord)
         RETURNING *),
-      ${this.withMarksSql()}
-      ${touchRunsSql(Prisma.sql`SELECT ${this.run.id}::uuid`, true)}
+      ${marks ? Prisma.sql`${marks},` : Prisma.empty}
+      ${touchRunsSql(marks ? Prisma.sql`SELECT ${this.run.id}::uuid UNION SELECT run_id FROM marked` : Prisma.sql`SELECT ${this.run.id}::uuid`, true)}
       SELECT created.* FROM created CROSS JOIN notified ORDER BY number`;
     return rows.map(fromRawTrial);
   }
@@ -164,12 +167,6 @@ export class StepContext {
     if (marks) await this.prisma.$executeRaw`WITH ${marks} SELECT 1`;
   }
 
-  /** The kept marks as a leading CTE of a longer WITH list (`marked AS (...),`), or nothing. */
-  private withMarksSql(): Prisma.Sql {
-    const marks = this.takeMarksSql();
-    return marks ? Prisma.sql`${marks},` : Prisma.empty;
-  }
-
   /** The kept marks as a CTE (`marked AS (...)`), handed over to the statement that includes it; undefined when none are kept. */
   private takeMarksSql(): Prisma.Sql | undefined {
     const marks = this.marks.splice(0);
@@ -178,7 +175,7 @@ export class StepContext {
         UPDATE trials t SET forwarded_attempt = m.attempt, forwarded_state = m.state, forwarded_epoch = m.epoch
         FROM unnest(${marks.map((mark) => mark.trialId)}::uuid[], ${marks.map((mark) => mark.attempt)}::int[], ${marks.map((mark) => mark.state)}::text[], ${marks.map((mark) => mark.epoch)}::int[])
           AS m(id, attempt, state, epoch)
-        WHERE t.id = m.id)`;
+        WHERE t.id = m.id RETURNING t.run_id)`;
   }
 
   /** Waits for a change of this run's trials since the last wait (none is lost), at most `timeoutMs`. */
