@@ -1,5 +1,6 @@
-import { AttemptState, ListRecordsRequest, Observation, Record as RecordProto, RecordOrder, Suggestion, TrialState } from '@vela/contracts';
+import { AttemptState, ListRecordsRequest, objectiveToProto, Observation, Record as RecordProto, RecordOrder, Suggestion, TrialState } from '@vela/contracts';
 import type { Trial } from '@vela/db';
+import type { ObjectiveValue } from '@vela/records';
 import type { StepContext } from './step-context';
 
 const TRIAL_STATE: Record<string, TrialState> = {
@@ -82,8 +83,11 @@ async function observationsOf(context: StepContext, trial: Trial): Promise<{ obs
   // and multi-fidelity algorithms compare trials epoch by epoch), from Report's records.
   const terminal = TERMINAL.has(trial.state) && (trial.forwardedState !== trial.state || trial.forwardedAttempt !== trial.attempt);
   let records: RecordProto[] = [];
+  // A success whose worker sent its result's objectives, with no epoch before the last still
+  // to forward, needs nothing from Report: its result is on the row.
+  const resultOnRow = terminal && trial.state === 'SUCCEEDED' && Array.isArray(trial.progressObjectives) && trial.progressEpoch <= Math.max(epoch, 0) + 1;
   // Epoch 0 is the start of training, with no record yet: a trial that has only started costs no call.
-  if (trial.progressEpoch > Math.max(epoch, 0) || (terminal && trial.state === 'SUCCEEDED')) {
+  if (!resultOnRow && (trial.progressEpoch > Math.max(epoch, 0) || (terminal && trial.state === 'SUCCEEDED'))) {
     records = await recordsOf(context, trial.id, trial.attempt);
     const last = records[records.length - 1]?.epoch ?? -1;
     for (const record of records) {
@@ -104,7 +108,15 @@ async function observationsOf(context: StepContext, trial: Trial): Promise<{ obs
   if (terminal) {
     let record: RecordProto | undefined;
     let finalEpoch = trial.progressEpoch;
-    if (trial.state === 'SUCCEEDED') {
+    if (resultOnRow) {
+      record = RecordProto.fromPartial({
+        trialId: trial.id,
+        attempt: trial.attempt,
+        epoch: trial.progressEpoch,
+        objectives: (trial.progressObjectives as unknown as ObjectiveValue[]).map(objectiveToProto),
+        checkpointArtifact: trial.checkpointArtifactId ? `artifacts/${trial.checkpointArtifactId}` : '',
+      });
+    } else if (trial.state === 'SUCCEEDED') {
       // The trial's result: the last record of its (last, successful) attempt, as Report keeps it.
       record = records[records.length - 1];
       finalEpoch = record?.epoch ?? finalEpoch;

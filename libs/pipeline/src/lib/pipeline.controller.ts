@@ -152,6 +152,7 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
         finalEpoch: request.finalEpoch,
         checkpointArtifactId: request.checkpointArtifact ? request.checkpointArtifact.replace(/^artifacts\//, '') : undefined,
         requestId: request.requestId || undefined,
+        finalObjectives: request.finalObjectives.map((objective, index) => objectiveFromProto(objective, `final_objectives[${index}]`)),
       },
       await this.trialViews.maxAttemptsOf(key.runId),
     );

@@ -52,6 +52,8 @@ export interface Completion {
   readonly finalEpoch?: number;
   readonly checkpointArtifactId?: string;
   readonly requestId?: string;
+  /** The objectives of the record at finalEpoch (SUCCEEDED): kept as the trial's result. */
+  readonly finalObjectives?: readonly ObjectiveValue[];
 }
 
 /** How many candidates one acquire looks at; the rest wait for the next call. */
@@ -199,6 +201,7 @@ export class TrialQueueService {
   async complete(completion: Completion, maxAttempts: number): Promise<TrialWithAttempts> {
     const { trial: key, attempt, outcome } = completion;
     const error = completion.errorMessage ?? null;
+    const finalObjectives = completion.finalObjectives?.length ? JSON.stringify(completion.finalObjectives) : null;
     // The trial moves on (retried: `retry` in the SET clauses, which read the row as it was),
     // the attempt ends, the run is bumped and watched: one statement, no transaction round trips.
     const retry = Prisma.sql`(${outcome} = 'FAILED' AND attempt < ${maxAttempts} AND NOT stop_requested)`;
@@ -210,6 +213,8 @@ export class TrialQueueService {
           ended_at = CASE WHEN ${retry} THEN ended_at ELSE now() END,
           progress_epoch = CASE WHEN ${retry} THEN 0 ELSE COALESCE(${completion.finalEpoch ?? null}, progress_epoch) END,
           checkpoint_artifact_id = CASE WHEN ${retry} THEN checkpoint_artifact_id ELSE COALESCE(${completion.checkpointArtifactId ?? null}::uuid, checkpoint_artifact_id) END,
+          -- A success keeps its result's objectives, or none (not an earlier epoch's) when the worker sent none.
+          progress_objectives = CASE WHEN ${outcome} = 'SUCCEEDED' THEN ${finalObjectives}::jsonb ELSE progress_objectives END,
           lease_owner = NULL, lease_expires_at = NULL, error = ${error}, complete_request_id = ${completion.requestId ?? null}
         WHERE ${whereKey(key)} AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING')
         RETURNING *),

@@ -120,6 +120,8 @@ describe('TrainerWorker', () => {
     expect(last).toMatchObject({ runId: run.runId, stepId: 'nas', attempt: 1, backend: 'wasm', threads: 1, desc: TINY_DESC });
     expect(last.device).toContain('wasm');
     expect(last.objectives).toEqual([{ key: 'accuracy', goal: ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE, value: last.performance['accuracy'] }]);
+    // The completion carries the result's objectives, so the master need not read the record back.
+    expect(completion.finalObjectives).toEqual(last.objectives);
     expect(last.params).toBeGreaterThan(0);
     expect(last.flops).toBeGreaterThan(0);
     expect(last.trainDuration!.seconds * 1e9 + last.trainDuration!.nanos).toBeGreaterThan(0);
@@ -286,7 +288,7 @@ describe('TrainerWorker', () => {
       expect(completionOf(quick.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
       expect(master.requests<ReportProgressRequest>('reportProgress', quick.name)).toEqual([]);
 
-      const long = trialOf(13, { resources, budgetEpochs: 400 });
+      const long = trialOf(13, { resources, budgetEpochs: 20000 });
       const sentAt: number[] = [];
       await master.until(() => {
         const reports = master.requests<ReportProgressRequest>('reportProgress', long.name);

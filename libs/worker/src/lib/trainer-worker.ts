@@ -60,6 +60,8 @@ interface HeldTrial {
   /** Training ended and only its completion is in flight: its slots are free for the next trial. */
   slotsReleased?: boolean;
   lastEpoch?: number;
+  /** The objectives of lastEpoch's record (CompleteTrial carries those of the final one). */
+  lastObjectives?: Objective[];
   progress?: { epoch: number; totalEpochs: number; objectives: Objective[] };
   reporting?: boolean;
   /** When the last progress report was sent (or training began), for the interval between reports. */
@@ -468,6 +470,7 @@ export class TrainerWorker {
    */
   private progress(held: HeldTrial, epoch: number, totalEpochs: number, objectives: Objective[]): void {
     held.lastEpoch = epoch;
+    held.lastObjectives = objectives;
     if (held.completing) return;
     held.progress = { epoch, totalEpochs, objectives };
     if (held.reporting || held.progressTimer) return;
@@ -558,6 +561,7 @@ export class TrainerWorker {
       checkpointArtifact: outcome.checkpointArtifact ?? '',
       requestId: randomUUID(),
       logTail: outcome.outcome === 'FAILED' ? (outcome.logTail ?? '') : '',
+      finalObjectives: outcome.outcome === 'SUCCEEDED' && outcome.finalEpoch !== undefined && outcome.finalEpoch === held.lastEpoch ? held.lastObjectives : [],
     });
     const backoff = new Backoff();
     for (;;) {

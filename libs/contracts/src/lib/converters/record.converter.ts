@@ -14,6 +14,10 @@ export function objectiveFromProto(objective: Objective, field: string): Objecti
   return { key: objective.key, goal: objectiveGoalConverter.toName(objective.goal, `${field}.goal`), value: objective.value };
 }
 
+export function objectiveToProto(objective: ObjectiveValue): Objective {
+  return { key: objective.key, goal: objectiveGoalConverter.toProto(objective.goal), value: objective.value };
+}
+
 /** A record as a worker sends it (output-only fields ignored). Validation is the domain's job. */
 export function recordInputFromProto(record: RecordProto, field = 'record'): RecordInput {
   return {
@@ -51,7 +55,7 @@ export function recordToProto(record: StoredRecord): RecordProto {
     desc: record.desc as { [key: string]: unknown },
     hyperparameters: record.hyperparameters as { [key: string]: unknown },
     performance: { ...record.performance },
-    objectives: record.objectives.map((objective) => ({ key: objective.key, goal: objectiveGoalConverter.toProto(objective.goal), value: objective.value })),
+    objectives: record.objectives.map(objectiveToProto),
     flops: record.flops,
     params: record.params,
     latencyMs: record.latencyMs,

@@ -6,7 +6,7 @@ import { Record as RecordProto } from '../../generated/vela/v1/record';
 import { Observation as ObservationProto, Search as SearchProto, Suggestion as SuggestionProto } from '../../generated/vela/v1/search';
 import { AttemptState, TrialState } from '../../generated/vela/v1/trial';
 import { searchName } from '../resource-names';
-import { objectiveFromProto, objectiveGoalConverter, trialStateConverter } from './record.converter';
+import { objectiveFromProto, objectiveGoalConverter, objectiveToProto, trialStateConverter } from './record.converter';
 import { objectiveSpecFromProto } from './record-query.converter';
 
 // The search algorithms' Suggestion and Observation (@vela/algorithms, core/types.ts, which
@@ -182,7 +182,7 @@ export function observationToProto(observation: DomainObservation, seq = 0): Obs
           attempt: observation.attempt,
           epoch: observation.epoch,
           trialState: trialStateConverter.toProto(trialState),
-          objectives: (observation.objectives ?? []).map((o) => ({ key: o.key, goal: objectiveGoalConverter.toProto(o.goal), value: o.value })),
+          objectives: (observation.objectives ?? []).map(objectiveToProto),
           checkpointArtifact: observation.checkpoint ?? '',
         })
       : undefined,

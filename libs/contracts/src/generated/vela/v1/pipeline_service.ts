@@ -316,6 +316,12 @@ export interface CompleteTrialRequest {
    * failure record in Report carries them too), so GetRun can show why.
    */
   logTail: string;
+  /**
+   * The objectives of the record at final_epoch, as written to Report, for a
+   * SUCCEEDED outcome: the master observes the trial's result from them
+   * without reading the record back (and reads Report when they are absent).
+   */
+  finalObjectives: Objective[];
 }
 
 /** The response of CompleteTrial. */
@@ -2880,6 +2886,7 @@ function createBaseCompleteTrialRequest(): CompleteTrialRequest {
     checkpointArtifact: "",
     requestId: "",
     logTail: "",
+    finalObjectives: [],
   };
 }
 
@@ -2908,6 +2915,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     }
     if (message.logTail !== "") {
       writer.uint32(66).string(message.logTail);
+    }
+    for (const v of message.finalObjectives) {
+      Objective.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -2989,6 +2999,14 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
             message.logTail = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.finalObjectives.push(Objective.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3031,6 +3049,11 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
         : isSet(object.log_tail)
         ? globalThis.String(object.log_tail)
         : "",
+      finalObjectives: globalThis.Array.isArray(object?.finalObjectives)
+        ? object.finalObjectives.map((e: any) => Objective.fromJSON(e))
+        : globalThis.Array.isArray(object?.final_objectives)
+        ? object.final_objectives.map((e: any) => Objective.fromJSON(e))
+        : [],
     };
   },
 
@@ -3060,6 +3083,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     if (message.logTail !== "") {
       obj.logTail = message.logTail;
     }
+    if (message.finalObjectives?.length) {
+      obj.finalObjectives = message.finalObjectives.map((e) => Objective.toJSON(e));
+    }
     return obj;
   },
 
@@ -3076,6 +3102,7 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     message.checkpointArtifact = object.checkpointArtifact ?? "";
     message.requestId = object.requestId ?? "";
     message.logTail = object.logTail ?? "";
+    message.finalObjectives = object.finalObjectives?.map((e) => Objective.fromPartial(e)) || [];
     return message;
   },
 };
