@@ -126,15 +126,25 @@ describe('the pipeline master over gRPC', () => {
     const run = await createRun(searchConfig(cluster.workDir, { samples: 1, inFlight: 1 }));
     const first = await until('a leased trial', async () => (await acquire('w-retry', 1, 1000)).trials[0]);
     expect(first).toMatchObject({ runId: run.id, attempt: 1 });
-    const failed = CompleteTrialRequest.fromPartial({ name: first.name, attempt: 1, outcome: TrialOutcome.TRIAL_OUTCOME_FAILED, errorMessage: 'boom', requestId: 'retry-1' });
-    const retried = (await cluster.clients.pipeline.completeTrial(failed)).trial!;
-    expect(retried).toMatchObject({ state: TrialState.TRIAL_STATE_PENDING, attempt: 2, error: 'boom' });
-    expect(retried.attempts[0]).toMatchObject({ attempt: 1, state: 4 /* ATTEMPT_STATE_FAILED */, error: 'boom' });
-    // The same request again (its answer was lost): the same trial, not a third attempt.
-    expect((await cluster.clients.pipeline.completeTrial(failed)).trial).toMatchObject({ state: TrialState.TRIAL_STATE_PENDING, attempt: 2 });
-
-    const second = await until('attempt 2', async () => (await acquire('w-retry', 1, 1000)).trials[0]);
-    expect(second).toMatchObject({ id: first.id, attempt: 2 });
+    // The worker asks for its next trial along with the completion: it gets the retry.
+    const failed = CompleteTrialRequest.fromPartial({
+      name: first.name,
+      attempt: 1,
+      outcome: TrialOutcome.TRIAL_OUTCOME_FAILED,
+      errorMessage: 'boom',
+      requestId: 'retry-1',
+      acquireNext: { worker: 'workers/w-retry', freeCapacity: { cpuSlots: 1 }, maxTrials: 1 },
+    });
+    const answer = await cluster.clients.pipeline.completeTrial(failed);
+    expect(answer.trial).toMatchObject({ state: TrialState.TRIAL_STATE_PENDING, attempt: 2, error: 'boom' });
+    expect(answer.trial!.attempts[0]).toMatchObject({ attempt: 1, state: 4 /* ATTEMPT_STATE_FAILED */, error: 'boom' });
+    const [second] = answer.acquiredTrials;
+    expect(second).toMatchObject({ id: first.id, attempt: 2, state: TrialState.TRIAL_STATE_LEASED, leaseOwner: 'w-retry' });
+    expect(second.attempts.map((a) => a.state)).toEqual([4 /* FAILED */, 1 /* LEASED */]);
+    // The same request again (its answer was lost): the same completion, not a third attempt, and nothing more leased.
+    const repeated = await cluster.clients.pipeline.completeTrial(failed);
+    expect(repeated.trial).toMatchObject({ state: TrialState.TRIAL_STATE_LEASED, attempt: 2 });
+    expect(repeated.acquiredTrials).toEqual([]);
     const last = CompleteTrialRequest.fromPartial({ name: first.name, attempt: 2, outcome: TrialOutcome.TRIAL_OUTCOME_FAILED, errorMessage: 'boom again' });
     // max_retries: 1, so attempt 2 is the last: the trial FAILS, and repeating that outcome is harmless.
     expect((await cluster.clients.pipeline.completeTrial(last)).trial).toMatchObject({ state: TrialState.TRIAL_STATE_FAILED, attempt: 2, error: 'boom again' });

@@ -13,6 +13,7 @@ import {
   trialName,
   workerName,
   type AcquireTrialsRequest,
+  type Capacity,
   type AcquireTrialsResponse,
   type CompleteTrialRequest,
   type CompleteTrialResponse,
@@ -39,6 +40,8 @@ export interface FakeTrial {
   stop?: StopSignal;
   /** Refuse this attempt's progress and completion with FAILED_PRECONDITION (a newer attempt exists). */
   fenced?: boolean;
+  /** The call that leased it. */
+  leasedBy?: 'acquireTrials' | 'completeTrial';
 }
 
 export interface FakePipelineOptions {
@@ -145,21 +148,24 @@ export class FakePipeline implements WorkerCalls {
     const worker = request.name.slice('workers/'.length);
     const deadline = Date.now() + Math.min(durationToMillis(request.waitTimeout) ?? 0, 2000);
     for (;;) {
-      const free = (request.freeCapacity?.cpuSlots ?? 0) + (request.freeCapacity?.gpus ?? 0);
-      const labels = request.freeCapacity?.labels ?? {};
-      const fits = (t: FakeTrial) => Object.entries(t.trial.resources?.labels ?? {}).every(([key, value]) => labels[key] === value);
-      const pending = [...this.trials.values()]
-        .filter((t) => t.trial.state === TrialState.TRIAL_STATE_PENDING && fits(t))
-        .slice(0, Math.min(free, Math.max(1, request.maxTrials)));
-      if (pending.length || Date.now() >= deadline || context.signal.aborted) {
-        for (const held of pending) {
-          held.owner = worker;
-          held.trial = { ...held.trial, state: TrialState.TRIAL_STATE_LEASED, leaseOwner: worker };
-        }
-        return { trials: pending.map((t) => t.trial) };
-      }
+      const trials = this.lease(worker, request.freeCapacity, Math.max(1, request.maxTrials), 'acquireTrials');
+      if (trials.length || Date.now() >= deadline || context.signal.aborted) return { trials };
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  }
+
+  /** Leases pending trials whose labels the worker has, up to its free slots and `maxTrials`. */
+  private lease(worker: string, freeCapacity: Capacity | undefined, maxTrials: number, by: FakeTrial['leasedBy']): Trial[] {
+    const free = (freeCapacity?.cpuSlots ?? 0) + (freeCapacity?.gpus ?? 0);
+    const labels = freeCapacity?.labels ?? {};
+    const fits = (t: FakeTrial) => Object.entries(t.trial.resources?.labels ?? {}).every(([key, value]) => labels[key] === value);
+    const pending = [...this.trials.values()].filter((t) => t.trial.state === TrialState.TRIAL_STATE_PENDING && fits(t)).slice(0, Math.min(free, maxTrials));
+    for (const held of pending) {
+      held.owner = worker;
+      held.leasedBy = by;
+      held.trial = { ...held.trial, state: TrialState.TRIAL_STATE_LEASED, leaseOwner: worker };
+    }
+    return pending.map((t) => t.trial);
   }
 
   async reportProgress(request: ReportProgressRequest): Promise<ReportProgressResponse> {
@@ -176,7 +182,9 @@ export class FakePipeline implements WorkerCalls {
     const held = this.held(request.name, request.attempt);
     const state = [TrialState.TRIAL_STATE_UNSPECIFIED, TrialState.TRIAL_STATE_SUCCEEDED, TrialState.TRIAL_STATE_FAILED, TrialState.TRIAL_STATE_CANCELLED][request.outcome];
     held.trial = { ...held.trial, state, error: request.errorMessage };
-    const response = { trial: held.trial };
+    const next = request.acquireNext;
+    const acquiredTrials = next && next.maxTrials > 0 ? this.lease(next.worker.slice('workers/'.length), next.freeCapacity, next.maxTrials, 'completeTrial') : [];
+    const response = { trial: held.trial, acquiredTrials };
     this.completions.set(request.requestId, response);
     return response;
   }

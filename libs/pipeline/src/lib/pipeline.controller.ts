@@ -41,7 +41,7 @@ import {
   type WatchRunRequest,
   type WatchRunResponse,
 } from '@vela/contracts';
-import { InvalidArgumentError } from '@vela/errors';
+import { InvalidArgumentError, VelaError } from '@vela/errors';
 import type { CallContext, AsyncService } from '@vela/grpc-server';
 import { capacityFromProto, outcomeConverter, runStateConverter, runToProto, stopToProto, workerToProto } from './pipeline.converters';
 import { RunService, type RunStateName } from './run.service';
@@ -156,7 +156,25 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
       },
       await this.trialViews.maxAttemptsOf(key.runId),
     );
-    return { trial: (await this.trialViews.toProtosWith([completed]))[0] };
+    const next = request.acquireNext;
+    const acquired = next && next.maxTrials > 0 ? await this.acquireAlong(next.worker, capacityFromProto(next.freeCapacity), next.maxTrials) : [];
+    const [trial, ...acquiredTrials] = await this.trialViews.toProtosWith([completed, ...acquired]);
+    return { trial, acquiredTrials };
+  }
+
+  /**
+   * The next trials asked for with a completion. The completion stands whatever happens here:
+   * a worker that may not take work now (unknown, draining) gets none and learns why from its
+   * own AcquireTrials.
+   */
+  private async acquireAlong(name: string, free: ReturnType<typeof capacityFromProto>, maxTrials: number) {
+    const { worker } = parseWorkerName(name, 'acquire_next.worker');
+    try {
+      return await this.queue.acquire(worker, free, maxTrials, 0);
+    } catch (error) {
+      if (error instanceof VelaError) return [];
+      throw error;
+    }
   }
 
   async listWorkers(request: ListWorkersRequest): Promise<ListWorkersResponse> {

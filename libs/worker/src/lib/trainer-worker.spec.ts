@@ -77,7 +77,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 14, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 16, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -302,6 +302,28 @@ describe('TrainerWorker', () => {
       for (let i = 1; i < sentAt.length; i++) expect(sentAt[i] - sentAt[i - 1]).toBeGreaterThanOrEqual(1400);
     } finally {
       await spaced.stop();
+    }
+  });
+
+  it('asks for its next trial along with a completion, and takes what comes back', async () => {
+    const chained = new TrainerWorker({
+      settings: settings({ VELA_WORKER_ID: 'chained', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_LABELS: 'queue=chained' }),
+      log: (line) => lines.push(line),
+    });
+    const resources = { labels: { queue: 'chained' } };
+    try {
+      await chained.start();
+      // Long enough that the second is queued before the first ends.
+      const first = trialOf(14, { resources, budgetEpochs: 60 });
+      await master.until(() => master.trials.get(first.id)?.owner === 'chained');
+      const second = trialOf(15, { resources });
+      await master.until(() => completionOf(second.name) !== undefined);
+      expect(completionOf(first.name).acquireNext).toMatchObject({ worker: 'workers/chained', maxTrials: 1, freeCapacity: { cpuSlots: 1 } });
+      expect(master.trials.get(first.id)?.leasedBy).toBe('acquireTrials');
+      expect(master.trials.get(second.id)?.leasedBy).toBe('completeTrial');
+      expect(completionOf(second.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
+    } finally {
+      await chained.stop();
     }
   });
 

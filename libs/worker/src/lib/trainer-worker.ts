@@ -112,6 +112,10 @@ export class TrainerWorker {
   private readonly acquireAbort = new AbortController();
   private loops: Promise<void>[] = [];
   private wake?: () => void;
+  /** An AcquireTrials call is in flight: completions do not ask for trials along (no double booking). */
+  private acquiring = false;
+  /** Completions in flight that ask for the next trials: the acquire loop waits for them. */
+  private acquiringAlong = 0;
   private stopping?: Promise<void>;
   private fatal?: VelaError;
   private registering?: Promise<void>;
@@ -343,7 +347,7 @@ export class TrainerWorker {
     const backoff = new Backoff();
     while (!this.draining && !this.stopped.signal.aborted) {
       const free = this.freeSlots();
-      if (free === 0 || this.masterDraining) {
+      if (free === 0 || this.masterDraining || this.acquiringAlong > 0) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           if (this.masterDraining) setTimeout(resolve, this.heartbeatMs);
@@ -355,6 +359,7 @@ export class TrainerWorker {
       const call = new AbortController();
       const onDrain = () => call.abort();
       this.acquireAbort.signal.addEventListener('abort', onDrain, { once: true });
+      this.acquiring = true;
       try {
         const { trials } = await this.pipeline.acquireTrials(
           AcquireTrialsRequest.fromPartial({
@@ -366,15 +371,7 @@ export class TrainerWorker {
           { timeoutMs: this.settings.acquireWaitMs + CALL_TIMEOUT_MS, signal: call.signal },
         );
         backoff.reset();
-        for (const trial of trials) {
-          if (this.held.has(trial.id)) continue;
-          if (this.draining) {
-            // Leased while the drain began: deregistration hands it back with the rest.
-            this.log(`worker ${this.settings.workerId}: trial ${trial.name} arrived while draining; handing it back`);
-            continue;
-          }
-          this.begin(trial);
-        }
+        this.take(trials);
       } catch (error) {
         if (this.draining || this.stopped.signal.aborted) return;
         if (this.handleCommonError(error, true)) {
@@ -385,8 +382,22 @@ export class TrainerWorker {
         this.log(`worker ${this.settings.workerId}: acquiring trials failed (${callMessage(error)}); retrying in ${delay} ms`);
         await sleep(delay, this.stopped.signal);
       } finally {
+        this.acquiring = false;
         this.acquireAbort.signal.removeEventListener('abort', onDrain);
       }
+    }
+  }
+
+  /** Begins trials the master leased to this worker. */
+  private take(trials: readonly Trial[]): void {
+    for (const trial of trials) {
+      if (this.held.has(trial.id)) continue;
+      if (this.draining) {
+        // Leased while the drain began: deregistration hands it back with the rest.
+        this.log(`worker ${this.settings.workerId}: trial ${trial.name} arrived while draining; handing it back`);
+        continue;
+      }
+      this.begin(trial);
     }
   }
 
@@ -563,27 +574,49 @@ export class TrainerWorker {
       logTail: outcome.outcome === 'FAILED' ? (outcome.logTail ?? '') : '',
       finalObjectives: outcome.outcome === 'SUCCEEDED' && outcome.finalEpoch !== undefined && outcome.finalEpoch === held.lastEpoch ? held.lastObjectives : [],
     });
+    // The next trials come with the completion (one call, not two) when no AcquireTrials is
+    // in flight; the acquire loop waits meanwhile, so the free slots are asked for once.
+    const free = this.freeSlots();
+    const along = free > 0 && !this.acquiring && !this.draining && !this.masterDraining && !this.fatal;
+    if (along) {
+      request.acquireNext = { worker: this.name, freeCapacity: this.freeCapacity(), maxTrials: free };
+      this.acquiringAlong++;
+    }
     const backoff = new Backoff();
-    for (;;) {
-      try {
-        await this.pipeline.completeTrial(request, { timeoutMs: CALL_TIMEOUT_MS });
-        this.log(`worker ${this.settings.workerId}: ${label} completed ${TrialOutcome[result].replace('TRIAL_OUTCOME_', '')}${request.errorMessage ? `: ${request.errorMessage}` : ''}`);
-        return;
-      } catch (error) {
-        if (this.handleCommonError(error)) return;
-        if (isFenced(error) || grpcCode(error) === status.NOT_FOUND) {
-          this.log(`worker ${this.settings.workerId}: ${label}: the master refused its completion: ${callMessage(error)}`);
+    try {
+      for (;;) {
+        try {
+          const response = await this.pipeline.completeTrial(request, { timeoutMs: CALL_TIMEOUT_MS });
+          this.log(`worker ${this.settings.workerId}: ${label} completed ${TrialOutcome[result].replace('TRIAL_OUTCOME_', '')}${request.errorMessage ? `: ${request.errorMessage}` : ''}`);
+          this.take(response.acquiredTrials);
           return;
+        } catch (error) {
+          // A retry asks for nothing along: a lost answer's leases would be held by nobody.
+          request.acquireNext = undefined;
+          if (!this.completionRetry(error, label)) return;
+          await sleep(backoff.next(), this.stopped.signal);
         }
-        if (!isTransient(error)) {
-          this.log(`worker ${this.settings.workerId}: ${label}: completion refused: ${callMessage(error)}`);
-          return;
-        }
-        if (this.stopped.signal.aborted) return;
-        // The same request id makes a retry after a lost answer harmless.
-        await sleep(backoff.next(), this.stopped.signal);
+      }
+    } finally {
+      if (along) {
+        this.acquiringAlong--;
+        this.wake?.();
       }
     }
+  }
+
+  /** Whether a failed CompleteTrial is worth retrying (the same request id makes a retry after a lost answer harmless); logs why not. */
+  private completionRetry(error: unknown, label: string): boolean {
+    if (this.handleCommonError(error)) return false;
+    if (isFenced(error) || grpcCode(error) === status.NOT_FOUND) {
+      this.log(`worker ${this.settings.workerId}: ${label}: the master refused its completion: ${callMessage(error)}`);
+      return false;
+    }
+    if (!isTransient(error)) {
+      this.log(`worker ${this.settings.workerId}: ${label}: completion refused: ${callMessage(error)}`);
+      return false;
+    }
+    return !this.stopped.signal.aborted;
   }
 
   /** A training process that died wrote no failure record: write it here, with its output as the log tail. */

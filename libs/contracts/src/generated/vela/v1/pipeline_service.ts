@@ -322,12 +322,38 @@ export interface CompleteTrialRequest {
    * without reading the record back (and reads Report when they are absent).
    */
   finalObjectives: Objective[];
+  /**
+   * Also lease the worker's next trials, as AcquireTrials would without
+   * waiting, answered in CompleteTrialResponse.acquired_trials: the one call
+   * a worker makes where one trial ends and the next begins. Set it on the
+   * first try only (a retry's lost answer would leave leases nobody holds).
+   */
+  acquireNext?: AcquireNext | undefined;
+}
+
+/** What a worker asks for along with a completion (AcquireTrials without the wait). */
+export interface AcquireNext {
+  /** The worker's name, `workers/{worker}`. */
+  worker: string;
+  /** What is free now, counting the slots of the trial that ended. */
+  freeCapacity?:
+    | Capacity
+    | undefined;
+  /** The most trials to lease; 0 leases none. */
+  maxTrials: number;
 }
 
 /** The response of CompleteTrial. */
 export interface CompleteTrialResponse {
   /** The trial after completion (a FAILED attempt with attempts left reads PENDING). */
-  trial?: Trial | undefined;
+  trial?:
+    | Trial
+    | undefined;
+  /**
+   * The trials leased for acquire_next, if it was set (empty when none waited or the
+   * worker may not take work now: it then calls AcquireTrials, which says why).
+   */
+  acquiredTrials: Trial[];
 }
 
 /** Which workers ListWorkers returns; empty fields match everything. */
@@ -2887,6 +2913,7 @@ function createBaseCompleteTrialRequest(): CompleteTrialRequest {
     requestId: "",
     logTail: "",
     finalObjectives: [],
+    acquireNext: undefined,
   };
 }
 
@@ -2918,6 +2945,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     }
     for (const v of message.finalObjectives) {
       Objective.encode(v!, writer.uint32(74).fork()).join();
+    }
+    if (message.acquireNext !== undefined) {
+      AcquireNext.encode(message.acquireNext, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -3007,6 +3037,14 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
             message.finalObjectives.push(Objective.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.acquireNext = AcquireNext.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3054,6 +3092,11 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
         : globalThis.Array.isArray(object?.final_objectives)
         ? object.final_objectives.map((e: any) => Objective.fromJSON(e))
         : [],
+      acquireNext: isSet(object.acquireNext)
+        ? AcquireNext.fromJSON(object.acquireNext)
+        : isSet(object.acquire_next)
+        ? AcquireNext.fromJSON(object.acquire_next)
+        : undefined,
     };
   },
 
@@ -3086,6 +3129,9 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     if (message.finalObjectives?.length) {
       obj.finalObjectives = message.finalObjectives.map((e) => Objective.toJSON(e));
     }
+    if (message.acquireNext !== undefined) {
+      obj.acquireNext = AcquireNext.toJSON(message.acquireNext);
+    }
     return obj;
   },
 
@@ -3103,18 +3149,135 @@ export const CompleteTrialRequest: MessageFns<CompleteTrialRequest> = {
     message.requestId = object.requestId ?? "";
     message.logTail = object.logTail ?? "";
     message.finalObjectives = object.finalObjectives?.map((e) => Objective.fromPartial(e)) || [];
+    message.acquireNext = (object.acquireNext !== undefined && object.acquireNext !== null)
+      ? AcquireNext.fromPartial(object.acquireNext)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseAcquireNext(): AcquireNext {
+  return { worker: "", freeCapacity: undefined, maxTrials: 0 };
+}
+
+export const AcquireNext: MessageFns<AcquireNext> = {
+  encode(message: AcquireNext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.worker !== "") {
+      writer.uint32(10).string(message.worker);
+    }
+    if (message.freeCapacity !== undefined) {
+      Capacity.encode(message.freeCapacity, writer.uint32(18).fork()).join();
+    }
+    if (message.maxTrials !== 0) {
+      writer.uint32(24).int32(message.maxTrials);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AcquireNext {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAcquireNext();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.worker = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.freeCapacity = Capacity.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxTrials = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AcquireNext {
+    return {
+      worker: isSet(object.worker) ? globalThis.String(object.worker) : "",
+      freeCapacity: isSet(object.freeCapacity)
+        ? Capacity.fromJSON(object.freeCapacity)
+        : isSet(object.free_capacity)
+        ? Capacity.fromJSON(object.free_capacity)
+        : undefined,
+      maxTrials: isSet(object.maxTrials)
+        ? globalThis.Number(object.maxTrials)
+        : isSet(object.max_trials)
+        ? globalThis.Number(object.max_trials)
+        : 0,
+    };
+  },
+
+  toJSON(message: AcquireNext): unknown {
+    const obj: any = {};
+    if (message.worker !== "") {
+      obj.worker = message.worker;
+    }
+    if (message.freeCapacity !== undefined) {
+      obj.freeCapacity = Capacity.toJSON(message.freeCapacity);
+    }
+    if (message.maxTrials !== 0) {
+      obj.maxTrials = Math.round(message.maxTrials);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AcquireNext>, I>>(base?: I): AcquireNext {
+    return AcquireNext.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AcquireNext>, I>>(object: I): AcquireNext {
+    const message = createBaseAcquireNext();
+    message.worker = object.worker ?? "";
+    message.freeCapacity = (object.freeCapacity !== undefined && object.freeCapacity !== null)
+      ? Capacity.fromPartial(object.freeCapacity)
+      : undefined;
+    message.maxTrials = object.maxTrials ?? 0;
     return message;
   },
 };
 
 function createBaseCompleteTrialResponse(): CompleteTrialResponse {
-  return { trial: undefined };
+  return { trial: undefined, acquiredTrials: [] };
 }
 
 export const CompleteTrialResponse: MessageFns<CompleteTrialResponse> = {
   encode(message: CompleteTrialResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.trial !== undefined) {
       Trial.encode(message.trial, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.acquiredTrials) {
+      Trial.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -3140,6 +3303,14 @@ export const CompleteTrialResponse: MessageFns<CompleteTrialResponse> = {
             message.trial = Trial.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.acquiredTrials.push(Trial.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3153,13 +3324,23 @@ export const CompleteTrialResponse: MessageFns<CompleteTrialResponse> = {
   },
 
   fromJSON(object: any): CompleteTrialResponse {
-    return { trial: isSet(object.trial) ? Trial.fromJSON(object.trial) : undefined };
+    return {
+      trial: isSet(object.trial) ? Trial.fromJSON(object.trial) : undefined,
+      acquiredTrials: globalThis.Array.isArray(object?.acquiredTrials)
+        ? object.acquiredTrials.map((e: any) => Trial.fromJSON(e))
+        : globalThis.Array.isArray(object?.acquired_trials)
+        ? object.acquired_trials.map((e: any) => Trial.fromJSON(e))
+        : [],
+    };
   },
 
   toJSON(message: CompleteTrialResponse): unknown {
     const obj: any = {};
     if (message.trial !== undefined) {
       obj.trial = Trial.toJSON(message.trial);
+    }
+    if (message.acquiredTrials?.length) {
+      obj.acquiredTrials = message.acquiredTrials.map((e) => Trial.toJSON(e));
     }
     return obj;
   },
@@ -3170,6 +3351,7 @@ export const CompleteTrialResponse: MessageFns<CompleteTrialResponse> = {
   fromPartial<I extends Exact<DeepPartial<CompleteTrialResponse>, I>>(object: I): CompleteTrialResponse {
     const message = createBaseCompleteTrialResponse();
     message.trial = (object.trial !== undefined && object.trial !== null) ? Trial.fromPartial(object.trial) : undefined;
+    message.acquiredTrials = object.acquiredTrials?.map((e) => Trial.fromPartial(e)) || [];
     return message;
   },
 };
