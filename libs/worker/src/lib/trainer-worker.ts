@@ -114,8 +114,8 @@ export class TrainerWorker {
   private wake?: () => void;
   /** An AcquireTrials call is in flight: completions do not ask for trials along (no double booking). */
   private acquiring = false;
-  /** Completions in flight that ask for the next trials: the acquire loop waits for them. */
-  private acquiringAlong = 0;
+  /** Slots that completions in flight asked for: the acquire loop waits for them, and no slot is asked for twice. */
+  private askedAlong = 0;
   private stopping?: Promise<void>;
   private fatal?: VelaError;
   private registering?: Promise<void>;
@@ -333,8 +333,8 @@ export class TrainerWorker {
     return Math.max(0, this.totalSlots - used);
   }
 
-  private freeCapacity(): Capacity {
-    const free = this.freeSlots();
+  /** What is free; `free` slots of it where a request must leave out slots already asked for. */
+  private freeCapacity(free = this.freeSlots()): Capacity {
     return Capacity.fromPartial({
       gpus: this.slotKind === 'gpus' ? free : 0,
       cpuSlots: this.slotKind === 'cpuSlots' ? free : 0,
@@ -347,7 +347,7 @@ export class TrainerWorker {
     const backoff = new Backoff();
     while (!this.draining && !this.stopped.signal.aborted) {
       const free = this.freeSlots();
-      if (free === 0 || this.masterDraining || this.acquiringAlong > 0) {
+      if (free === 0 || this.masterDraining || this.askedAlong > 0) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           if (this.masterDraining) setTimeout(resolve, this.heartbeatMs);
@@ -576,11 +576,11 @@ export class TrainerWorker {
     });
     // The next trials come with the completion (one call, not two) when no AcquireTrials is
     // in flight; the acquire loop waits meanwhile, so the free slots are asked for once.
-    const free = this.freeSlots();
-    const along = free > 0 && !this.acquiring && !this.draining && !this.masterDraining && !this.fatal;
+    const unasked = this.freeSlots() - this.askedAlong;
+    const along = unasked > 0 && !this.acquiring && !this.draining && !this.masterDraining && !this.fatal ? unasked : 0;
     if (along) {
-      request.acquireNext = { worker: this.name, freeCapacity: this.freeCapacity(), maxTrials: free };
-      this.acquiringAlong++;
+      request.acquireNext = { worker: this.name, freeCapacity: this.freeCapacity(along), maxTrials: along };
+      this.askedAlong += along;
     }
     const backoff = new Backoff();
     try {
@@ -599,7 +599,7 @@ export class TrainerWorker {
       }
     } finally {
       if (along) {
-        this.acquiringAlong--;
+        this.askedAlong -= along;
         this.wake?.();
       }
     }
