@@ -13,10 +13,12 @@ export type GeneratorClient = AsyncClient<GeneratorServiceServer>;
 export type ReportClient = AsyncClient<ReportServiceServer>;
 
 export interface TrialSummary {
+  /** Trials created so far (numbers run 1, 2, ... per step). */
   readonly total: number;
   readonly inFlight: number;
-  readonly succeeded: number;
+  readonly anySucceeded: boolean;
   readonly failed: number;
+  /** The error of the newest trial that FAILED or was CANCELLED with one. */
   readonly lastError?: string;
 }
 
@@ -100,20 +102,22 @@ export class StepContext {
       ? Prisma.sql`SELECT * FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}
           AND (forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state::text OR progress_epoch > forwarded_epoch)`
       : Prisma.sql`SELECT * FROM trials WHERE false`;
-    // One row per backlog trial with the summary beside it; one row of summary alone when the backlog is empty.
-    const rows = await this.prisma.$queryRaw<({ s_total: bigint; s_in_flight: bigint; s_succeeded: bigint; s_failed: bigint; s_last_error: string | null } & Record<string, unknown>)[]>`
+    // One row per backlog trial with the summary beside it; one row of summary alone when the
+    // backlog is empty. Each figure reads an index range that does not grow with the step's
+    // finished trials (the total is the highest number; success is one row's existence).
+    const step = Prisma.sql`run_id = ${this.run.id}::uuid AND step = ${this.step.name}`;
+    const rows = await this.prisma.$queryRaw<({ s_total: number; s_in_flight: bigint; s_any_succeeded: boolean; s_failed: bigint; s_last_error: string | null } & Record<string, unknown>)[]>`
       WITH summary AS (
-        SELECT count(*) AS s_total,
-               count(*) FILTER (WHERE state IN ('PENDING', 'LEASED', 'RUNNING')) AS s_in_flight,
-               count(*) FILTER (WHERE state = 'SUCCEEDED') AS s_succeeded,
-               count(*) FILTER (WHERE state = 'FAILED') AS s_failed,
-               (SELECT error FROM trials f WHERE f.run_id = ${this.run.id}::uuid AND f.step = ${this.step.name} AND f.error IS NOT NULL ORDER BY f.number DESC LIMIT 1) AS s_last_error
-        FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}),
+        SELECT (SELECT COALESCE(max(number), 0) FROM trials WHERE ${step}) AS s_total,
+               (SELECT count(*) FROM trials WHERE ${step} AND state IN ('PENDING', 'LEASED', 'RUNNING')) AS s_in_flight,
+               EXISTS (SELECT 1 FROM trials WHERE ${step} AND state = 'SUCCEEDED') AS s_any_succeeded,
+               (SELECT count(*) FROM trials WHERE ${step} AND state = 'FAILED') AS s_failed,
+               (SELECT error FROM trials WHERE ${step} AND state IN ('FAILED', 'CANCELLED') AND error IS NOT NULL ORDER BY number DESC LIMIT 1) AS s_last_error),
       backlog AS (${backlog})
       SELECT summary.*, backlog.* FROM summary LEFT JOIN backlog ON true ORDER BY backlog.number`;
     const [first] = rows;
-    const summary = { total: Number(first.s_total), inFlight: Number(first.s_in_flight), succeeded: Number(first.s_succeeded), failed: Number(first.s_failed), lastError: first.s_last_error ?? undefined };
-    const trials = rows.filter((row) => row['id'] !== null).map(({ s_total: _t, s_in_flight: _i, s_succeeded: _s, s_failed: _f, s_last_error: _e, ...trial }) => fromRawTrial(trial));
+    const summary = { total: Number(first.s_total), inFlight: Number(first.s_in_flight), anySucceeded: first.s_any_succeeded, failed: Number(first.s_failed), lastError: first.s_last_error ?? undefined };
+    const trials = rows.filter((row) => row['id'] !== null).map(({ s_total: _t, s_in_flight: _i, s_any_succeeded: _s, s_failed: _f, s_last_error: _e, ...trial }) => fromRawTrial(trial));
     return { summary, backlog: trials };
   }
 

@@ -24,7 +24,7 @@ export async function checkLimits(context: StepContext, summary: TrialSummary, n
     return `the run's wall-clock budget (general.limits.max_duration: ${limits.max_duration_s} s) is spent`;
   }
   const target = limits.target;
-  if (target && summary.succeeded > 0) {
+  if (target && summary.anySucceeded) {
     const trials = await context.prisma.trial.findMany({ where: { runId: context.run.id, step: context.step.name, state: 'SUCCEEDED' }, select: { state: true, progressObjectives: true } });
     const reached = trials.some((trial) => {
       if (trial.state !== 'SUCCEEDED') return false;

@@ -37,7 +37,7 @@ export class SearchStepExecutor implements StepExecutor {
       if ((completed || stopping) && inFlight === 0) {
         await context.writeForwarded();
         if (await this.allForwarded(context)) {
-          if (summary.succeeded === 0) {
+          if (!summary.anySucceeded) {
             throw new StepFailedError(`no trial of ${context.step.name} succeeded (${summary.total} ended); last error: ${summary.lastError ?? 'none recorded'}`);
           }
           break;
