@@ -97,7 +97,7 @@ describe('Generator service over gRPC', () => {
       const answer = await client.suggest({ name, suggestionCount: count, requestId: requestId ?? '' });
       return { suggestions: answer.suggestions.map((s, i) => suggestionFromProto(s, `suggestions[${i}]`)), isCompleted: answer.isCompleted };
     },
-    observe: async (observations) => client.observe({ name, observations: observations.map((o) => observationToProto(o)) }),
+    observe: async (observations) => client.observe({ name, thenSuggestCount: 0, observations: observations.map((o) => observationToProto(o)) }),
   });
 
   it('creates a search from a Vega step, idempotently, and reads it back', async () => {
@@ -127,8 +127,8 @@ describe('Generator service over gRPC', () => {
     const after = (await client.getSearch({ name })).search;
     expect(after).toMatchObject({ completed: true, observedSeq: 16, suggestionCount: 4 });
     expect(after?.snapshotSeq).toBeGreaterThanOrEqual(10);
-    const again = await client.observe({ name, observations: [observationToProto({ trialId: simulatedTrialId(0), attempt: 1, epoch: 0, state: 'RUNNING' })] });
-    expect(again).toEqual({ appliedCount: 0, duplicateCount: 1, observedSeq: 16, isCompleted: true });
+    const again = await client.observe({ name, thenSuggestCount: 0, observations: [observationToProto({ trialId: simulatedTrialId(0), attempt: 1, epoch: 0, state: 'RUNNING' })] });
+    expect(again).toEqual({ appliedCount: 0, duplicateCount: 1, observedSeq: 16, isCompleted: true, suggestions: [] });
     expect(await client.suggest({ name, suggestionCount: 3, requestId: '' })).toEqual({ suggestions: [], isCompleted: true });
   });
 
@@ -141,15 +141,17 @@ describe('Generator service over gRPC', () => {
       ObservationProto.fromPartial({ trialId, attempt, trialState, ...extra });
     const answers = [
       await client.observe({
+        thenSuggestCount: 0,
         name,
         observations: [
           outcome(a, 1, TrialState.TRIAL_STATE_PENDING, { suggestion: { ...first, trialId: a } }),
           outcome(b, 1, TrialState.TRIAL_STATE_PENDING, { suggestion: { ...second, trialId: b } }),
         ],
       }),
-      await client.observe({ name, observations: [outcome(a, 1, TrialState.TRIAL_STATE_PENDING, { attemptState: AttemptState.ATTEMPT_STATE_STALE, final: true })] }),
-      await client.observe({ name, observations: [outcome(a, 2, TrialState.TRIAL_STATE_PENDING), outcome(a, 2, TrialState.TRIAL_STATE_FAILED, { epoch: 1, final: true })] }),
+      await client.observe({ name, thenSuggestCount: 0, observations: [outcome(a, 1, TrialState.TRIAL_STATE_PENDING, { attemptState: AttemptState.ATTEMPT_STATE_STALE, final: true })] }),
+      await client.observe({ name, thenSuggestCount: 0, observations: [outcome(a, 2, TrialState.TRIAL_STATE_PENDING), outcome(a, 2, TrialState.TRIAL_STATE_FAILED, { epoch: 1, final: true })] }),
       await client.observe({
+        thenSuggestCount: 0,
         name,
         observations: [
           outcome(b, 1, TrialState.TRIAL_STATE_SUCCEEDED, {
@@ -178,7 +180,7 @@ describe('Generator service over gRPC', () => {
     const pending = first.suggestions.map((s, i) =>
       ObservationProto.fromPartial({ trialId: simulatedTrialId(i), attempt: 1, trialState: TrialState.TRIAL_STATE_PENDING, suggestion: { ...s, trialId: simulatedTrialId(i) } }),
     );
-    await client.observe({ name, observations: pending });
+    await client.observe({ name, thenSuggestCount: 0, observations: pending });
     expect((await client.suggest({ name, suggestionCount: 2, requestId: '' })).suggestions).not.toEqual(first.suggestions);
     expect(await client.suggest({ name, suggestionCount: 2, requestId })).toEqual(first);
     expect((await client.suggest({ name, suggestionCount: 2, requestId: randomUUID() })).suggestions).not.toEqual(first.suggestions);
@@ -249,10 +251,28 @@ describe('Generator service over gRPC', () => {
       [ObservationProto.fromPartial({ trialId, attempt: 1, trialState: TrialState.TRIAL_STATE_RUNNING, record: { trialId: simulatedTrialId(5) } }), /^observations\[1\]\.record\.trial_id: /],
       [ObservationProto.fromPartial({ trialId: 'trial-1', attempt: 1, trialState: TrialState.TRIAL_STATE_RUNNING }), /^observations\[1\]\.trial_id: /],
     ];
-    for (const [bad, field] of malformed) await invalid(client.observe({ name, observations: [pending, bad] }), field);
+    for (const [bad, field] of malformed) await invalid(client.observe({ name, thenSuggestCount: 0, observations: [pending, bad] }), field);
     expect((await client.getSearch({ name })).search).toMatchObject({ observedSeq: 0 });
     expect(await sql(`SELECT seq FROM search_observations WHERE search_id = $1`, [search?.id])).toEqual([]);
-    expect(await client.observe({ name, observations: [pending] })).toMatchObject({ appliedCount: 1, observedSeq: 1 });
+    expect(await client.observe({ name, thenSuggestCount: 0, observations: [pending] })).toMatchObject({ appliedCount: 1, observedSeq: 1 });
+  });
+
+  it('observes and then suggests in one call, as Observe followed by Suggest would', async () => {
+    const create = async (runId: string) => (await client.createSearch({ search: { ...searchOf(STEP.tpe), runId }, searchId: '', requestId: '' })).search!;
+    const [apart, together] = [await create(randomUUID()), await create(randomUUID())];
+    const first = async (name: string) => {
+      const suggestions = (await client.suggest({ name, suggestionCount: 2, requestId: '' })).suggestions;
+      return suggestions.map((s, i) => ObservationProto.fromPartial({ trialId: simulatedTrialId(i), attempt: 1, trialState: TrialState.TRIAL_STATE_PENDING, suggestion: { ...s, trialId: simulatedTrialId(i) } }));
+    };
+    const [pendingApart, pendingTogether] = [await first(apart.name), await first(together.name)];
+    expect(pendingTogether).toEqual(pendingApart);
+    await client.observe({ name: apart.name, thenSuggestCount: 0, observations: pendingApart });
+    const expected = (await client.suggest({ name: apart.name, suggestionCount: 3, requestId: '' })).suggestions;
+    const answer = await client.observe({ name: together.name, thenSuggestCount: 3, observations: pendingTogether });
+    expect(answer).toMatchObject({ appliedCount: 2, observedSeq: 2, isCompleted: false });
+    expect(answer.suggestions).toEqual(expected);
+    expect((await client.getSearch({ name: together.name })).search).toMatchObject({ observedSeq: 2, suggestionCount: 5 });
+    await expect(client.observe({ name: together.name, thenSuggestCount: -1, observations: [] })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^then_suggest_count: /) });
   });
 
   it('refuses calls without the token', async () => {

@@ -260,7 +260,7 @@ describe('a search algorithm written in Python, plugged in through remote', () =
       const answer = await client.suggest({ name, suggestionCount: count, requestId: requestId ?? '' });
       return { suggestions: answer.suggestions.map((s, i) => suggestionFromProto(s, `suggestions[${i}]`)), isCompleted: answer.isCompleted };
     },
-    observe: async (observations) => client.observe({ name, observations: observations.map((o) => observationToProto(o)) }),
+    observe: async (observations) => client.observe({ name, thenSuggestCount: 0, observations: observations.map((o) => observationToProto(o)) }),
   });
 
   const create = async (search: Search) => (await client.createSearch({ search, searchId: '', requestId: '' })).search?.name ?? '';

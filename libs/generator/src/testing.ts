@@ -18,7 +18,7 @@ import type { ObserveResult, SuggestResult } from './lib/search.service';
 /** The generator as the pipeline sees it: one search's Suggest and Observe. */
 export interface SearchPort {
   suggest(count: number, requestId?: string): Promise<SuggestResult>;
-  observe(observations: readonly Observation[]): Promise<ObserveResult>;
+  observe(observations: readonly Observation[]): Promise<Pick<ObserveResult, 'appliedCount' | 'isCompleted'>>;
 }
 
 /** The n-th trial id the simulated pipeline assigns (deterministic, so runs can be compared). */

@@ -41,6 +41,7 @@ export class GeneratorController implements AsyncService<GeneratorServiceServer>
     const search = parseSearchName(request.name).search;
     // Every observation is converted (and so checked) before any is applied.
     const observations = request.observations.map((o, i) => observationFromProto(o, `observations[${i}]`));
-    return this.searches.observe(search, observations);
+    const result = await this.searches.observe(search, observations, request.thenSuggestCount);
+    return { ...result, suggestions: result.suggestions.map((s, i) => suggestionToProto(s, `suggestions[${i}]`)) };
   }
 }

@@ -95,7 +95,7 @@ describe('SearchService (real Postgres)', () => {
       expect(first.isCompleted).toBe(false);
       expect((await service.suggest(search.id, 2)).suggestions).toEqual(first.suggestions);
       const pending: Observation[] = first.suggestions.map((s, i) => ({ trialId: simulatedTrialId(i), attempt: 1, epoch: 0, state: 'PENDING', suggestion: { ...s, trialId: simulatedTrialId(i) } }));
-      expect(await service.observe(search.id, pending)).toEqual({ appliedCount: 2, duplicateCount: 0, observedSeq: 2, isCompleted: false });
+      expect(await service.observe(search.id, pending)).toEqual({ appliedCount: 2, duplicateCount: 0, observedSeq: 2, isCompleted: false, suggestions: [] });
       const second = await service.suggest(search.id, 2);
       expect(second.suggestions).toHaveLength(2);
       expect(second.suggestions).not.toContainEqual(first.suggestions[0]);

@@ -46,6 +46,8 @@ export interface ObserveResult {
   readonly duplicateCount: number;
   readonly observedSeq: number;
   readonly isCompleted: boolean;
+  /** What `thenSuggest` asked for, suggested after the observations. */
+  readonly suggestions: readonly Suggestion[];
 }
 
 interface SearchRow {
@@ -193,17 +195,8 @@ export class SearchService {
     if (!Number.isInteger(count) || count < 0 || count > MAX_SUGGESTIONS_PER_CALL) {
       throw new InvalidArgumentError(`must be an integer in [0, ${MAX_SUGGESTIONS_PER_CALL}], got ${count}`, 'suggestion_count');
     }
-    const fast = (loaded: Loaded) => {
-      if (requestId || isRemoteAlgorithm(loaded.algorithm)) return undefined;
-      const suggestions = loaded.algorithm.suggest(count);
-      const result: SuggestResult = { suggestions, isCompleted: loaded.algorithm.isCompleted };
-      return {
-        result,
-        write: (searchId: string) => Prisma.sql`
-          UPDATE searches SET suggestion_count = suggestion_count + ${suggestions.length}, completed = ${result.isCompleted}, updated_at = now()
-          WHERE id = ${searchId}::uuid AND observed_seq = ${loaded.observedSeq} RETURNING id`,
-      };
-    };
+    // Without a request id to remember, a Suggest is an Observe of nothing that then suggests.
+    const fast = (loaded: Loaded) => (requestId || isRemoteAlgorithm(loaded.algorithm) ? undefined : this.observeCall(loaded, [], count));
     return this.serialised(id, fast, (tx, row, load) => this.suggestLocked(tx, row, load, count, requestId));
   }
 
@@ -232,38 +225,54 @@ export class SearchService {
    * call). Any malformed observation is INVALID_ARGUMENT naming it (`observations[2].attempt`),
    * and then nothing of the call is applied.
    */
-  async observe(id: string, observations: readonly Observation[]): Promise<ObserveResult> {
+  /**
+   * Applies observations in order, skipping those already in the log (and repeats within the
+   * call); then, with `thenSuggest` > 0, suggests up to that many as Suggest (without a request
+   * id) would after them: one call and one write for both. Any malformed observation is
+   * INVALID_ARGUMENT naming it (`observations[2].attempt`), and then nothing of the call is applied.
+   */
+  async observe(id: string, observations: readonly Observation[], thenSuggest = 0): Promise<ObserveResult> {
     if (!Array.isArray(observations)) throw new InvalidArgumentError('must be a list of observations', 'observations');
     observations.forEach((o, i) => checkId(o?.trialId, `observations[${i}].trial_id`, 'a trial'));
+    if (!Number.isInteger(thenSuggest) || thenSuggest < 0 || thenSuggest > MAX_SUGGESTIONS_PER_CALL) {
+      throw new InvalidArgumentError(`must be an integer in [0, ${MAX_SUGGESTIONS_PER_CALL}], got ${thenSuggest}`, 'then_suggest_count');
+    }
     return this.serialised(
       id,
-      (loaded) => (isRemoteAlgorithm(loaded.algorithm) ? undefined : this.observeCall(loaded, observations)),
+      (loaded) => (isRemoteAlgorithm(loaded.algorithm) ? undefined : this.observeCall(loaded, observations, thenSuggest)),
       async (tx, row, load) => {
         const call = this.observeCall(await load(), observations);
         // Under the lock the memory is current, so the write applies.
         if (call.write) await tx.$queryRaw(call.write(row.id));
         call.applied?.();
-        return call.result;
+        if (thenSuggest === 0) return call.result;
+        const { suggestions, isCompleted } = await this.suggestLocked(tx, { ...row, observed_seq: BigInt(call.result.observedSeq) }, load, thenSuggest, undefined);
+        return { ...call.result, suggestions, isCompleted };
       },
     );
   }
 
-  /** Applies the fresh observations to the memory; the write appends them to the log and moves the search on. */
-  private observeCall(loaded: Loaded, observations: readonly Observation[]): FastCall<ObserveResult> {
+  /**
+   * Applies the fresh observations to the memory and then suggests `thenSuggest`; the write
+   * appends the observations to the log, counts the suggestions and moves the search on, in one
+   * statement applied only from the log length this memory reflects.
+   */
+  private observeCall(loaded: Loaded, observations: readonly Observation[], thenSuggest = 0): FastCall<ObserveResult> {
     const fresh = freshOf(observations, loaded.logged);
     const from = loaded.observedSeq;
-    if (fresh.length === 0) return { result: { appliedCount: 0, duplicateCount: observations.length, observedSeq: from, isCompleted: loaded.algorithm.isCompleted } };
     for (const { observation, index } of fresh) applyAt(loaded.algorithm, observation, index);
+    const suggestions = thenSuggest > 0 && !loaded.algorithm.isCompleted ? loaded.algorithm.suggest(thenSuggest) : [];
     const seq = from + fresh.length;
     const isCompleted = loaded.algorithm.isCompleted;
+    const result = { appliedCount: fresh.length, duplicateCount: observations.length - fresh.length, observedSeq: seq, isCompleted, suggestions };
+    if (fresh.length === 0 && thenSuggest === 0) return { result };
     const snapshot = this.snapshotEvery > 0 && seq - loaded.stateSeq >= this.snapshotEvery;
     const column = <V>(pick: (observation: Observation) => V) => fresh.map(({ observation }) => pick(observation));
     return {
-      result: { appliedCount: fresh.length, duplicateCount: observations.length - fresh.length, observedSeq: seq, isCompleted },
-      // One statement, applied only from the log length this memory reflects.
+      result,
       write: (searchId) => Prisma.sql`
         WITH moved AS (
-          UPDATE searches SET observed_seq = ${seq}, completed = ${isCompleted}, updated_at = now()
+          UPDATE searches SET observed_seq = ${seq}, suggestion_count = suggestion_count + ${suggestions.length}, completed = ${isCompleted}, updated_at = now()
                  ${snapshot ? Prisma.sql`, state_snapshot = ${json(loaded.algorithm.snapshot())}::jsonb, state_seq = ${seq}` : Prisma.empty}
           WHERE id = ${searchId}::uuid AND observed_seq = ${from} RETURNING id),
         logged AS (

@@ -28,15 +28,17 @@ export interface ForwardedMark {
  * re-sending is harmless (Observe is idempotent per trial, attempt, epoch).
  * `trials` are those the caller found behind (StepContext.summaryAndBacklog), so that what it
  * decides next (e.g. to suggest more) follows from exactly what the generator was told.
- * Returns the generator's `is_completed` (undefined when there was nothing to send) and the
- * marks to write, which the caller writes with its next statement (StepContext.forwarded).
+ * Returns the generator's `is_completed` (undefined when there was nothing to send), the
+ * marks to write, which the caller writes with its next statement (StepContext.forwarded),
+ * and, with `thenSuggest` > 0 and something sent, the suggestions made after it.
  */
 export async function forwardObservations(
   context: StepContext,
   searchName: string,
   trials: readonly Trial[],
   onForwarded?: (observations: readonly Observation[]) => void,
-): Promise<{ isCompleted?: boolean; marks: ForwardedMark[] }> {
+  thenSuggest = 0,
+): Promise<{ isCompleted?: boolean; marks: ForwardedMark[]; suggestions?: Suggestion[] }> {
   const observations: Observation[] = [];
   const marks: ForwardedMark[] = [];
   for (const trial of trials) {
@@ -46,9 +48,9 @@ export async function forwardObservations(
     marks.push({ trialId: trial.id, ...pending.mark });
   }
   if (observations.length === 0) return { marks };
-  const answer = await context.generator.observe({ name: searchName, observations });
+  const answer = await context.generator.observe({ name: searchName, observations, thenSuggestCount: thenSuggest });
   onForwarded?.(observations);
-  return { isCompleted: answer.isCompleted, marks };
+  return { isCompleted: answer.isCompleted, marks, suggestions: thenSuggest > 0 ? answer.suggestions : undefined };
 }
 
 async function observationsOf(context: StepContext, trial: Trial): Promise<{ observations: Observation[]; mark: { attempt: number; state: string; epoch: number } }> {

@@ -25,15 +25,17 @@ export class SearchStepExecutor implements StepExecutor {
       // The counts and the outbox's backlog at the same moment, so what is decided next never
       // runs ahead of what the generator was told.
       const { summary, backlog } = await context.summaryAndBacklog();
-      const observed = await forwardObservations(context, searchName, backlog, earlyStopping && ((observations) => earlyStopping.observe(observations)));
-      if (observed.isCompleted !== undefined) completed = observed.isCompleted;
-      context.forwarded(observed.marks);
-      await earlyStopping?.apply();
       const inFlight = summary.inFlight;
       if (!stopping) {
         stopping = await checkLimits(context, summary);
         if (stopping && inFlight > 0) await context.queue.requestStop({ runId: context.run.id, step: context.step.name }, 'LIMIT_REACHED', stopping);
       }
+      // The room for new trials is asked for with the observations: one generator call, not two.
+      const room = !completed && !stopping ? await this.room(context, summary.total, inFlight) : 0;
+      const observed = await forwardObservations(context, searchName, backlog, earlyStopping && ((observations) => earlyStopping.observe(observations)), room);
+      if (observed.isCompleted !== undefined) completed = observed.isCompleted;
+      context.forwarded(observed.marks);
+      await earlyStopping?.apply();
       if ((completed || stopping) && inFlight === 0) {
         await context.writeForwarded();
         if (await this.allForwarded(context)) {
@@ -43,15 +45,13 @@ export class SearchStepExecutor implements StepExecutor {
           break;
         }
       }
-      if (!completed && !stopping) {
-        const room = await this.room(context, summary.total, inFlight);
-        if (room > 0) {
-          const answer = await context.generator.suggest({ name: searchName, suggestionCount: room, requestId: '' });
-          completed = answer.isCompleted;
-          if (answer.suggestions.length > 0) {
-            await this.persist(context, answer.suggestions, base);
-            continue;
-          }
+      if (!completed && !stopping && room > 0) {
+        // Nothing was observed: ask on its own.
+        const answer = observed.suggestions ? { suggestions: observed.suggestions, isCompleted: completed } : await context.generator.suggest({ name: searchName, suggestionCount: room, requestId: '' });
+        completed = answer.isCompleted;
+        if (answer.suggestions.length > 0) {
+          await this.persist(context, answer.suggestions, base);
+          continue;
         }
       }
       if (completed !== context.step.searchCompleted) {

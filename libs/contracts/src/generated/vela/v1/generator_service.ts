@@ -90,6 +90,12 @@ export interface ObserveRequest {
   name: string;
   /** The observations, in the order to apply them. */
   observations: Observation[];
+  /**
+   * Then suggest up to this many, as Suggest without a request id would after
+   * these observations (0: none), answered in ObserveResponse.suggestions:
+   * one call where a caller would make two.
+   */
+  thenSuggestCount: number;
 }
 
 /** The response of Observe. */
@@ -102,6 +108,11 @@ export interface ObserveResponse {
   observedSeq: number;
   /** Whether the algorithm says the search is complete. */
   isCompleted: boolean;
+  /**
+   * The suggestions asked for with then_suggest_count (fewer or none when the
+   * algorithm waits for outcomes or is complete).
+   */
+  suggestions: Suggestion[];
 }
 
 function createBaseCreateSearchRequest(): CreateSearchRequest {
@@ -621,7 +632,7 @@ export const SuggestResponse: MessageFns<SuggestResponse> = {
 };
 
 function createBaseObserveRequest(): ObserveRequest {
-  return { name: "", observations: [] };
+  return { name: "", observations: [], thenSuggestCount: 0 };
 }
 
 export const ObserveRequest: MessageFns<ObserveRequest> = {
@@ -631,6 +642,9 @@ export const ObserveRequest: MessageFns<ObserveRequest> = {
     }
     for (const v of message.observations) {
       Observation.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.thenSuggestCount !== 0) {
+      writer.uint32(24).int32(message.thenSuggestCount);
     }
     return writer;
   },
@@ -664,6 +678,14 @@ export const ObserveRequest: MessageFns<ObserveRequest> = {
             message.observations.push(Observation.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.thenSuggestCount = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -682,6 +704,11 @@ export const ObserveRequest: MessageFns<ObserveRequest> = {
       observations: globalThis.Array.isArray(object?.observations)
         ? object.observations.map((e: any) => Observation.fromJSON(e))
         : [],
+      thenSuggestCount: isSet(object.thenSuggestCount)
+        ? globalThis.Number(object.thenSuggestCount)
+        : isSet(object.then_suggest_count)
+        ? globalThis.Number(object.then_suggest_count)
+        : 0,
     };
   },
 
@@ -693,6 +720,9 @@ export const ObserveRequest: MessageFns<ObserveRequest> = {
     if (message.observations?.length) {
       obj.observations = message.observations.map((e) => Observation.toJSON(e));
     }
+    if (message.thenSuggestCount !== 0) {
+      obj.thenSuggestCount = Math.round(message.thenSuggestCount);
+    }
     return obj;
   },
 
@@ -703,12 +733,13 @@ export const ObserveRequest: MessageFns<ObserveRequest> = {
     const message = createBaseObserveRequest();
     message.name = object.name ?? "";
     message.observations = object.observations?.map((e) => Observation.fromPartial(e)) || [];
+    message.thenSuggestCount = object.thenSuggestCount ?? 0;
     return message;
   },
 };
 
 function createBaseObserveResponse(): ObserveResponse {
-  return { appliedCount: 0, duplicateCount: 0, observedSeq: 0, isCompleted: false };
+  return { appliedCount: 0, duplicateCount: 0, observedSeq: 0, isCompleted: false, suggestions: [] };
 }
 
 export const ObserveResponse: MessageFns<ObserveResponse> = {
@@ -724,6 +755,9 @@ export const ObserveResponse: MessageFns<ObserveResponse> = {
     }
     if (message.isCompleted !== false) {
       writer.uint32(32).bool(message.isCompleted);
+    }
+    for (const v of message.suggestions) {
+      Suggestion.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -773,6 +807,14 @@ export const ObserveResponse: MessageFns<ObserveResponse> = {
             message.isCompleted = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.suggestions.push(Suggestion.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -807,6 +849,9 @@ export const ObserveResponse: MessageFns<ObserveResponse> = {
         : isSet(object.is_completed)
         ? globalThis.Boolean(object.is_completed)
         : false,
+      suggestions: globalThis.Array.isArray(object?.suggestions)
+        ? object.suggestions.map((e: any) => Suggestion.fromJSON(e))
+        : [],
     };
   },
 
@@ -824,6 +869,9 @@ export const ObserveResponse: MessageFns<ObserveResponse> = {
     if (message.isCompleted !== false) {
       obj.isCompleted = message.isCompleted;
     }
+    if (message.suggestions?.length) {
+      obj.suggestions = message.suggestions.map((e) => Suggestion.toJSON(e));
+    }
     return obj;
   },
 
@@ -836,6 +884,7 @@ export const ObserveResponse: MessageFns<ObserveResponse> = {
     message.duplicateCount = object.duplicateCount ?? 0;
     message.observedSeq = object.observedSeq ?? 0;
     message.isCompleted = object.isCompleted ?? false;
+    message.suggestions = object.suggestions?.map((e) => Suggestion.fromPartial(e)) || [];
     return message;
   },
 };
