@@ -7,7 +7,12 @@ export interface EventLatch {
   close(): void;
 }
 
-/** NOTIFY channels of the pipeline's tables; payloads are run ids. */
+/**
+ * NOTIFY channels of the pipeline's tables; payloads are run ids. A run's change (its
+ * revision moved: a trial or step changed with it) is one notification on RUNS_CHANNEL, which
+ * wakes the run's watchers and its driver; TRIALS_CHANNEL alone wakes only the driver (a
+ * change watchers need not see, such as a progress report).
+ */
 export const TRIALS_CHANNEL = 'vela_trials';
 export const RUNS_CHANNEL = 'vela_runs';
 /** Trials became PENDING (new, retried, promoted, or their run resumed): only this wakes waiting acquirers. */
@@ -26,9 +31,13 @@ export class PipelineEvents {
   static async connect(url: string): Promise<PipelineEvents> {
     const events = new PipelineEvents();
     events.notifications = await PgNotifications.connect(url, { onReconnect: () => events.wakeAll() });
-    for (const channel of [TRIALS_CHANNEL, RUNS_CHANNEL, QUEUE_CHANNEL]) {
+    for (const channel of [TRIALS_CHANNEL, QUEUE_CHANNEL]) {
       await events.notifications.listen(channel, (payload) => events.fire(channel, payload));
     }
+    await events.notifications.listen(RUNS_CHANNEL, (payload) => {
+      events.fire(RUNS_CHANNEL, payload);
+      events.fire(TRIALS_CHANNEL, payload);
+    });
     return events;
   }
 

@@ -338,7 +338,7 @@ export function touchRunsSql(runIds: Prisma.Sql, queued: boolean | Prisma.Sql = 
   return Prisma.sql`
     touched AS (UPDATE runs SET revision = revision + 1 WHERE id IN (${runIds}) RETURNING id::text),
     notified AS (
-      SELECT count(pg_notify(${RUNS_CHANNEL}, id)) + count(pg_notify(${TRIALS_CHANNEL}, id)) + count(CASE WHEN ${queued} THEN pg_notify(${QUEUE_CHANNEL}, id) END) AS n
+      SELECT count(pg_notify(${RUNS_CHANNEL}, id)) + count(CASE WHEN ${queued} THEN pg_notify(${QUEUE_CHANNEL}, id) END) AS n
       FROM touched)`;
 }
 
