@@ -94,9 +94,12 @@ describe('TrainerWorker', () => {
     await rm(artifactRoot, { recursive: true, force: true });
   });
 
-  it('registers its CPU slots and the backend its training process started', () => {
+  it('registers its CPU slots and the backend its training process started, with a process ready per slot', () => {
     const [registration] = master.requests<{ worker: { id: string; capacity: { cpuSlots: number; gpus: number }; backend: string; threads: number } }>('registerWorker');
     expect(registration.worker).toMatchObject({ id: 'spec-worker', capacity: { cpuSlots: 2, gpus: 0 }, backend: 'wasm', threads: 1 });
+    // Both training processes started (each says its backend) before the worker registered.
+    const registered = lines.findIndex((line) => line.startsWith('worker spec-worker: registered'));
+    expect(lines.slice(0, registered).filter((line) => line.includes('compute: backend=wasm'))).toHaveLength(2);
   });
 
   it('acquires a trial, trains it, streams its records to Report and completes it SUCCEEDED', async () => {

@@ -128,7 +128,7 @@ export class TrainerWorker {
     this.report = reportClient(this.settings.reportAddress, this.settings.token);
   }
 
-  /** Starts the first training process (to learn the backend and GPUs), registers, and starts the loops. */
+  /** Starts the first training process (to learn the backend and GPUs), then one per CPU slot, registers, and starts the loops. */
   async start(): Promise<void> {
     const probe = await this.startProcess(undefined);
     this.compute = probe.compute as ComputeReport;
@@ -145,6 +145,15 @@ export class TrainerWorker {
         throw new InvalidArgumentError('is 0 and no GPU is visible, so this worker could train nothing; set it to 1 or more', 'VELA_WORKER_CPU_SLOTS');
       }
       this.idle.push(probe);
+      // One ready process per slot before the worker offers its slots: the first trial of a
+      // slot does not wait for a process to start (a second or two of CPU each).
+      const started = await Promise.allSettled(Array.from({ length: this.totalSlots - 1 }, () => this.startProcess(undefined)));
+      for (const result of started) if (result.status === 'fulfilled') this.idle.push(result.value);
+      const failed = started.find((result) => result.status === 'rejected');
+      if (failed) {
+        await this.closeProcesses();
+        throw failed.reason;
+      }
     }
     this.capacity = Capacity.fromPartial({
       gpus: this.slotKind === 'gpus' ? this.totalSlots : 0,
