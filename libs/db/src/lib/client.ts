@@ -35,6 +35,7 @@ export function statementNamer(limit = NAMED_STATEMENTS): (query: { sql: string 
  * its pool.
  */
 export function createPrismaClient(url: string, options: PrismaClientOptions = {}): PrismaClient {
+  // The adapter's type wants a name for every statement; pg runs one without a name unprepared.
   const adapter = new PrismaPg({ connectionString: url, max: options.maxConnections ?? 10 }, { statementNameGenerator: statementNamer() as (query: { sql: string }) => string });
   return new PrismaClient({ adapter });
 }

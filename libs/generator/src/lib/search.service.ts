@@ -241,12 +241,14 @@ export class SearchService {
       id,
       (loaded) => (isRemoteAlgorithm(loaded.algorithm) ? undefined : this.observeCall(loaded, observations, thenSuggest)),
       async (tx, row, load) => {
-        const call = this.observeCall(await load(), observations);
+        const loaded = await load();
+        const call = this.observeCall(loaded, observations);
         // Under the lock the memory is current, so the write applies.
         if (call.write) await tx.$queryRaw(call.write(row.id));
         call.applied?.();
         if (thenSuggest === 0) return call.result;
-        const { suggestions, isCompleted } = await this.suggestLocked(tx, { ...row, observed_seq: BigInt(call.result.observedSeq) }, load, thenSuggest, undefined);
+        // The memory now includes these observations: suggest from it.
+        const { suggestions, isCompleted } = await this.suggestLocked(tx, row, async () => loaded, thenSuggest, undefined);
         return { ...call.result, suggestions, isCompleted };
       },
     );

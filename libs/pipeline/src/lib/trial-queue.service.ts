@@ -276,7 +276,6 @@ export class TrialQueueService {
       this.prisma.$executeRaw`
         UPDATE trials SET stop_requested = true, stop_reason = ${reason}, error = COALESCE(error, ${message})
         WHERE run_id = ${where.runId}::uuid ${step} ${trials} AND state IN ('LEASED', 'RUNNING')`,
-      this.prisma.$executeRaw`SELECT pg_notify(${TRIALS_CHANNEL}, ${where.runId})`,
     ]);
     await touchRuns(this.prisma, [where.runId]);
   }
@@ -362,25 +361,24 @@ function withAttempts(row: unknown): TrialWithAttempts {
   const { attempts_json: attempts, ...trial } = row as { attempts_json: Record<string, unknown>[] };
   return {
     trial: fromRawTrial(trial),
-    attempts: attempts.map((a) => ({
-      trialId: a['trial_id'] as string,
-      attempt: a['attempt'] as number,
-      state: a['state'] as Attempt['state'],
-      workerId: (a['worker_id'] as string | null) ?? null,
-      error: (a['error'] as string | null) ?? null,
-      startedAt: new Date(a['started_at'] as string),
-      endedAt: a['ended_at'] ? new Date(a['ended_at'] as string) : null,
-    })),
+    // JSON carries the timestamps as text.
+    attempts: attempts.map((a) => {
+      const attempt = camelRow(a) as unknown as Attempt;
+      return { ...attempt, startedAt: new Date(a['started_at'] as string), endedAt: a['ended_at'] ? new Date(a['ended_at'] as string) : null };
+    }),
   };
 }
 
 /** Raw rows come back snake_case; the Prisma model type is camelCase. */
 export function fromRawTrial(row: unknown): Trial {
   const raw = row as Record<string, unknown>;
-  if ('runId' in raw) return raw as unknown as Trial;
+  return ('runId' in raw ? raw : camelRow(raw)) as unknown as Trial;
+}
+
+function camelRow(raw: Record<string, unknown>): Record<string, unknown> {
   const camel: Record<string, unknown> = {};
   for (const key in raw) camel[camelKey(key)] = raw[key];
-  return camel as unknown as Trial;
+  return camel;
 }
 
 const camelKeys = new Map<string, string>();

@@ -2,11 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { parseTrialName, type Trial as TrialProto } from '@vela/contracts';
 import { InvalidArgumentError, NotFoundError } from '@vela/errors';
 import { PrismaClient, type Attempt, type Trial } from '@vela/db';
+import { isUuid } from '@vela/records';
 import { trialToProto } from './pipeline.converters';
 import { maxAttempts } from './steps/run-limits';
 import type { TrialKey, TrialWithAttempts } from './trial-queue.service';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How many runs' and steps' immutable facts the master keeps in memory. */
 const CACHED_ENTRIES = 1000;
@@ -29,7 +28,7 @@ export class TrialViewService {
     const number = Number(trial);
     if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`trial number must be a positive integer, got '${trial}'`, 'name');
     // Run ids are UUIDs: any other id names no trial (and must not reach a uuid column).
-    if (!UUID.test(run)) throw new NotFoundError(`trial '${name}' not found`);
+    if (!isUuid(run)) throw new NotFoundError(`trial '${name}' not found`);
     return { runId: run, step, number };
   }
 

@@ -3,10 +3,15 @@ import { TRIAL_STATE_NAMES, type RecordInput } from './record.types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Whether `value` is shaped as a uuid (the ids of runs, trials, searches and artifacts). */
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
 /** A uuid-shaped id, or an InvalidArgumentError naming `field`. */
 export function checkUuid(value: string | undefined, field: string): string {
   if (!value) throw new InvalidArgumentError('is required', field);
-  if (!UUID.test(value)) throw new InvalidArgumentError(`must be a trial/run id (uuid), got '${value}'`, field);
+  if (!isUuid(value)) throw new InvalidArgumentError(`must be a trial/run id (uuid), got '${value}'`, field);
   return value.toLowerCase();
 }
 

@@ -378,7 +378,7 @@ export class TrainerWorker {
             waitTimeout: durationFromMillis(this.settings.acquireWaitMs),
           }),
           { timeoutMs: this.settings.acquireWaitMs + CALL_TIMEOUT_MS, signal: call.signal },
-        );
+        ).finally(() => (this.acquiring = false));
         backoff.reset();
         this.take(trials);
       } catch (error) {
@@ -391,7 +391,6 @@ export class TrainerWorker {
         this.log(`worker ${this.settings.workerId}: acquiring trials failed (${callMessage(error)}); retrying in ${delay} ms`);
         await sleep(delay, this.stopped.signal);
       } finally {
-        this.acquiring = false;
         this.acquireAbort.signal.removeEventListener('abort', onDrain);
       }
     }
