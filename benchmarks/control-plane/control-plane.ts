@@ -105,6 +105,9 @@ interface Result {
   readonly load: string;
   /** CPU seconds per kind of process from CreateRun to the run's end, and Postgres's work. */
   readonly cpuSeconds: Record<string, number>;
+  /** System calls (reads and writes of any kind: sockets, pipes, files) and context switches, per kind of process. */
+  readonly syscalls: Record<string, number>;
+  readonly contextSwitches: Record<string, number>;
   readonly database: { commits: number; tables: Record<string, Record<string, number>> };
   readonly progressRaces: number;
 }
@@ -188,7 +191,7 @@ async function benchmark(workers: number, slots: number, trials: number, outDir:
       }
     }
     const ended = Date.now();
-    const cpuSeconds = cpuSpent(before, await cpuSnapshot(database.name));
+    const { cpuSeconds, syscalls, contextSwitches } = cpuSpent(before, await cpuSnapshot(database.name));
     const stats = await databaseStats(database.url);
     await flushLog();
     const progressRaces = (await readFile(logFile, 'utf8')).split('\n').filter((line) => line.includes('progress of attempt') && line.includes('already SUCCEEDED')).length;
@@ -196,7 +199,7 @@ async function benchmark(workers: number, slots: number, trials: number, outDir:
     const rows = await trialRows(database.url, run.id);
     const traces = await traceRows(traceDir);
     await writeFile(join(outDir, `trials-${trials}-${workers}w.json`), JSON.stringify({ rows, traces }));
-    return { ...analyse(workers, slots, trials, (ended - submitted) / 1000, rows, traces, load), cpuSeconds, database: stats, progressRaces };
+    return { ...analyse(workers, slots, trials, (ended - submitted) / 1000, rows, traces, load), cpuSeconds, syscalls, contextSwitches, database: stats, progressRaces };
   } finally {
     pipeline.close();
     await cluster.stop();
@@ -207,12 +210,20 @@ async function benchmark(workers: number, slots: number, trials: number, outDir:
   }
 }
 
+interface ProcessSample {
+  readonly label: string;
+  /** CPU ticks (1/100 s). */
+  readonly ticks: number;
+  readonly syscalls: number;
+  readonly contextSwitches: number;
+}
+
 /**
- * CPU ticks (1/100 s) of this benchmark's processes, by pid, labelled by what they run: the
- * descendants of this process (other work on the machine may run the same entry points), and
- * the Postgres backends serving this run's database.
+ * CPU ticks, system calls and context switches of this benchmark's processes, by pid,
+ * labelled by what they run: the descendants of this process (other work on the machine may
+ * run the same entry points), and the Postgres backends serving this run's database.
  */
-async function cpuSnapshot(databaseName: string): Promise<Map<number, { label: string; ticks: number }>> {
+async function cpuSnapshot(databaseName: string): Promise<Map<number, ProcessSample>> {
   const labels: [RegExp, string][] = [
     [/apps\/report\/src\/main/, 'report'],
     [/apps\/generator\/src\/main/, 'generator'],
@@ -240,18 +251,39 @@ async function cpuSnapshot(databaseName: string): Promise<Map<number, { label: s
     }
     return false;
   };
-  const snapshot = new Map<number, { label: string; ticks: number }>();
+  const snapshot = new Map<number, ProcessSample>();
   for (const [pid, { cmdline, ticks }] of processes) {
     const label = backends.test(cmdline) ? 'postgres backends' : mine(pid) ? labels.find(([pattern]) => pattern.test(cmdline))?.[1] : undefined;
-    if (label) snapshot.set(pid, { label, ticks });
+    if (label) snapshot.set(pid, { label, ticks, ...(await syscallsOf(pid)) });
   }
   return snapshot;
 }
 
-/** CPU seconds each kind of process spent between two snapshots. */
-function cpuSpent(before: Map<number, { label: string; ticks: number }>, after: Map<number, { label: string; ticks: number }>): Record<string, number> {
-  const spent: Record<string, number> = {};
-  for (const [pid, { label, ticks }] of after) spent[label] = (spent[label] ?? 0) + (ticks - (before.get(pid)?.ticks ?? 0)) / 100;
+/** A process's system calls (/proc/PID/io: syscr + syscw) and context switches over all its threads; zero when unreadable. */
+async function syscallsOf(pid: number): Promise<{ syscalls: number; contextSwitches: number }> {
+  try {
+    const io = await readFile(`/proc/${pid}/io`, 'utf8');
+    const field = (text: string, name: string) => Number(new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+    let contextSwitches = 0;
+    for (const task of await readdir(`/proc/${pid}/task`)) {
+      const status = await readFile(`/proc/${pid}/task/${task}/status`, 'utf8').catch(() => '');
+      contextSwitches += field(status, 'voluntary_ctxt_switches') + field(status, 'nonvoluntary_ctxt_switches');
+    }
+    return { syscalls: field(io, 'syscr') + field(io, 'syscw'), contextSwitches };
+  } catch {
+    return { syscalls: 0, contextSwitches: 0 };
+  }
+}
+
+/** What each kind of process spent between two snapshots, by measure. */
+function cpuSpent(before: Map<number, ProcessSample>, after: Map<number, ProcessSample>): { cpuSeconds: Record<string, number>; syscalls: Record<string, number>; contextSwitches: Record<string, number> } {
+  const spent = { cpuSeconds: {} as Record<string, number>, syscalls: {} as Record<string, number>, contextSwitches: {} as Record<string, number> };
+  for (const [pid, sample] of after) {
+    const earlier = before.get(pid);
+    spent.cpuSeconds[sample.label] = (spent.cpuSeconds[sample.label] ?? 0) + (sample.ticks - (earlier?.ticks ?? 0)) / 100;
+    spent.syscalls[sample.label] = (spent.syscalls[sample.label] ?? 0) + sample.syscalls - (earlier?.syscalls ?? 0);
+    spent.contextSwitches[sample.label] = (spent.contextSwitches[sample.label] ?? 0) + sample.contextSwitches - (earlier?.contextSwitches ?? 0);
+  }
   return spent;
 }
 
@@ -344,7 +376,7 @@ function analyse(
   rows: readonly TrialRow[],
   traces: readonly TraceRow[],
   load: string,
-): Omit<Result, 'cpuSeconds' | 'database' | 'progressRaces'> {
+): Omit<Result, 'cpuSeconds' | 'syscalls' | 'contextSwitches' | 'database' | 'progressRaces'> {
   const done = rows.filter((row) => row.state === 'SUCCEEDED');
   const firstLease = Math.min(...done.map((row) => row.leased));
   const lastCompletion = Math.max(...done.map((row) => row.completed));
@@ -456,6 +488,7 @@ function report(results: readonly Result[], trials: number): string {
   lines.push(`|---|${results.map(() => '---').join('|')}|`);
   for (const kind of kinds) lines.push(`| ${kind}: CPU ms per trial | ${results.map((r) => fmt(((r.cpuSeconds[kind] ?? 0) * 1000) / r.succeeded)).join(' | ')} |`);
   lines.push(`| all: CPU ms per trial | ${results.map((r) => fmt((Object.values(r.cpuSeconds).reduce((a, b) => a + b, 0) * 1000) / r.succeeded)).join(' | ')} |`);
+  for (const kind of kinds) lines.push(`| ${kind}: system calls / context switches per trial | ${results.map((r) => `${fmt((r.syscalls[kind] ?? 0) / r.succeeded, 0)} / ${fmt((r.contextSwitches[kind] ?? 0) / r.succeeded, 0)}`).join(' | ')} |`);
   lines.push(`| Postgres commits per trial | ${results.map((r) => fmt(r.database.commits / r.succeeded)).join(' | ')} |`);
   for (const table of ['trials', 'records', 'attempts', 'runs', 'steps', 'workers', 'searches', 'search_observations']) {
     if (!results.some((r) => r.database.tables[table])) continue;

@@ -9,6 +9,7 @@ export type { Migration, MigrateOptions, MigrateResult } from './lib/migrator';
 export { createPrismaClient } from './lib/client';
 export type { PrismaClientOptions } from './lib/client';
 export { PgNotifications } from './lib/notifications';
+export { refreshStatistics } from './lib/statistics';
 export type { NotificationHandler, NotificationsOptions } from './lib/notifications';
 // The generated client: PrismaClient, the Prisma namespace, enums and model types.
 export * from './generated/prisma/client';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { isTransientError } from '@vela/grpc-server';
 import type { VelaConfig } from '@vela/config';
-import { PrismaClient, type Run } from '@vela/db';
+import { PrismaClient, refreshStatistics, type Run } from '@vela/db';
 import { registry } from '@vela/registry';
 import { PipelineEvents } from './pipeline-events';
 import { GENERATOR_CLIENT, REPORT_CLIENT } from './pipeline.tokens';
@@ -14,6 +14,8 @@ import { touchRuns, TrialQueueService } from './trial-queue.service';
 import { WorkerRegistryService } from './worker-registry.service';
 
 const TICK_MS = 1000;
+/** The master's hot tables, whose statistics it keeps up with their growth (refreshStatistics). */
+const QUEUE_TABLES = ['trials', 'attempts', 'runs', 'steps', 'workers'];
 
 /**
  * Drives every RUNNING run, step by step, and keeps the queue healthy (expired leases,
@@ -47,7 +49,7 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
     for (const controller of this.driving.values()) controller.abort();
   }
 
-  /** One pass: expire leases, mark lost workers, start drivers for runs nobody drives, stop drivers of ended runs. */
+  /** One pass: expire leases, mark lost workers, keep the queue's statistics current, start drivers for runs nobody drives, stop drivers of ended runs. */
   async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
@@ -57,6 +59,7 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
       const expired = await this.queue.expireLeases((runId) => limits.get(runId) ?? maxAttempts(undefined));
       for (const trial of expired) this.logger.warn(`trial ${trial.trialId}: attempt ${trial.staleAttempt} is STALE (lease expired)${trial.failed ? '; no attempts left, FAILED' : '; queued again'}`);
       await this.workers.markLost(this.queue.settings.leaseSeconds);
+      await refreshStatistics(this.prisma, QUEUE_TABLES);
       for (const [runId, controller] of this.driving) {
         if (!runs.some((run) => run.id === runId)) controller.abort();
       }

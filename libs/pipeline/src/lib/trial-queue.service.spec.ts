@@ -1,6 +1,6 @@
 import { createPrismaClient, type PrismaClient } from '@vela/db';
 import { seedRunWithTrials, useTestDatabase, type SeededRun } from '@vela/testing';
-import { PipelineEvents } from './pipeline-events';
+import { PipelineEvents, QUEUE_CHANNEL } from './pipeline-events';
 import { subtractCapacity, whyItDoesNotFit, type Capacity } from './resources';
 import { TrialQueueService } from './trial-queue.service';
 
@@ -68,6 +68,31 @@ describe('TrialQueueService.acquire (real Postgres)', () => {
   it('saw cases that lease several trials and cases that pass some over', () => {
     expect(outcomes.leased).toBeGreaterThan(20);
     expect(outcomes.refusedSome).toBeGreaterThan(5);
+  });
+
+  it('wakes waiting acquirers when it leaves candidates it locked queued, and not when nothing it saw fits', async () => {
+    const queueAll = async (request: { gpus: number; labels: Record<string, string> }) => {
+      await prisma.attempt.deleteMany({ where: { trialId: { in: run.trials.map((t) => t.id) } } });
+      await prisma.trial.updateMany({ where: { runId: run.runId }, data: { state: 'PENDING', attempt: 1, leaseOwner: null, cpuSlots: 1, memoryBytes: 0n, ...request } });
+    };
+    /** Whether a waiting acquirer (a latch on the queue channel) wakes within a second of `act`. */
+    const wakesWaiters = async (act: () => Promise<unknown>) => {
+      const latch = events.latch(QUEUE_CHANNEL);
+      try {
+        await act();
+        const started = Date.now();
+        await latch.next(1000);
+        return Date.now() - started < 900;
+      } finally {
+        latch.close();
+      }
+    };
+    const free: Capacity = { gpus: 0, cpuSlots: 3, memoryBytes: 0, labels: {} };
+    await queueAll({ gpus: 0, labels: {} });
+    expect(await wakesWaiters(() => queue.acquire('walker', free, 2, 0))).toBe(true);
+    // Labels nobody offers: the walk takes nothing, and says nothing (no wake-up ping-pong).
+    await queueAll({ gpus: 0, labels: { zone: 'nowhere' } });
+    expect(await wakesWaiters(() => queue.acquire('walker', free, 2, 0))).toBe(false);
   });
 
   it('refuses a worker that never registered', async () => {

@@ -139,7 +139,14 @@ export class TrialQueueService {
         SELECT id, attempt, 'LEASED', ${workerId} FROM leased
         ON CONFLICT (trial_id, attempt) DO UPDATE SET state = 'LEASED', worker_id = EXCLUDED.worker_id, started_at = now(), ended_at = NULL, error = NULL
         RETURNING *),
-      ${touchRunsSql(Prisma.sql`SELECT run_id FROM leased`)}
+      ${touchRunsSql(
+        Prisma.sql`SELECT run_id FROM leased`,
+        // Candidates locked here and left PENDING were invisible to concurrent acquirers
+        // (SKIP LOCKED), which may have gone to sleep on an empty queue: wake them. Only when
+        // this worker filled its request, so trials nobody can hold do not bounce between
+        // waiting workers.
+        Prisma.sql`(SELECT count(*) FROM leased) >= ${maxTrials} AND (SELECT count(*) FROM candidates) > (SELECT count(*) FROM leased)`,
+      )}
       SELECT (SELECT count(*) FROM worker) AS registered, leased.*, ${attemptsJsonSql('leased', 'opened')}
       FROM notified LEFT JOIN leased ON true`;
     if (rows.length === 0 || Number(rows[0].registered) === 0) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);

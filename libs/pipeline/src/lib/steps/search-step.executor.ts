@@ -6,6 +6,7 @@ import type { StepContext } from '../step-context';
 import { touchRuns } from '../trial-queue.service';
 import { StepEarlyStopping } from './early-stopping';
 import { deepMerge, modelsFrom, type ChosenModel } from './model-sources';
+import { QueuePacing } from './queue-pacing';
 import { checkLimits } from './run-limits';
 import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
 
@@ -19,6 +20,7 @@ export class SearchStepExecutor implements StepExecutor {
     const searchName = await this.ensureSearch(context);
     const base = await baseModel(context);
     const earlyStopping = await StepEarlyStopping.create(context);
+    const pacing = new QueuePacing();
     let completed = context.step.searchCompleted;
     let stopping: string | undefined;
     while (!context.signal.aborted) {
@@ -26,12 +28,20 @@ export class SearchStepExecutor implements StepExecutor {
       // runs ahead of what the generator was told.
       const { summary, backlog } = await context.summaryAndBacklog();
       const inFlight = summary.inFlight;
+      pacing.observe(summary.total - inFlight);
       if (!stopping) {
         stopping = await checkLimits(context, summary);
         if (stopping && inFlight > 0) await context.queue.requestStop({ runId: context.run.id, step: context.step.name }, 'LIMIT_REACHED', stopping);
       }
+      const { room, slots, batch } = !completed && !stopping ? await this.room(context, pacing, summary.total, inFlight) : { room: 0, slots: 0, batch: 1 };
+      // Short trials are observed with the next refill (one generator call for a batch of
+      // them), unless the step may be ending or an early-stopping rule watches their epochs.
+      const deferred = pacing.shortTrials(slots) && room < batch && inFlight > slots && !completed && !stopping && !earlyStopping;
+      if (deferred) {
+        await context.waitForChange(1000);
+        continue;
+      }
       // The room for new trials is asked for with the observations: one generator call, not two.
-      const room = !completed && !stopping ? await this.room(context, summary.total, inFlight) : 0;
       const observed = await forwardObservations(context, searchName, backlog, earlyStopping && ((observations) => earlyStopping.observe(observations)), room);
       if (observed.isCompleted !== undefined) completed = observed.isCompleted;
       context.forwarded(observed.marks);
@@ -51,7 +61,8 @@ export class SearchStepExecutor implements StepExecutor {
         completed = answer.isCompleted;
         if (answer.suggestions.length > 0) {
           await this.persist(context, answer.suggestions, base);
-          continue;
+          // Fewer than asked: ask again at once (the algorithm may have more after all).
+          if (answer.suggestions.length < room) continue;
         }
       }
       if (completed !== context.step.searchCompleted) {
@@ -91,20 +102,25 @@ export class SearchStepExecutor implements StepExecutor {
     return search.name;
   }
 
-  /** How many more trials to start: up to what the workers can hold, the in-flight limit and max_trials. */
-  private async room(context: StepContext, total: number, inFlight: number): Promise<number> {
+  /**
+   * How many more trials to start: up to what the workers can hold (paced by how fast trials
+   * finish, QueuePacing), the in-flight limit and max_trials; and the least room worth a pass.
+   */
+  private async room(context: StepContext, pacing: QueuePacing, total: number, inFlight: number): Promise<{ room: number; slots: number; batch: number }> {
     const limits = context.config.general.limits;
     const workers = await context.workers.activeTotals();
     const request = context.resources;
     const slots = request.gpus > 0 ? workers.gpus : workers.cpuSlots + workers.gpus;
-    // One trial queued ahead per slot, so a slot that frees takes the next trial at once
-    // instead of waiting for observe → suggest → insert, and one pass of this loop serves
-    // several completions. With no worker registered, or none able to hold this step's
-    // trials, one trial is still created, so that it waits (or is rejected) with the reason
-    // where GetRun shows it.
-    const target = Math.min(limits.trials_in_flight ?? Infinity, Math.max(2 * slots, 1));
+    // Trials queued ahead of the slots, so a slot that frees takes the next trial at once
+    // instead of waiting for observe → suggest → insert. With no worker registered, or none
+    // able to hold this step's trials, one trial is still created, so that it waits (or is
+    // rejected) with the reason where GetRun shows it.
+    const plan = pacing.plan(slots);
+    const target = Math.min(limits.trials_in_flight ?? Infinity, plan.target);
     const left = limits.max_trials === undefined ? Infinity : limits.max_trials - total;
-    return Math.max(0, Math.min(target - inFlight, left));
+    const room = Math.max(0, Math.min(target - inFlight, left));
+    // A batch never waits for more room than the limits can ever give.
+    return { room, slots, batch: Math.max(1, Math.min(plan.batch, target, left)) };
   }
 
   /** New suggestions become trials; promotions continue their trial as a new attempt with the larger budget. */
