@@ -1,10 +1,11 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { AsyncClient } from '@vela/grpc-server';
 import type { GeneratorServiceServer, ReportServiceServer } from '@vela/contracts';
 import type { PipelineStepConfig, VelaConfig } from '@vela/config';
 import { Prisma, PrismaClient, type Run, type Step, type Trial } from '@vela/db';
 import type { ForwardedMark } from './observation-outbox';
 import type { ObjectiveSpec } from './objectives';
-import { PipelineEvents, TRIALS_CHANNEL, type EventLatch } from './pipeline-events';
+import { PipelineEvents, QUEUE_CHANNEL, TRIALS_CHANNEL, type EventLatch } from './pipeline-events';
 import { whyItDoesNotFit } from './resources';
 import { fromRawTrial, requestOf, touchRuns, touchRunsSql, TrialQueueService } from './trial-queue.service';
 import { capacityOf, WorkerRegistryService, type WorkerView } from './worker-registry.service';
@@ -98,10 +99,7 @@ export class StepContext {
    * generator has not been told yet), read in one statement, so both see the same moment.
    */
   async summaryAndBacklog(withBacklog = true): Promise<{ summary: TrialSummary; backlog: Trial[] }> {
-    const backlog = withBacklog
-      ? Prisma.sql`SELECT * FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}
-          AND (forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state::text OR progress_epoch > forwarded_epoch)`
-      : Prisma.sql`SELECT * FROM trials WHERE false`;
+    const backlog = withBacklog ? this.backlogSql() : Prisma.sql`SELECT * FROM trials WHERE false`;
     // One row per backlog trial with the summary beside it; one row of summary alone when the
     // backlog is empty. Each figure reads an index range that does not grow with the step's
     // finished trials (the total is the highest number; success is one row's existence).
@@ -119,6 +117,17 @@ export class StepContext {
     const summary = { total: Number(first.s_total), inFlight: Number(first.s_in_flight), anySucceeded: first.s_any_succeeded, failed: Number(first.s_failed), lastError: first.s_last_error ?? undefined };
     const trials = rows.filter((row) => row['id'] !== null).map(({ s_total: _t, s_in_flight: _i, s_any_succeeded: _s, s_failed: _f, s_last_error: _e, ...trial }) => fromRawTrial(trial));
     return { summary, backlog: trials };
+  }
+
+  /** The outbox's backlog alone (summaryAndBacklog without the counts), oldest first. */
+  async backlog(): Promise<Trial[]> {
+    return (await this.prisma.$queryRaw<Record<string, unknown>[]>`${this.backlogSql()} ORDER BY number`).map(fromRawTrial);
+  }
+
+  /** Trials whose attempt, state or recorded epochs the generator has not been told yet. */
+  private backlogSql(): Prisma.Sql {
+    return Prisma.sql`SELECT * FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}
+      AND (forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state::text OR progress_epoch > forwarded_epoch)`;
   }
 
   /**
@@ -187,6 +196,11 @@ export class StepContext {
     return this.changes.next(timeoutMs, this.signal);
   }
 
+  /** Waits `ms`, or less if the driver is stopped; changes meanwhile are seen at the next pass. */
+  async pause(ms: number): Promise<void> {
+    await delay(ms, undefined, { signal: this.signal }).catch(() => undefined);
+  }
+
   async setStep(data: Prisma.StepUpdateInput): Promise<void> {
     await this.prisma.step.update({ where: { runId_name: { runId: this.run.id, name: this.step.name } }, data });
     await touchRuns(this.prisma, [this.run.id]);
@@ -230,7 +244,12 @@ export class StepContext {
           ? `${pending.length} trial(s) wait for free capacity: all ${views.length} worker(s) are busy`
           : `${pending.length} trial(s) wait for a worker to take them`;
     }
-    await this.prisma.trial.updateMany({ where: { runId: this.run.id, step: this.step.name, state: 'PENDING' }, data: { waitReason: stepReason } });
+    // The update holds the pending rows' locks for a moment, and an acquire meanwhile skips
+    // them (SKIP LOCKED) and sleeps: the same statement wakes acquirers after it.
+    await this.prisma.$queryRaw`
+      WITH explained AS (
+        UPDATE trials SET wait_reason = ${stepReason} WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name} AND state = 'PENDING' RETURNING 1)
+      SELECT count(pg_notify(${QUEUE_CHANNEL}, ${this.run.id})) FROM (SELECT 1 FROM explained LIMIT 1) AS any_explained`;
     if (this.step.waitReason !== stepReason) {
       await this.setStep({ waitReason: stepReason });
       this.step.waitReason = stepReason;

@@ -60,6 +60,18 @@ describe('QueuePacing', () => {
     expect(pacing.shortTrials(1)).toBe(true);
   });
 
+  it('tells how long a number of completions takes at the current rate, at most a second', () => {
+    const { pacing, advance } = paced();
+    expect(pacing.timeFor(4)).toBe(0);
+    pacing.observe(0);
+    advance(500);
+    pacing.observe(25);
+    // 50 a second: 4 more take 80 ms; 100 more would take two seconds.
+    expect(pacing.timeFor(4)).toBeCloseTo(80);
+    expect(pacing.timeFor(100)).toBe(1000);
+    expect(pacing.timeFor(-1)).toBe(0);
+  });
+
   it('creates one trial with no slot to run it, so that it waits where GetRun shows why', () => {
     const { pacing } = paced();
     expect(pacing.plan(0)).toEqual({ target: 1, batch: 1 });

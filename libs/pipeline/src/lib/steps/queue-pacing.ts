@@ -51,6 +51,11 @@ export class QueuePacing {
     return slots > 0 && this.rate !== undefined && this.rate * SHORT_TRIAL_SECONDS > slots;
   }
 
+  /** How long `completions` more trials take to end at the current rate, in ms: at most a second, 0 before a rate is known. */
+  timeFor(completions: number): number {
+    return this.rate ? Math.min(1000, (Math.max(0, completions) / this.rate) * 1000) : 0;
+  }
+
   /** The plan for `slots` free-or-busy slots able to run this step's trials. */
   plan(slots: number): QueuePlan {
     if (slots === 0) return { target: 1, batch: 1 };

@@ -24,23 +24,30 @@ export class SearchStepExecutor implements StepExecutor {
     let completed = context.step.searchCompleted;
     let stopping: string | undefined;
     while (!context.signal.aborted) {
-      // The counts and the outbox's backlog at the same moment, so what is decided next never
+      const slots = await this.slots(context);
+      // Short trials without an early-stopping rule are observed with the next refill (one
+      // generator call for a batch of them): most passes only count, and read the outbox's
+      // backlog only when they go on to observe.
+      const batching = pacing.shortTrials(slots) && !earlyStopping;
+      // Otherwise the counts and the backlog at the same moment, so what is decided next never
       // runs ahead of what the generator was told.
-      const { summary, backlog } = await context.summaryAndBacklog();
+      const counted = await context.summaryAndBacklog(!batching);
+      const { summary } = counted;
       const inFlight = summary.inFlight;
       pacing.observe(summary.total - inFlight);
       if (!stopping) {
         stopping = await checkLimits(context, summary);
         if (stopping && inFlight > 0) await context.queue.requestStop({ runId: context.run.id, step: context.step.name }, 'LIMIT_REACHED', stopping);
       }
-      const { room, slots, batch } = !completed && !stopping ? await this.room(context, pacing, summary.total, inFlight) : { room: 0, slots: 0, batch: 1 };
-      // Short trials are observed with the next refill (one generator call for a batch of
-      // them), unless the step may be ending or an early-stopping rule watches their epochs.
-      const deferred = pacing.shortTrials(slots) && room < batch && inFlight > slots && !completed && !stopping && !earlyStopping;
-      if (deferred) {
-        await context.waitForChange(1000);
+      const { room, batch } = !completed && !stopping ? this.room(context, pacing, slots, summary.total, inFlight) : { room: 0, batch: 1 };
+      if (batching && room < batch && inFlight > slots && !completed && !stopping) {
+        // Until the refill is due at the rate trials end, not a pass per completion.
+        await context.pause(pacing.timeFor(batch - room));
         continue;
       }
+      // Read after the counts, the backlog may hold trials that ended since: they are observed
+      // now and counted at the next pass, so the room errs low, never ahead.
+      const backlog = batching ? await context.backlog() : counted.backlog;
       // The room for new trials is asked for with the observations: one generator call, not two.
       const observed = await forwardObservations(context, searchName, backlog, earlyStopping && ((observations) => earlyStopping.observe(observations)), room);
       if (observed.isCompleted !== undefined) completed = observed.isCompleted;
@@ -70,7 +77,8 @@ export class SearchStepExecutor implements StepExecutor {
         context.step.searchCompleted = completed;
       }
       await context.writeForwarded();
-      await context.explainWaiting();
+      // Trials that flow need no explanation of why they wait (and its write of every pending trial).
+      if (!batching) await context.explainWaiting();
       await context.waitForChange(1000);
     }
   }
@@ -102,15 +110,18 @@ export class SearchStepExecutor implements StepExecutor {
     return search.name;
   }
 
+  /** The slots of the active workers that can run this step's trials (GPUs only, for a step that asks for GPUs). */
+  private async slots(context: StepContext): Promise<number> {
+    const workers = await context.workers.activeTotals();
+    return context.resources.gpus > 0 ? workers.gpus : workers.cpuSlots + workers.gpus;
+  }
+
   /**
    * How many more trials to start: up to what the workers can hold (paced by how fast trials
    * finish, QueuePacing), the in-flight limit and max_trials; and the least room worth a pass.
    */
-  private async room(context: StepContext, pacing: QueuePacing, total: number, inFlight: number): Promise<{ room: number; slots: number; batch: number }> {
+  private room(context: StepContext, pacing: QueuePacing, slots: number, total: number, inFlight: number): { room: number; batch: number } {
     const limits = context.config.general.limits;
-    const workers = await context.workers.activeTotals();
-    const request = context.resources;
-    const slots = request.gpus > 0 ? workers.gpus : workers.cpuSlots + workers.gpus;
     // Trials queued ahead of the slots, so a slot that frees takes the next trial at once
     // instead of waiting for observe → suggest → insert. With no worker registered, or none
     // able to hold this step's trials, one trial is still created, so that it waits (or is
@@ -120,7 +131,7 @@ export class SearchStepExecutor implements StepExecutor {
     const left = limits.max_trials === undefined ? Infinity : limits.max_trials - total;
     const room = Math.max(0, Math.min(target - inFlight, left));
     // A batch never waits for more room than the limits can ever give.
-    return { room, slots, batch: Math.max(1, Math.min(plan.batch, target, left)) };
+    return { room, batch: Math.max(1, Math.min(plan.batch, target, left)) };
   }
 
   /** New suggestions become trials; promotions continue their trial as a new attempt with the larger budget. */
