@@ -6,7 +6,7 @@ export { startEmbeddedPostgres, defaultDataDir, dataDirInUse, freeLoopbackPort }
 export type { EmbeddedPostgres, EmbeddedPostgresOptions } from './lib/embedded-postgres';
 export { migrate, loadMigrations, checksumMatches, DEFAULT_MIGRATIONS_DIR, MIGRATION_LOCK_KEY } from './lib/migrator';
 export type { Migration, MigrateOptions, MigrateResult } from './lib/migrator';
-export { createPrismaClient } from './lib/client';
+export { createPrismaClient, queryRows } from './lib/client';
 export type { PrismaClientOptions } from './lib/client';
 export { PgNotifications } from './lib/notifications';
 export { refreshStatistics } from './lib/statistics';

@@ -1,7 +1,7 @@
-import { createPrismaClient, statementNamer } from './client';
+import { createPrismaClient, queryRows, statementNamer } from './client';
 import { migrate } from './migrator';
 import { scratchDatabase } from './test-server';
-import type { PrismaClient } from '../generated/prisma/client';
+import { Prisma, type PrismaClient } from '../generated/prisma/client';
 
 describe('createPrismaClient', () => {
   let database: { url: string; drop: () => Promise<void> };
@@ -49,6 +49,21 @@ describe('createPrismaClient', () => {
       data: { trialId: trial.id, attempt: 1, epoch: 1, runId: run.id, step: 'hpo', trialNumber: 1, trialState: 'RUNNING', desc: {} },
     });
     expect(second.seq).toBeGreaterThan(first.seq);
+  });
+
+  it('reads raw rows through queryRows exactly as $queryRaw does, on the same prepared statements', async () => {
+    const run = await prisma.run.create({ data: { configYaml: 'pipeline: [nas]\n', steps: { create: { name: 'nas', index: 0, type: 'SearchPipeStep', objectives: [] } } } });
+    await prisma.trial.create({ data: { runId: run.id, step: 'nas', number: 1, desc: { modules: ['backbone'], depth: [1, 2] }, memoryBytes: 2n ** 40n, labels: { zone: 'a' }, startedAt: new Date('2026-01-02T03:04:05.678Z') } });
+    const statement = () => Prisma.sql`
+      SELECT t.*, count(*) OVER () AS total, ${[run.id]}::uuid[] AS ids, ${{ nested: [1, 'x'] }}::jsonb AS echoed, ${2n ** 40n}::bigint AS big, ${null}::text AS nothing
+      FROM trials t WHERE t.run_id = ${run.id}::uuid AND t.step = ${'nas'} AND t.number = ANY(${[1, 2]}::int[])`;
+    const viaPrisma = await prisma.$queryRaw<Record<string, unknown>[]>(statement());
+    const direct = await queryRows<Record<string, unknown>>(prisma, statement());
+    expect(direct).toEqual(viaPrisma);
+    expect(direct[0]).toMatchObject({ memory_bytes: 2n ** 40n, total: 1n, big: 2n ** 40n, state: 'PENDING', desc: { modules: ['backbone'], depth: [1, 2] }, echoed: { nested: [1, 'x'] }, ids: [run.id], nothing: null });
+    expect(direct[0]['started_at']).toEqual(new Date('2026-01-02T03:04:05.678Z'));
+    // A second run of the same text reuses the statement its first run prepared.
+    expect(await queryRows(prisma, statement())).toEqual(direct);
   });
 });
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Observation, SearchAlgorithm, Suggestion } from '@vela/algorithms';
 import { assertResourceId, type SearchDefinition, type StoredSearch } from '@vela/contracts';
-import { Prisma, PrismaClient } from '@vela/db';
+import { Prisma, PrismaClient, queryRows } from '@vela/db';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@vela/errors';
 import { canonicalJson, isPlainObject, type JsonObject } from '@vela/search-space';
 import { isRemoteAlgorithm } from './remote.algorithm';
@@ -182,7 +182,7 @@ export class SearchService {
 
   async getSearch(id: string, field = 'name'): Promise<StoredSearch> {
     const searchId = checkId(id, field, 'a search');
-    const [row] = await this.prisma.$queryRaw<SearchRow[]>`SELECT * FROM searches WHERE id = ${searchId}::uuid`;
+    const [row] = await queryRows<SearchRow>(this.prisma, Prisma.sql`SELECT * FROM searches WHERE id = ${searchId}::uuid`);
     if (!row) throw new NotFoundError(`${field}: search '${searchId}' not found`);
     return toStoredSearch(row);
   }

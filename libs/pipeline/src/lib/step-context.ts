@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AsyncClient } from '@vela/grpc-server';
 import type { GeneratorServiceServer, ReportServiceServer } from '@vela/contracts';
 import type { PipelineStepConfig, VelaConfig } from '@vela/config';
-import { Prisma, PrismaClient, type Run, type Step, type Trial } from '@vela/db';
+import { Prisma, PrismaClient, queryRows, type Run, type Step, type Trial } from '@vela/db';
 import type { ForwardedMark } from './observation-outbox';
 import type { ObjectiveSpec } from './objectives';
 import { PipelineEvents, QUEUE_CHANNEL, TRIALS_CHANNEL, type EventLatch } from './pipeline-events';
@@ -104,7 +104,7 @@ export class StepContext {
     // backlog is empty. Each figure reads an index range that does not grow with the step's
     // finished trials (the total is the highest number; success is one row's existence).
     const step = Prisma.sql`run_id = ${this.run.id}::uuid AND step = ${this.step.name}`;
-    const rows = await this.prisma.$queryRaw<({ s_total: number; s_in_flight: bigint; s_any_succeeded: boolean; s_failed: bigint; s_last_error: string | null } & Record<string, unknown>)[]>`
+    const rows = await queryRows<({ s_total: number; s_in_flight: bigint; s_any_succeeded: boolean; s_failed: bigint; s_last_error: string | null } & Record<string, unknown>)>(this.prisma, Prisma.sql`
       WITH summary AS (
         SELECT (SELECT COALESCE(max(number), 0) FROM trials WHERE ${step}) AS s_total,
                (SELECT count(*) FROM trials WHERE ${step} AND state IN ('PENDING', 'LEASED', 'RUNNING')) AS s_in_flight,
@@ -112,7 +112,7 @@ export class StepContext {
                (SELECT count(*) FROM trials WHERE ${step} AND state = 'FAILED') AS s_failed,
                (SELECT error FROM trials WHERE ${step} AND state IN ('FAILED', 'CANCELLED') AND error IS NOT NULL ORDER BY number DESC LIMIT 1) AS s_last_error),
       backlog AS (${backlog})
-      SELECT summary.*, backlog.* FROM summary LEFT JOIN backlog ON true ORDER BY backlog.number`;
+      SELECT summary.*, backlog.* FROM summary LEFT JOIN backlog ON true ORDER BY backlog.number`);
     const [first] = rows;
     const summary = { total: Number(first.s_total), inFlight: Number(first.s_in_flight), anySucceeded: first.s_any_succeeded, failed: Number(first.s_failed), lastError: first.s_last_error ?? undefined };
     const trials = rows.filter((row) => row['id'] !== null).map(({ s_total: _t, s_in_flight: _i, s_any_succeeded: _s, s_failed: _f, s_last_error: _e, ...trial }) => fromRawTrial(trial));
@@ -121,7 +121,7 @@ export class StepContext {
 
   /** The outbox's backlog alone (summaryAndBacklog without the counts), oldest first. */
   async backlog(): Promise<Trial[]> {
-    return (await this.prisma.$queryRaw<Record<string, unknown>[]>`${this.backlogSql()} ORDER BY number`).map(fromRawTrial);
+    return (await queryRows<Record<string, unknown>>(this.prisma, Prisma.sql`${this.backlogSql()} ORDER BY number`)).map(fromRawTrial);
   }
 
   /** Trials whose attempt, state or recorded epochs the generator has not been told yet. */
@@ -146,7 +146,7 @@ export class StepContext {
     const marks = this.takeMarksSql();
     const column = <T>(pick: (trial: NewTrial) => T) => trials.map(pick);
     const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
-    const rows = await this.prisma.$queryRaw<Trial[]>`
+    const rows = await queryRows<Trial>(this.prisma, Prisma.sql`
       WITH base AS (SELECT COALESCE(max(number), 0) AS n FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}),
       created AS (
         INSERT INTO trials (run_id, step, number, "desc", hyperparameters, seed, budget, rung, parent_trial_id, checkpoint_artifact_id,
@@ -161,7 +161,7 @@ export class StepContext {
         RETURNING *),
       ${marks ? Prisma.sql`${marks},` : Prisma.empty}
       ${touchRunsSql(marks ? Prisma.sql`SELECT ${this.run.id}::uuid UNION SELECT run_id FROM marked` : Prisma.sql`SELECT ${this.run.id}::uuid`, true)}
-      SELECT created.* FROM created CROSS JOIN notified ORDER BY number`;
+      SELECT created.* FROM created CROSS JOIN notified ORDER BY number`);
     return rows.map(fromRawTrial);
   }
 
@@ -177,7 +177,7 @@ export class StepContext {
   /** Writes the kept outbox marks, if any: before the driver sleeps or checks that everything was forwarded. */
   async writeForwarded(): Promise<void> {
     const marks = this.takeMarksSql();
-    if (marks) await this.prisma.$executeRaw`WITH ${marks} SELECT 1`;
+    if (marks) await queryRows<unknown>(this.prisma, Prisma.sql`WITH ${marks} SELECT 1`);
   }
 
   /** The kept marks as a CTE (`marked AS (...)`), handed over to the statement that includes it; undefined when none are kept. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@vela/errors';
 import { trialName } from '@vela/contracts';
-import { Prisma, PrismaClient, type Attempt, type Trial } from '@vela/db';
+import { Prisma, PrismaClient, queryRows, type Attempt, type Trial } from '@vela/db';
 import type { ObjectiveValue } from '@vela/records';
 import { PipelineEvents, QUEUE_CHANNEL, RUNS_CHANNEL, TRIALS_CHANNEL } from './pipeline-events';
 import type { Capacity } from './resources';
@@ -102,7 +102,7 @@ export class TrialQueueService {
    * trials in flight go first (one aggregate, not a count per candidate), then the oldest trial.
    */
   private async tryAcquire(workerId: string, free: Capacity, maxTrials: number): Promise<TrialWithAttempts[]> {
-    const rows = await this.prisma.$queryRaw<{ registered: bigint; id: string | null }[]>`
+    const rows = await queryRows<{ registered: bigint; id: string | null }>(this.prisma, Prisma.sql`
       WITH RECURSIVE worker AS (
         UPDATE workers SET last_heartbeat_at = now(), state = CASE WHEN state = 'LOST' THEN 'ACTIVE'::worker_state ELSE state END
         WHERE id = ${workerId} RETURNING state::text),
@@ -148,7 +148,7 @@ export class TrialQueueService {
         Prisma.sql`(SELECT count(*) FROM leased) >= ${maxTrials} AND (SELECT count(*) FROM candidates) > (SELECT count(*) FROM leased)`,
       )}
       SELECT (SELECT count(*) FROM worker) AS registered, leased.*, ${attemptsJsonSql('leased', 'opened')}
-      FROM notified LEFT JOIN leased ON true`;
+      FROM notified LEFT JOIN leased ON true`);
     if (rows.length === 0 || Number(rows[0].registered) === 0) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);
     return rows.filter((row) => row.id !== null).map(({ registered: _registered, ...row }) => withAttempts(row));
   }
@@ -159,11 +159,11 @@ export class TrialQueueService {
    */
   async renewLeases(workerId: string, held: readonly HeldLease[]): Promise<{ renewals: { trialId: string; attempt: number; expiresAt: Date }[]; stops: StopSignalInfo[] }> {
     if (held.length === 0) return { renewals: [], stops: [] };
-    const renewed = await this.prisma.$queryRaw<{ id: string; attempt: number; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null }[]>`
+    const renewed = await queryRows<{ id: string; attempt: number; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null }>(this.prisma, Prisma.sql`
       UPDATE trials t SET lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds})
       FROM unnest(${held.map((lease) => lease.trialId)}::uuid[], ${held.map((lease) => lease.attempt)}::int[]) AS h(trial_id, attempt)
       WHERE t.id = h.trial_id AND t.attempt = h.attempt AND t.lease_owner = ${workerId} AND t.state IN ('LEASED', 'RUNNING')
-      RETURNING t.id, t.attempt, t.lease_expires_at, t.stop_requested, t.stop_reason, t.error`;
+      RETURNING t.id, t.attempt, t.lease_expires_at, t.stop_requested, t.stop_reason, t.error`);
     const byId = new Map(renewed.map((row) => [row.id, row]));
     const stops: StopSignalInfo[] = [];
     for (const lease of held) {
@@ -182,7 +182,7 @@ export class TrialQueueService {
   async reportProgress(key: TrialKey, attempt: number, epoch: number, totalEpochs: number, objectives: readonly ObjectiveValue[]): Promise<{ stop?: StopSignalInfo; leaseExpiresAt: Date }> {
     // One statement: the first report also makes the attempt RUNNING and bumps the run (which
     // watchers see); every report wakes the run's driver (it forwards epochs to the generator).
-    const [row] = await this.prisma.$queryRaw<{ id: string; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null }[]>`
+    const [row] = await queryRows<{ id: string; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null }>(this.prisma, Prisma.sql`
       WITH before AS (SELECT id, state FROM trials WHERE ${whereKey(key)} AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING') FOR UPDATE),
       progressed AS (
         UPDATE trials t SET state = 'RUNNING', progress_epoch = GREATEST(progress_epoch, ${epoch}), total_epochs = ${totalEpochs || null},
@@ -195,7 +195,7 @@ export class TrialQueueService {
       ${touchRunsSql(Prisma.sql`SELECT run_id FROM progressed WHERE was_leased`)},
       woken AS (SELECT count(pg_notify(${TRIALS_CHANNEL}, run_id::text)) AS n FROM progressed WHERE NOT was_leased)
       SELECT progressed.id, progressed.lease_expires_at, progressed.stop_requested, progressed.stop_reason, progressed.error
-      FROM progressed CROSS JOIN notified CROSS JOIN woken`;
+      FROM progressed CROSS JOIN notified CROSS JOIN woken`);
     if (!row) throw await this.fenceError(key, attempt, 'progress');
     return { leaseExpiresAt: row.lease_expires_at, stop: row.stop_requested ? { trialId: row.id, attempt, ...stopOf(row.stop_reason, row.error) } : undefined };
   }
@@ -212,7 +212,7 @@ export class TrialQueueService {
     // The trial moves on (retried: `retry` in the SET clauses, which read the row as it was),
     // the attempt ends, the run is bumped and watched: one statement, no transaction round trips.
     const retry = Prisma.sql`(${outcome} = 'FAILED' AND attempt < ${maxAttempts} AND NOT stop_requested)`;
-    const [moved] = await this.prisma.$queryRaw<Trial[]>`
+    const [moved] = await queryRows<Trial>(this.prisma, Prisma.sql`
       WITH moved AS (
         UPDATE trials SET
           state = (CASE WHEN ${retry} THEN 'PENDING' ELSE ${outcome} END)::trial_state,
@@ -228,11 +228,11 @@ export class TrialQueueService {
       ended AS (UPDATE attempts SET state = ${outcome}::attempt_state, ended_at = now(), error = ${error}
                 WHERE trial_id IN (SELECT id FROM moved) AND attempt = ${attempt} RETURNING *),
       ${touchRunsSql(Prisma.sql`SELECT run_id FROM moved`, Prisma.sql`EXISTS (SELECT 1 FROM moved WHERE state = 'PENDING')`)}
-      SELECT moved.*, ${attemptsJsonSql('moved', 'ended')} FROM moved CROSS JOIN notified`;
+      SELECT moved.*, ${attemptsJsonSql('moved', 'ended')} FROM moved CROSS JOIN notified`);
     if (moved) return withAttempts(moved);
     // Nothing moved: a repeat of this completion (answered with the trial as it is), or a refusal.
-    const [row] = await this.prisma.$queryRaw<Trial[]>`
-      SELECT t.*, ${attemptsJsonSql('t')} FROM trials t WHERE ${whereKey(key)}`;
+    const [row] = await queryRows<Trial>(this.prisma, Prisma.sql`
+      SELECT t.*, ${attemptsJsonSql('t')} FROM trials t WHERE ${whereKey(key)}`);
     if (!row) throw new NotFoundError(`trial '${keyName(key)}' not found`);
     const current = withAttempts(row);
     const repeated = (completion.requestId && current.trial.completeRequestId === completion.requestId) || (current.trial.attempt === attempt && current.trial.state === outcome);
@@ -288,7 +288,7 @@ export class TrialQueueService {
   }
 
   private async fenceError(key: TrialKey, attempt: number, what: string): Promise<Error> {
-    const [trial] = await this.prisma.$queryRaw<{ attempt: number; state: string }[]>`SELECT attempt, state FROM trials WHERE ${whereKey(key)}`;
+    const [trial] = await queryRows<{ attempt: number; state: string }>(this.prisma, Prisma.sql`SELECT attempt, state FROM trials WHERE ${whereKey(key)}`);
     if (!trial) return new NotFoundError(`trial '${keyName(key)}' not found`);
     return fenceErrorOf(keyName(key), trial, attempt, what);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@vela/errors';
-import { Prisma, PrismaClient } from '@vela/db';
+import { Prisma, PrismaClient, queryRows } from '@vela/db';
 import { paretoFront } from '@vela/pareto';
 import { decodePageToken, encodePageToken, resolvePageSize, type PagePosition } from '@vela/contracts';
 import { checkUuid, validateRecord, TRIAL_STATE_NAMES, type ParetoQuery, type RecordFilter, type RecordInput, type RecordOrder, type RecordPage, type StoredRecord } from '@vela/records';
@@ -73,7 +73,7 @@ export class RecordService {
     // end of the statement's transaction) so that seq order is commit order: a watcher that
     // has seen seq n never later finds a committed record below n. The insert happens only
     // when the trial exists and is on this attempt (the fence).
-    const [result] = await this.prisma.$queryRaw<(RecordRow & { current_attempt: number | null; notified: bigint })[]>`
+    const [result] = await queryRows<(RecordRow & { current_attempt: number | null; notified: bigint })>(this.prisma, Prisma.sql`
       WITH writer AS (SELECT pg_advisory_xact_lock(${RECORD_WRITE_LOCK})),
       trial AS (
         SELECT t.run_id, t.step, t.number, t.attempt FROM trials t, writer WHERE t.id = ${trialId}::uuid FOR SHARE OF t),
@@ -94,7 +94,7 @@ export class RecordService {
         RETURNING *),
       notified AS (SELECT pg_notify(${RECORDS_CHANNEL}, json_build_object('seq', seq, 'runId', run_id)::text) FROM written)
       SELECT (SELECT attempt FROM trial) AS current_attempt, (SELECT count(*) FROM notified) AS notified, written.*
-      FROM (SELECT 1) AS one LEFT JOIN written ON TRUE`;
+      FROM (SELECT 1) AS one LEFT JOIN written ON TRUE`);
     if (result.current_attempt === null) throw new NotFoundError(`record.trial_id: trial '${trialId}' not found; nothing was written`);
     if (result.trial_id === null) {
       const why = input.attempt < result.current_attempt ? 'is stale' : 'has not started';
@@ -111,8 +111,8 @@ export class RecordService {
     const id = checkUuid(trialId, 'trial_id');
     const attemptFilter = attempt === undefined ? Prisma.empty : Prisma.sql`AND attempt = ${attempt}`;
     const epochFilter = epoch === undefined ? Prisma.empty : Prisma.sql`AND epoch = ${epoch}`;
-    const [row] = await this.prisma.$queryRaw<RecordRow[]>`
-      SELECT * FROM records WHERE trial_id = ${id}::uuid ${attemptFilter} ${epochFilter} ORDER BY attempt DESC, epoch DESC LIMIT 1`;
+    const [row] = await queryRows<RecordRow>(this.prisma, Prisma.sql`
+      SELECT * FROM records WHERE trial_id = ${id}::uuid ${attemptFilter} ${epochFilter} ORDER BY attempt DESC, epoch DESC LIMIT 1`);
     if (!row) {
       const which = [attempt === undefined ? '' : `attempt ${attempt}`, epoch === undefined ? '' : `epoch ${epoch}`].filter(Boolean).join(', ');
       throw new NotFoundError(`no record of trial '${id}'${which ? ` at ${which}` : ''}`);
@@ -145,7 +145,7 @@ export class RecordService {
           : Prisma.sql`(SELECT (o->>'value')::float8 FROM jsonb_array_elements(r.objectives) o WHERE o->>'key' = ${order.key} LIMIT 1) ${order.goal === 'MAXIMIZE' ? Prisma.sql`DESC` : Prisma.sql`ASC`} NULLS LAST, r.seq`;
       page = Prisma.sql`ORDER BY ${sortKey} LIMIT ${pageSize + 1} OFFSET ${offset}`;
     }
-    const rows = await this.prisma.$queryRaw<RecordRow[]>`SELECT r.* FROM ${from} WHERE ${where} ${page}`;
+    const rows = await queryRows<RecordRow>(this.prisma, Prisma.sql`SELECT r.* FROM ${from} WHERE ${where} ${page}`);
     // A first page that holds every match is its own count; later offset pages carry the first page's.
     const whole = rows.length <= pageSize && offset === 0 && afterSeq === undefined;
     const counted = position && 'offset' in position ? position.total : undefined;
@@ -162,8 +162,8 @@ export class RecordService {
   /** Records with seq > `afterSeq` matching `filter`, oldest first (the watch stream's catch-up). */
   async recordsAfter(filter: RecordFilter, afterSeq: number, limit: number): Promise<StoredRecord[]> {
     const normalised = normaliseFilter(filter);
-    const rows = await this.prisma.$queryRaw<RecordRow[]>`
-      SELECT r.* FROM ${fromClause(normalised)} WHERE ${whereClause(normalised)} AND r.seq > ${afterSeq} ORDER BY r.seq LIMIT ${limit}`;
+    const rows = await queryRows<RecordRow>(this.prisma, Prisma.sql`
+      SELECT r.* FROM ${fromClause(normalised)} WHERE ${whereClause(normalised)} AND r.seq > ${afterSeq} ORDER BY r.seq LIMIT ${limit}`);
     return rows.map(toStoredRecord);
   }
 
@@ -185,20 +185,20 @@ export class RecordService {
     // Only the compared values of each trial's result cross the wire; full records are
     // read for the chosen few. (The same result rule as fromClause, kept narrow.)
     const values = Prisma.join(query.objectives.map((objective) => objectiveValueSql(objective.key)));
-    const rows = await this.prisma.$queryRaw<{ trial_id: string; attempt: number; epoch: number; trial_number: number; objective_values: (number | null)[] }[]>`
+    const rows = await queryRows<{ trial_id: string; attempt: number; epoch: number; trial_number: number; objective_values: (number | null)[] }>(this.prisma, Prisma.sql`
       SELECT DISTINCT ON (r.trial_id) r.trial_id, r.attempt, r.epoch, r.trial_number, ARRAY[${values}] AS objective_values
       FROM records r JOIN trials t ON t.id = r.trial_id AND r.attempt = t.attempt
       WHERE t.state = 'SUCCEEDED' AND r.run_id = ${runId}::uuid ${step}
-      ORDER BY r.trial_id, r.epoch DESC`;
+      ORDER BY r.trial_id, r.epoch DESC`);
     rows.sort((a, b) => a.trial_number - b.trial_number);
     const scored = rows.flatMap((row) =>
       row.objective_values.every((value): value is number => value !== null && Number.isFinite(value)) ? [{ item: row, values: row.objective_values as number[] }] : [],
     );
     const chosen = paretoFront(scored, query.objectives.map((objective) => objective.goal), query.count);
     if (chosen.length === 0) return [];
-    const full = await this.prisma.$queryRaw<RecordRow[]>`
+    const full = await queryRows<RecordRow>(this.prisma, Prisma.sql`
       SELECT r.* FROM records r JOIN unnest(${chosen.map((c) => c.item.trial_id)}::uuid[], ${chosen.map((c) => c.item.attempt)}::int[], ${chosen.map((c) => c.item.epoch)}::int[])
-        AS k(trial_id, attempt, epoch) USING (trial_id, attempt, epoch)`;
+        AS k(trial_id, attempt, epoch) USING (trial_id, attempt, epoch)`);
     const byKey = new Map(full.map((row) => [`${row.trial_id}/${row.attempt}/${row.epoch}`, toStoredRecord(row)]));
     return chosen.flatMap((entry) => {
       const record = byKey.get(`${entry.item.trial_id}/${entry.item.attempt}/${entry.item.epoch}`);
