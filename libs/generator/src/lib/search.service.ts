@@ -323,7 +323,7 @@ export class SearchService {
         const cached = this.loaded.get(searchId);
         const call = cached && fast(cached);
         if (call) {
-          const applied = call.write ? (await this.prisma.$queryRaw<unknown[]>(call.write(searchId))).length > 0 : true;
+          const applied = call.write ? (await queryRows(this.prisma, call.write(searchId))).length > 0 : true;
           if (applied) {
             call.applied?.();
             this.releaseIfCompleted(searchId, call.result.isCompleted);

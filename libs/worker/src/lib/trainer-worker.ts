@@ -110,6 +110,7 @@ export class TrainerWorker {
   private draining = false;
   private readonly stopped = new AbortController();
   private readonly acquireAbort = new AbortController();
+  private memoryReading?: { bytes: number; at: number };
   private loops: Promise<void>[] = [];
   private wake?: () => void;
   /** An AcquireTrials call is in flight: completions do not ask for trials along (no double booking). */
@@ -347,9 +348,16 @@ export class TrainerWorker {
     return Capacity.fromPartial({
       gpus: this.slotKind === 'gpus' ? free : 0,
       cpuSlots: this.slotKind === 'cpuSlots' ? free : 0,
-      memoryBytes: Math.min(this.settings.memoryBytes, os.freemem()),
+      memoryBytes: Math.min(this.settings.memoryBytes, this.freeMemory()),
       labels: { ...this.settings.labels },
     });
+  }
+
+  /** The host's free memory, read at most once a second: os.freemem() reads /proc/meminfo, and every acquire asks. */
+  private freeMemory(): number {
+    const now = Date.now();
+    if (!this.memoryReading || now - this.memoryReading.at > 1000) this.memoryReading = { bytes: os.freemem(), at: now };
+    return this.memoryReading.bytes;
   }
 
   private async acquireLoop(): Promise<void> {

@@ -7,8 +7,22 @@ import { ReportChannel, reportClient } from './report-channel';
 import { TRAINING_PROCESS_ENV, type FromTrainingProcess, type ToTrainingProcess, type TrainingProcessConfig } from './training-protocol';
 import { trainTrial } from './trial-training';
 
+/**
+ * Messages wait for the end of the event loop's turn and go as one IPC write: a short trial
+ * sends four (its log line, two progress reports, its outcome) within a few microtasks, and
+ * each write is a system call on both sides.
+ */
+let queued: FromTrainingProcess[] = [];
+
 function send(message: FromTrainingProcess): void {
-  process.send?.(message);
+  queued.push(message);
+  if (queued.length === 1) setImmediate(flush);
+}
+
+function flush(): void {
+  const messages = queued;
+  queued = [];
+  if (messages.length > 0) process.send?.(messages.length === 1 ? messages[0] : { type: 'batch', messages });
 }
 
 async function main(): Promise<void> {
@@ -53,5 +67,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   send({ type: 'fatal', message: error instanceof Error ? error.message : String(error) });
+  flush();
   process.exit(1);
 });

@@ -65,8 +65,10 @@ export class TrainingProcess {
         reject(new UnavailableError(`a training process did not start its backend within ${(options.startTimeoutMs ?? 120000) / 1000} s; its last output:\n${this.outputTail()}`));
         this.kill();
       }, options.startTimeoutMs ?? 120000);
-      this.child.on('message', (message: FromTrainingProcess) => {
-        if (message.type === 'ready') {
+      const receive = (message: FromTrainingProcess): void => {
+        if (message.type === 'batch') {
+          for (const each of message.messages) receive(each);
+        } else if (message.type === 'ready') {
           clearTimeout(timer);
           this.compute = { backend: message.backend, threads: message.threads, device: message.device, gpus: message.gpus };
           resolveReady(this.compute);
@@ -76,7 +78,8 @@ export class TrainingProcess {
         } else {
           this.onMessage(message);
         }
-      });
+      };
+      this.child.on('message', receive);
       this.child.on('exit', (code, signal) => {
         clearTimeout(timer);
         this.exited = true;

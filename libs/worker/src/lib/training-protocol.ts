@@ -21,4 +21,6 @@ export type FromTrainingProcess =
   | { readonly type: 'progress'; readonly epoch: number; readonly totalEpochs: number; readonly objectives: unknown[] }
   | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'done'; readonly result: TrainingOutcome }
-  | { readonly type: 'fatal'; readonly message: string };
+  | { readonly type: 'fatal'; readonly message: string }
+  /** The messages of one turn of the child's event loop, in order: one IPC write instead of several. */
+  | { readonly type: 'batch'; readonly messages: readonly FromTrainingProcess[] };
