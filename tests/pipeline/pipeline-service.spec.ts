@@ -158,6 +158,33 @@ describe('the pipeline master over gRPC', () => {
     await until('the run to fail', async () => ((await getRun(run)).state === RunState.RUN_STATE_FAILED ? true : undefined));
   });
 
+  it('leases the next trial in the statement of a successful completion, and nothing along a refused one', async () => {
+    await register('w-chain', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 3, inFlight: 2 }));
+    const first = await until('a leased trial', async () => (await acquire('w-chain', 1, 1000)).trials[0]);
+    const queued = async () => (await cluster.clients.pipeline.listTrials({ parent: `${run.name}/steps/-`, pageSize: 10, pageToken: '', filter: undefined })).trials;
+    const second = await until('a second trial queued', async () => (await queued()).find((trial) => trial.state === TrialState.TRIAL_STATE_PENDING));
+    const along = { worker: 'workers/w-chain', freeCapacity: { cpuSlots: 1 }, maxTrials: 1 };
+    // A stale attempt's completion is refused, and takes nothing along.
+    await expect(
+      cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: first.name, attempt: 7, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, acquireNext: along })),
+    ).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    expect((await queued()).find((trial) => trial.id === second.id)?.state).toBe(TrialState.TRIAL_STATE_PENDING);
+    const answer = await cluster.clients.pipeline.completeTrial(
+      CompleteTrialRequest.fromPartial({ name: first.name, attempt: 1, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 0, requestId: 'chain-1', acquireNext: along }),
+    );
+    expect(answer.trial).toMatchObject({ id: first.id, state: TrialState.TRIAL_STATE_SUCCEEDED });
+    expect(answer.acquiredTrials.map((trial) => [trial.id, trial.state, trial.leaseOwner, trial.attempts.map((a) => a.state)])).toEqual([[second.id, TrialState.TRIAL_STATE_LEASED, 'w-chain', [1 /* LEASED */]]]);
+    // The answer was lost and the worker sends it again: the same completion, nothing more leased.
+    const repeated = await cluster.clients.pipeline.completeTrial(
+      CompleteTrialRequest.fromPartial({ name: first.name, attempt: 1, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 0, requestId: 'chain-1', acquireNext: along }),
+    );
+    expect(repeated.trial).toMatchObject({ id: first.id, state: TrialState.TRIAL_STATE_SUCCEEDED });
+    expect(repeated.acquiredTrials).toEqual([]);
+    // Its trials were never trained: end the run (unless it already failed for that) so that later tests' workers do not get them.
+    if ([RunState.RUN_STATE_PENDING, RunState.RUN_STATE_RUNNING].includes((await getRun(run)).state)) await cluster.clients.pipeline.cancelRun({ name: run.name, requestId: '' });
+  });
+
   it('lets a worker that reconnects before expiry keep its leases, and stops trials of a cancelled run', async () => {
     await register('w-reconnect', 1);
     const run = await createRun(searchConfig(cluster.workDir, { samples: 2, inFlight: 1 }));

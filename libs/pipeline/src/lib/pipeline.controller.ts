@@ -45,7 +45,7 @@ import { InvalidArgumentError, VelaError } from '@vela/errors';
 import type { CallContext, AsyncService } from '@vela/grpc-server';
 import { capacityFromProto, outcomeConverter, runStateConverter, runToProto, stopToProto, workerToProto } from './pipeline.converters';
 import { RunService, type RunStateName } from './run.service';
-import { TrialQueueService } from './trial-queue.service';
+import { TrialQueueService, type AcquireRequest } from './trial-queue.service';
 import { TrialViewService } from './trial-view.service';
 import { WorkerRegistryService } from './worker-registry.service';
 
@@ -143,7 +143,7 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
 
   async completeTrial(request: CompleteTrialRequest): Promise<CompleteTrialResponse> {
     const key = this.trialViews.keyOf(request.name);
-    const completed = await this.queue.complete(
+    const { completed, acquired } = await this.queue.complete(
       {
         trial: key,
         attempt: request.attempt,
@@ -155,24 +155,24 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
         finalObjectives: request.finalObjectives.map((objective, index) => objectiveFromProto(objective, `final_objectives[${index}]`)),
       },
       await this.trialViews.maxAttemptsOf(key.runId),
+      this.alongRequest(request.acquireNext),
     );
-    const next = request.acquireNext;
-    const acquired = next && next.maxTrials > 0 ? await this.acquireAlong(next.worker, capacityFromProto(next.freeCapacity), next.maxTrials) : [];
     const [trial, ...acquiredTrials] = await this.trialViews.toProtosWith([completed, ...acquired]);
     return { trial, acquiredTrials };
   }
 
   /**
-   * The next trials asked for with a completion. The completion stands whatever happens here:
-   * a worker that may not take work now (unknown, draining) gets none and learns why from its
-   * own AcquireTrials.
+   * The next trials asked for with a completion (leased in the completion's statement). The
+   * completion stands whatever happens here: a malformed request asks for none, and a worker
+   * that may not take work now (unknown, draining) gets none; it learns why from its own
+   * AcquireTrials.
    */
-  private async acquireAlong(name: string, free: ReturnType<typeof capacityFromProto>, maxTrials: number) {
-    const { worker } = parseWorkerName(name, 'acquire_next.worker');
+  private alongRequest(next: CompleteTrialRequest['acquireNext']): AcquireRequest | undefined {
+    if (!next || next.maxTrials <= 0) return undefined;
     try {
-      return await this.queue.acquire(worker, free, maxTrials, 0);
+      return { workerId: parseWorkerName(next.worker, 'acquire_next.worker').worker, free: capacityFromProto(next.freeCapacity), maxTrials: next.maxTrials };
     } catch (error) {
-      if (error instanceof VelaError) return [];
+      if (error instanceof VelaError) return undefined;
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@vela/errors';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, VelaError } from '@vela/errors';
 import { trialName } from '@vela/contracts';
 import { Prisma, PrismaClient, queryRows, type Attempt, type Trial } from '@vela/db';
 import type { ObjectiveValue } from '@vela/records';
@@ -56,6 +56,13 @@ export interface Completion {
   readonly finalObjectives?: readonly ObjectiveValue[];
 }
 
+/** A worker asking for trials: what it has free, and how many it takes at most. */
+export interface AcquireRequest {
+  readonly workerId: string;
+  readonly free: Capacity;
+  readonly maxTrials: number;
+}
+
 /** How many candidates one acquire looks at; the rest wait for the next call. */
 const CANDIDATES = 64;
 
@@ -102,15 +109,31 @@ export class TrialQueueService {
    * trials in flight go first (one aggregate, not a count per candidate), then the oldest trial.
    */
   private async tryAcquire(workerId: string, free: Capacity, maxTrials: number): Promise<TrialWithAttempts[]> {
+    const request = { workerId, free, maxTrials };
     const rows = await queryRows<{ registered: bigint; id: string | null }>(this.prisma, Prisma.sql`
-      WITH RECURSIVE worker AS (
+      WITH RECURSIVE ${this.acquireSql(request)},
+      ${touchRunsSql(Prisma.sql`SELECT run_id FROM leased`, leftCandidatesSql(maxTrials))}
+      SELECT (SELECT count(*) FROM worker) AS registered, leased.*, ${attemptsJsonSql('leased', 'opened')}
+      FROM notified LEFT JOIN leased ON true`);
+    if (rows.length === 0 || Number(rows[0].registered) === 0) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);
+    return rows.filter((row) => row.id !== null).map(({ registered: _registered, ...row }) => withAttempts(row));
+  }
+
+  /**
+   * The acquire as CTEs of a `WITH RECURSIVE` statement (worker, in_flight, candidates,
+   * ordered, walk, leased, opened; see tryAcquire); it looks for candidates only where `when`
+   * holds.
+   */
+  private acquireSql({ workerId, free, maxTrials }: AcquireRequest, when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
+    return Prisma.sql`
+      worker AS (
         UPDATE workers SET last_heartbeat_at = now(), state = CASE WHEN state = 'LOST' THEN 'ACTIVE'::worker_state ELSE state END
         WHERE id = ${workerId} RETURNING state::text),
       in_flight AS (SELECT run_id, count(*) AS n FROM trials WHERE state IN ('LEASED', 'RUNNING') GROUP BY run_id),
       candidates AS (
         SELECT t.id, t.gpus, t.cpu_slots, t.memory_bytes, t.labels, COALESCE(f.n, 0) AS run_in_flight, t.created_at, t.number
         FROM trials t JOIN runs r ON r.id = t.run_id LEFT JOIN in_flight f ON f.run_id = t.run_id
-        WHERE t.state = 'PENDING' AND r.state = 'RUNNING' AND NOT t.stop_requested AND (SELECT state FROM worker) = 'ACTIVE'
+        WHERE t.state = 'PENDING' AND r.state = 'RUNNING' AND NOT t.stop_requested AND (SELECT state FROM worker) = 'ACTIVE' AND ${when}
         ORDER BY COALESCE(f.n, 0), t.created_at, t.number
         LIMIT ${CANDIDATES} FOR UPDATE OF t SKIP LOCKED),
       ordered AS (SELECT c.*, row_number() OVER (ORDER BY c.run_in_flight, c.created_at, c.number) AS position FROM candidates c),
@@ -138,19 +161,7 @@ export class TrialQueueService {
         INSERT INTO attempts (trial_id, attempt, state, worker_id)
         SELECT id, attempt, 'LEASED', ${workerId} FROM leased
         ON CONFLICT (trial_id, attempt) DO UPDATE SET state = 'LEASED', worker_id = EXCLUDED.worker_id, started_at = now(), ended_at = NULL, error = NULL
-        RETURNING *),
-      ${touchRunsSql(
-        Prisma.sql`SELECT run_id FROM leased`,
-        // Candidates locked here and left PENDING were invisible to concurrent acquirers
-        // (SKIP LOCKED), which may have gone to sleep on an empty queue: wake them. Only when
-        // this worker filled its request, so trials nobody can hold do not bounce between
-        // waiting workers.
-        Prisma.sql`(SELECT count(*) FROM leased) >= ${maxTrials} AND (SELECT count(*) FROM candidates) > (SELECT count(*) FROM leased)`,
-      )}
-      SELECT (SELECT count(*) FROM worker) AS registered, leased.*, ${attemptsJsonSql('leased', 'opened')}
-      FROM notified LEFT JOIN leased ON true`);
-    if (rows.length === 0 || Number(rows[0].registered) === 0) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);
-    return rows.filter((row) => row.id !== null).map(({ registered: _registered, ...row }) => withAttempts(row));
+        RETURNING *)`;
   }
 
   /**
@@ -203,17 +214,23 @@ export class TrialQueueService {
   /**
    * Ends an attempt. SUCCEEDED ends the trial; FAILED retries it as a new attempt while the
    * run's attempt limit allows (earlier records stay as they are); CANCELLED ends it.
-   * Idempotent with `requestId`, and for a repeat of the same outcome.
+   * Idempotent with `requestId`, and for a repeat of the same outcome. With `along`, the
+   * same statement leases the worker's next trials (tryAcquire's walk), only if the
+   * completion moved the trial: a refused or repeated completion leases nothing.
    */
-  async complete(completion: Completion, maxAttempts: number): Promise<TrialWithAttempts> {
+  async complete(completion: Completion, maxAttempts: number, along?: AcquireRequest): Promise<{ completed: TrialWithAttempts; acquired: TrialWithAttempts[] }> {
     const { trial: key, attempt, outcome } = completion;
     const error = completion.errorMessage ?? null;
     const finalObjectives = completion.finalObjectives?.length ? JSON.stringify(completion.finalObjectives) : null;
     // The trial moves on (retried: `retry` in the SET clauses, which read the row as it was),
     // the attempt ends, the run is bumped and watched: one statement, no transaction round trips.
     const retry = Prisma.sql`(${outcome} = 'FAILED' AND attempt < ${maxAttempts} AND NOT stop_requested)`;
-    const [moved] = await queryRows<Trial>(this.prisma, Prisma.sql`
-      WITH moved AS (
+    const movedPending = Prisma.sql`EXISTS (SELECT 1 FROM moved WHERE state = 'PENDING')`;
+    // A failure may be retried as a new attempt, which the statement's own snapshot cannot
+    // offer as a candidate: the worker's next trials are then leased after it, so it gets the retry.
+    const inOne = outcome === 'SUCCEEDED' ? along : undefined;
+    const rows = await queryRows<{ role: 'completed' | 'leased' }>(this.prisma, Prisma.sql`
+      WITH RECURSIVE moved AS (
         UPDATE trials SET
           state = (CASE WHEN ${retry} THEN 'PENDING' ELSE ${outcome} END)::trial_state,
           attempt = CASE WHEN ${retry} THEN attempt + 1 ELSE attempt END,
@@ -227,16 +244,27 @@ export class TrialQueueService {
         RETURNING *),
       ended AS (UPDATE attempts SET state = ${outcome}::attempt_state, ended_at = now(), error = ${error}
                 WHERE trial_id IN (SELECT id FROM moved) AND attempt = ${attempt} RETURNING *),
-      ${touchRunsSql(Prisma.sql`SELECT run_id FROM moved`, Prisma.sql`EXISTS (SELECT 1 FROM moved WHERE state = 'PENDING')`)}
-      SELECT moved.*, ${attemptsJsonSql('moved', 'ended')} FROM moved CROSS JOIN notified`);
-    if (moved) return withAttempts(moved);
+      ${inOne ? Prisma.sql`${this.acquireSql(inOne, Prisma.sql`EXISTS (SELECT 1 FROM moved)`)},` : Prisma.empty}
+      ${
+        inOne
+          ? touchRunsSql(Prisma.sql`SELECT run_id FROM moved UNION SELECT run_id FROM leased`, Prisma.sql`(${movedPending} OR ${leftCandidatesSql(inOne.maxTrials)})`)
+          : touchRunsSql(Prisma.sql`SELECT run_id FROM moved`, movedPending)
+      }
+      SELECT 'completed' AS role, moved.*, ${attemptsJsonSql('moved', 'ended')} FROM moved CROSS JOIN notified
+      ${inOne ? Prisma.sql`UNION ALL SELECT 'leased' AS role, leased.*, ${attemptsJsonSql('leased', 'opened')} FROM leased CROSS JOIN notified` : Prisma.empty}`);
+    const moved = rows.find((row) => row.role === 'completed');
+    if (moved) {
+      const trials = (role: string) => rows.filter((row) => row.role === role).map(({ role: _role, ...row }) => withAttempts(row));
+      const acquired = inOne ? trials('leased') : along ? await this.tryAcquire(along.workerId, along.free, along.maxTrials).catch(leaseNoneIfRefused) : [];
+      return { completed: trials('completed')[0], acquired };
+    }
     // Nothing moved: a repeat of this completion (answered with the trial as it is), or a refusal.
     const [row] = await queryRows<Trial>(this.prisma, Prisma.sql`
       SELECT t.*, ${attemptsJsonSql('t')} FROM trials t WHERE ${whereKey(key)}`);
     if (!row) throw new NotFoundError(`trial '${keyName(key)}' not found`);
     const current = withAttempts(row);
     const repeated = (completion.requestId && current.trial.completeRequestId === completion.requestId) || (current.trial.attempt === attempt && current.trial.state === outcome);
-    if (repeated) return current;
+    if (repeated) return { completed: current, acquired: [] };
     throw fenceErrorOf(keyName(key), current.trial, attempt, 'completion');
   }
 
@@ -333,6 +361,22 @@ function stopOf(reason: string | null, message: string | null): { reason: StopRe
 export async function touchRuns(client: Pick<PrismaClient, '$executeRaw'>, runIds: readonly string[], { queued = false } = {}): Promise<void> {
   if (runIds.length === 0) return;
   await client.$executeRaw`WITH ${touchRunsSql(Prisma.sql`SELECT unnest(${[...runIds]}::uuid[])`, queued)} SELECT n FROM notified`;
+}
+
+/** Trials asked for along with a completion: a worker that may not acquire now gets none (its own AcquireTrials says why). */
+function leaseNoneIfRefused(error: unknown): TrialWithAttempts[] {
+  if (error instanceof VelaError) return [];
+  throw error;
+}
+
+/**
+ * Whether an acquire left candidates it locked PENDING: they were invisible to concurrent
+ * acquirers (SKIP LOCKED), which may have gone to sleep on an empty queue, so it wakes them.
+ * Only when this worker filled its request, so trials nobody can hold do not bounce between
+ * waiting workers.
+ */
+function leftCandidatesSql(maxTrials: number): Prisma.Sql {
+  return Prisma.sql`(SELECT count(*) FROM leased) >= ${maxTrials} AND (SELECT count(*) FROM candidates) > (SELECT count(*) FROM leased)`;
 }
 
 /**
