@@ -182,7 +182,7 @@ describe('the pipeline master over gRPC', () => {
     expect(repeated.trial).toMatchObject({ id: first.id, state: TrialState.TRIAL_STATE_SUCCEEDED });
     expect(repeated.acquiredTrials).toEqual([]);
     // Its trials were never trained: end the run (unless it already failed for that) so that later tests' workers do not get them.
-    if ([RunState.RUN_STATE_PENDING, RunState.RUN_STATE_RUNNING].includes((await getRun(run)).state)) await cluster.clients.pipeline.cancelRun({ name: run.name, requestId: '' });
+    if ([RunState.RUN_STATE_PENDING, RunState.RUN_STATE_RUNNING].includes((await getRun(run)).state)) await cluster.clients.pipeline.cancelRun({ name: run.name, reason: 'the test ends' });
   });
 
   it('lets a worker that reconnects before expiry keep its leases, and stops trials of a cancelled run', async () => {

@@ -47,13 +47,31 @@ export type CallGuard = (context: CallContext, methodPath: string) => void;
 
 type AnyCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown> | ServerReadableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>;
 
-function contextOf(call: AnyCall): CallContext {
+/**
+ * A call's context; its signal aborts when the call is cancelled or closes before its handler
+ * answered. `answered()` detaches it: a call that ended normally aborts nothing (an abort
+ * builds an exception with its stack, per call).
+ */
+function contextOf(call: AnyCall): { context: CallContext; answered: () => void } {
   const controller = new AbortController();
   const abort = () => controller.abort();
   const events = call as unknown as NodeJS.EventEmitter;
   events.on('cancelled', abort);
   events.on('close', abort);
-  return { metadata: call.metadata, signal: controller.signal, peer: call.getPeer() };
+  const context: CallContext = {
+    metadata: call.metadata,
+    signal: controller.signal,
+    get peer() {
+      return call.getPeer();
+    },
+  };
+  return {
+    context,
+    answered: () => {
+      events.off('cancelled', abort);
+      events.off('close', abort);
+    },
+  };
 }
 
 /**
@@ -78,15 +96,16 @@ export function toGrpcHandlers(
     };
     if (!method.requestStream && !method.responseStream) {
       handlers[name] = ((call: ServerUnaryCall<unknown, unknown>, callback: (error: unknown, value?: unknown) => void) => {
-        const context = contextOf(call);
+        const { context, answered } = contextOf(call);
         Promise.resolve()
           .then(() => guard?.(context, method.path))
           .then(() => handler(call.request, context) as Promise<unknown>)
+          .finally(answered)
           .then((response) => callback(null, response), (error) => callback(fail(error)));
       }) as UntypedHandleCall;
     } else if (!method.requestStream && method.responseStream) {
       handlers[name] = (call: ServerWritableStream<unknown, unknown>) => {
-        const context = contextOf(call);
+        const { context } = contextOf(call);
         void pump(call, context, () => {
           guard?.(context, method.path);
           return handler(call.request, context) as AsyncIterable<unknown>;
@@ -94,17 +113,18 @@ export function toGrpcHandlers(
       };
     } else if (method.requestStream && !method.responseStream) {
       handlers[name] = ((call: ServerReadableStream<unknown, unknown>, callback: (error: unknown, value?: unknown) => void) => {
-        const context = contextOf(call);
+        const { context, answered } = contextOf(call);
         Promise.resolve()
           .then(() => guard?.(context, method.path))
           .then(() => handler(call as AsyncIterable<unknown>, context) as Promise<unknown>)
+          .finally(answered)
           .then((response) => callback(null, response), (error) => {
             callback(fail(error));
           });
       }) as UntypedHandleCall;
     } else {
       handlers[name] = (call: ServerDuplexStream<unknown, unknown>) => {
-        const context = contextOf(call);
+        const { context } = contextOf(call);
         void pump(call, context, () => {
           guard?.(context, method.path);
           return handler(call as AsyncIterable<unknown>, context) as AsyncIterable<unknown>;
