@@ -5,7 +5,7 @@ import { createPrismaClient, type PrismaClient } from '@vela/db';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@vela/errors';
 import { useTestDatabase } from '@vela/testing';
 import { simulatePipeline, simulatedTrialId } from '../testing';
-import { SearchService } from './search.service';
+import { SearchService, snapshotSpacing } from './search.service';
 
 // Whole simulated searches, several times over, on a shared machine (jest's project
 // testTimeout is not applied when the root config runs several projects).
@@ -146,6 +146,16 @@ describe('SearchService (real Postgres)', () => {
       expect(await snapshot()).toMatchObject({ algorithm: 'random', seed: 7 });
       await every3.observe(search.id, [pending(3)]);
       expect(await every3.getSearch(search.id)).toMatchObject({ observedSeq: 4, snapshotSeq: 3 });
+    });
+
+    it('spaces snapshots by half the log once that is more than the setting, so their total size stays linear', () => {
+      expect([0, 3, 100, 199, 200, 300, 1000].map((stateSeq) => snapshotSpacing(100, stateSeq))).toEqual([100, 100, 100, 100, 100, 150, 500]);
+      // The positions snapshots land on over a 2,000-observation log: a handful, not twenty.
+      const positions: number[] = [];
+      for (let seq = 1, last = 0; seq <= 2000; seq++) {
+        if (seq - last >= snapshotSpacing(100, last)) positions.push((last = seq));
+      }
+      expect(positions).toEqual([100, 200, 300, 450, 675, 1012, 1518]);
     });
 
     it('applies nothing of a call with a malformed observation, and names it', async () => {
