@@ -1,23 +1,12 @@
-import { createPrismaClient, queryRows, statementNamer } from './client';
-import { migrate } from './migrator';
-import { scratchDatabase } from './test-server';
-import { Prisma, type PrismaClient } from '../generated/prisma/client';
+import { queryRows, statementNamer } from './client';
+import { useMigratedClient } from './test-server';
+import { Prisma } from '../generated/prisma/client';
 
 describe('createPrismaClient', () => {
-  let database: { url: string; drop: () => Promise<void> };
-  let prisma: PrismaClient;
-  beforeAll(async () => {
-    database = await scratchDatabase();
-    await migrate(database.url);
-    prisma = createPrismaClient(database.url, { maxConnections: 2 });
-  });
-  afterAll(async () => {
-    await prisma.$disconnect();
-    await database.drop();
-  });
+  const database = useMigratedClient();
 
   it('writes and reads the resource model through the pg adapter', async () => {
-    const run = await prisma.run.create({
+    const run = await database.prisma.run.create({
       data: {
         configYaml: 'pipeline: [hpo]\n',
         overrides: ['general.seed=1'],
@@ -26,44 +15,44 @@ describe('createPrismaClient', () => {
     });
     expect(run.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(run.state).toBe('PENDING');
-    const trial = await prisma.trial.create({
+    const trial = await database.prisma.trial.create({
       data: { runId: run.id, step: 'hpo', number: 1, desc: { modules: ['backbone'] }, memoryBytes: 2n ** 33n },
     });
     expect(trial.memoryBytes).toBe(2n ** 33n);
-    await prisma.attempt.create({ data: { trialId: trial.id, attempt: 1 } });
+    await database.prisma.attempt.create({ data: { trialId: trial.id, attempt: 1 } });
 
     // Leases are measured by the database clock.
-    const [{ expired }] = await prisma.$queryRaw<{ expired: boolean }[]>`
+    const [{ expired }] = await database.prisma.$queryRaw<{ expired: boolean }[]>`
       UPDATE trials SET state = 'LEASED', lease_expires_at = now() - interval '1 second' WHERE id = ${trial.id}::uuid
       RETURNING lease_expires_at < now() AS expired`;
     expect(expired).toBe(true);
 
-    const read = await prisma.trial.findUniqueOrThrow({ where: { id: trial.id }, include: { attempts: true, stepRef: true } });
+    const read = await database.prisma.trial.findUniqueOrThrow({ where: { id: trial.id }, include: { attempts: true, stepRef: true } });
     expect(read).toMatchObject({ state: 'LEASED', attempt: 1, desc: { modules: ['backbone'] }, stepRef: { objectives: [{ key: 'accuracy', goal: 'MAXIMIZE' }] } });
     expect(read.attempts.map((a) => [a.attempt, a.state])).toEqual([[1, 'LEASED']]);
 
-    const first = await prisma.trialRecord.create({
+    const first = await database.prisma.trialRecord.create({
       data: { trialId: trial.id, attempt: 1, epoch: 0, runId: run.id, step: 'hpo', trialNumber: 1, trialState: 'RUNNING', desc: {}, performance: { accuracy: 0.5 } },
     });
-    const second = await prisma.trialRecord.create({
+    const second = await database.prisma.trialRecord.create({
       data: { trialId: trial.id, attempt: 1, epoch: 1, runId: run.id, step: 'hpo', trialNumber: 1, trialState: 'RUNNING', desc: {} },
     });
     expect(second.seq).toBeGreaterThan(first.seq);
   });
 
   it('reads raw rows through queryRows exactly as $queryRaw does, on the same prepared statements', async () => {
-    const run = await prisma.run.create({ data: { configYaml: 'pipeline: [nas]\n', steps: { create: { name: 'nas', index: 0, type: 'SearchPipeStep', objectives: [] } } } });
-    await prisma.trial.create({ data: { runId: run.id, step: 'nas', number: 1, desc: { modules: ['backbone'], depth: [1, 2] }, memoryBytes: 2n ** 40n, labels: { zone: 'a' }, startedAt: new Date('2026-01-02T03:04:05.678Z') } });
+    const run = await database.prisma.run.create({ data: { configYaml: 'pipeline: [nas]\n', steps: { create: { name: 'nas', index: 0, type: 'SearchPipeStep', objectives: [] } } } });
+    await database.prisma.trial.create({ data: { runId: run.id, step: 'nas', number: 1, desc: { modules: ['backbone'], depth: [1, 2] }, memoryBytes: 2n ** 40n, labels: { zone: 'a' }, startedAt: new Date('2026-01-02T03:04:05.678Z') } });
     const statement = () => Prisma.sql`
       SELECT t.*, count(*) OVER () AS total, ${[run.id]}::uuid[] AS ids, ${{ nested: [1, 'x'] }}::jsonb AS echoed, ${2n ** 40n}::bigint AS big, ${null}::text AS nothing
       FROM trials t WHERE t.run_id = ${run.id}::uuid AND t.step = ${'nas'} AND t.number = ANY(${[1, 2]}::int[])`;
-    const viaPrisma = await prisma.$queryRaw<Record<string, unknown>[]>(statement());
-    const direct = await queryRows<Record<string, unknown>>(prisma, statement());
+    const viaPrisma = await database.prisma.$queryRaw<Record<string, unknown>[]>(statement());
+    const direct = await queryRows<Record<string, unknown>>(database.prisma, statement());
     expect(direct).toEqual(viaPrisma);
     expect(direct[0]).toMatchObject({ memory_bytes: 2n ** 40n, total: 1n, big: 2n ** 40n, state: 'PENDING', desc: { modules: ['backbone'], depth: [1, 2] }, echoed: { nested: [1, 'x'] }, ids: [run.id], nothing: null });
     expect(direct[0]['started_at']).toEqual(new Date('2026-01-02T03:04:05.678Z'));
     // A second run of the same text reuses the statement its first run prepared.
-    expect(await queryRows(prisma, statement())).toEqual(direct);
+    expect(await queryRows(database.prisma, statement())).toEqual(direct);
   });
 });
 

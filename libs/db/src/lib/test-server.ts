@@ -1,4 +1,7 @@
+import { createPrismaClient } from './client';
 import { createScratchDatabase, dropDatabase } from './database';
+import { migrate } from './migrator';
+import type { PrismaClient } from '../generated/prisma/client';
 
 /**
  * For this lib's own specs (they cannot use @vela/testing, which depends on this lib): the
@@ -17,4 +20,22 @@ export async function scratchDatabase(): Promise<{ url: string; drop: () => Prom
   const server = testServerUrl();
   const { name, url } = await createScratchDatabase(server, 'vela_test');
   return { url, drop: () => dropDatabase(server, name) };
+}
+
+/**
+ * For a describe block: a migrated scratch database and a Prisma client on it (two
+ * connections), made before its tests and dropped after them. Read the fields inside tests.
+ */
+export function useMigratedClient(): { readonly url: string; readonly prisma: PrismaClient } {
+  const handle = {} as { url: string; prisma: PrismaClient; drop?: () => Promise<void> };
+  beforeAll(async () => {
+    const database = await scratchDatabase();
+    await migrate(database.url);
+    Object.assign(handle, { url: database.url, prisma: createPrismaClient(database.url, { maxConnections: 2 }), drop: database.drop });
+  });
+  afterAll(async () => {
+    await handle.prisma?.$disconnect();
+    await handle.drop?.();
+  });
+  return handle;
 }
