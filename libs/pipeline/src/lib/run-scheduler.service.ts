@@ -49,7 +49,7 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
     for (const controller of this.driving.values()) controller.abort();
   }
 
-  /** One pass: expire leases, mark lost workers, keep the queue's statistics current, start drivers for runs nobody drives, stop drivers of ended runs. */
+  /** One pass: expire leases, mark lost workers, start drivers for runs nobody drives, stop drivers of ended runs, keep the queue's statistics current. */
   async tick(): Promise<void> {
     if (this.ticking) return;
     this.ticking = true;
@@ -59,11 +59,12 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
       const expired = await this.queue.expireLeases((runId) => limits.get(runId) ?? maxAttempts(undefined));
       for (const trial of expired) this.logger.warn(`trial ${trial.trialId}: attempt ${trial.staleAttempt} is STALE (lease expired)${trial.failed ? '; no attempts left, FAILED' : '; queued again'}`);
       await this.workers.markLost(this.queue.settings.leaseSeconds);
-      await refreshStatistics(this.prisma, QUEUE_TABLES);
       for (const [runId, controller] of this.driving) {
         if (!runs.some((run) => run.id === runId)) controller.abort();
       }
       for (const run of runs) if (!this.driving.has(run.id)) this.drive(run);
+      // Last: a failure here (a database user that may not ANALYZE) is logged and stops nothing above.
+      await refreshStatistics(this.prisma, QUEUE_TABLES);
     } catch (error) {
       this.logger.error(`scheduler tick failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {

@@ -91,7 +91,7 @@ export class TrialQueueService {
     const changes = this.events.latch(QUEUE_CHANNEL);
     try {
       for (;;) {
-        const leased = await this.tryAcquire(workerId, free, maxTrials);
+        const leased = await this.tryAcquire({ workerId, free, maxTrials });
         if (leased.length > 0 || Date.now() >= deadline || signal?.aborted) return leased;
         await changes.next(Math.min(1000, deadline - Date.now()), signal);
       }
@@ -108,8 +108,8 @@ export class TrialQueueService {
    * `maxTrials`, leases those, opens their attempts and bumps their runs. Runs with the fewest
    * trials in flight go first (one aggregate, not a count per candidate), then the oldest trial.
    */
-  private async tryAcquire(workerId: string, free: Capacity, maxTrials: number): Promise<TrialWithAttempts[]> {
-    const request = { workerId, free, maxTrials };
+  private async tryAcquire(request: AcquireRequest): Promise<TrialWithAttempts[]> {
+    const { workerId, maxTrials } = request;
     const rows = await queryRows<{ registered: bigint; id: string | null }>(this.prisma, Prisma.sql`
       WITH RECURSIVE ${this.acquireSql(request)},
       ${touchRunsSql(Prisma.sql`SELECT run_id FROM leased`, leftCandidatesSql(maxTrials))}
@@ -255,7 +255,7 @@ export class TrialQueueService {
     const moved = rows.find((row) => row.role === 'completed');
     if (moved) {
       const trials = (role: string) => rows.filter((row) => row.role === role).map(({ role: _role, ...row }) => withAttempts(row));
-      const acquired = inOne ? trials('leased') : along ? await this.tryAcquire(along.workerId, along.free, along.maxTrials).catch(leaseNoneIfRefused) : [];
+      const acquired = inOne ? trials('leased') : along ? await this.tryAcquire(along).catch(leaseNoneIfRefused) : [];
       return { completed: trials('completed')[0], acquired };
     }
     // Nothing moved: a repeat of this completion (answered with the trial as it is), or a refusal.
