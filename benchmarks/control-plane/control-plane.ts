@@ -5,8 +5,11 @@
  * training process through VELA_PLUGINS). Every service is a real process started by
  * `startLocalCluster` on a fresh test database (DATABASE_URL's server, else an embedded one).
  *
- *   node -r @swc-node/register benchmarks/control-plane/control-plane.ts [--trials 2000] [--workers 1,4] [--slots 2] [--out DIR] [--cpu-prof]
+ *   node -r @swc-node/register benchmarks/control-plane/control-plane.ts [--trials 2000] [--workers 1,4] [--slots 2] [--warmup N] [--out DIR] [--cpu-prof]
  *
+ * `--warmup N` first runs N trials on the same cluster and measures the next run only: the
+ * services then run compiled code (V8 optimises a function after many calls, and a trial
+ * calls most of the hot path once per process), as a long-running deployment does.
  * `--cpu-prof` makes every service write a V8 CPU profile into DIR/cpu-prof-<n>w (summarise
  * them with profile-summary.ts); DIR (default $TMPDIR/vela-control-plane-out) also gets the
  * services' output and the results as JSON.
@@ -27,8 +30,8 @@ import { execSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-import { PipelineServiceService, RunState, type PipelineServiceServer } from '@vela/contracts';
-import { createAsyncClient } from '@vela/grpc-server';
+import { PipelineServiceService, RunState, type PipelineServiceServer, type Run } from '@vela/contracts';
+import { createAsyncClient, type AsyncClient } from '@vela/grpc-server';
 import { startLocalCluster } from '@vela/local-mode';
 import { createTestDatabase } from '@vela/testing';
 
@@ -140,7 +143,25 @@ function loadAverage(): string {
   }
 }
 
-async function benchmark(workers: number, slots: number, trials: number, outDir: string, cpuProf: boolean): Promise<Result> {
+/** Submits a run of `trials` and follows it to its end, printing progress every 5 s. */
+async function runToEnd(pipeline: AsyncClient<PipelineServiceServer>, trials: number, workDir: string, displayName: string): Promise<{ run: Run; final: Run; submitted: number; ended: number }> {
+  const submitted = Date.now();
+  const run = (await pipeline.createRun({ configYaml: config(trials, workDir), overrides: [], displayName, requestId: '', validateOnly: false })).run!;
+  let final = run;
+  let lastPrint = 0;
+  for await (const { run: seen } of pipeline.watchRun({ name: run.name, afterRevision: 0 })) {
+    final = seen!;
+    if (Date.now() - lastPrint > 5000) {
+      lastPrint = Date.now();
+      const counts = final.steps[0]?.trialCounts;
+      console.error(`  ${((Date.now() - submitted) / 1000).toFixed(0)} s: ${counts?.succeeded ?? 0} succeeded, ${counts?.failed ?? 0} failed`);
+    }
+  }
+  if (final.state !== RunState.RUN_STATE_SUCCEEDED) throw new Error(`${displayName}: the run ended ${RunState[final.state]}: ${final.error}`);
+  return { run, final, submitted, ended: Date.now() };
+}
+
+async function benchmark(workers: number, slots: number, trials: number, warmup: number, outDir: string, cpuProf: boolean): Promise<Result> {
   const database = await createTestDatabase();
   const workDir = await mkdtemp(join(tmpdir(), 'vela-control-plane-'));
   const traceDir = join(workDir, 'trace');
@@ -175,27 +196,21 @@ async function benchmark(workers: number, slots: number, trials: number, outDir:
   });
   const pipeline = createAsyncClient<PipelineServiceServer>(PipelineServiceService, 'vela.v1.PipelineService', cluster.pipelineAddress, cluster.token);
   try {
+    if (warmup > 0) {
+      console.error(`[${workers} worker(s) × ${slots} slot(s)] warming up with ${warmup} trials`);
+      await runToEnd(pipeline, warmup, workDir, 'control-plane benchmark warm-up');
+      // Only the measured run's trials in the traces (each process reopens its file per trial).
+      for (const file of await readdir(traceDir)) await rm(join(traceDir, file));
+    }
+    const statsBefore = warmup > 0 ? await databaseStats(database.url) : undefined;
     const load = loadAverage();
     console.error(`[${workers} worker(s) × ${slots} slot(s)] submitting ${trials} trials (load average ${load})`);
     const before = await cpuSnapshot(database.name);
-    const submitted = Date.now();
-    const run = (await pipeline.createRun({ configYaml: config(trials, workDir), overrides: [], displayName: 'control-plane benchmark', requestId: '', validateOnly: false })).run!;
-    let final = run;
-    let lastPrint = 0;
-    for await (const { run: seen } of pipeline.watchRun({ name: run.name, afterRevision: 0 })) {
-      final = seen!;
-      if (Date.now() - lastPrint > 5000) {
-        lastPrint = Date.now();
-        const counts = final.steps[0]?.trialCounts;
-        console.error(`  ${((Date.now() - submitted) / 1000).toFixed(0)} s: ${counts?.succeeded ?? 0} succeeded, ${counts?.failed ?? 0} failed`);
-      }
-    }
-    const ended = Date.now();
+    const { run, submitted, ended } = await runToEnd(pipeline, trials, workDir, 'control-plane benchmark');
     const { cpuSeconds, syscalls, contextSwitches } = cpuSpent(before, await cpuSnapshot(database.name));
-    const stats = await databaseStats(database.url);
+    const stats = statsDelta(await databaseStats(database.url), statsBefore);
     await flushLog();
     const progressRaces = (await readFile(logFile, 'utf8')).split('\n').filter((line) => line.includes('progress of attempt') && line.includes('already SUCCEEDED')).length;
-    if (final.state !== RunState.RUN_STATE_SUCCEEDED) throw new Error(`the run ended ${RunState[final.state]}: ${final.error}`);
     const rows = await trialRows(database.url, run.id);
     const traces = await traceRows(traceDir);
     await writeFile(join(outDir, `trials-${trials}-${workers}w.json`), JSON.stringify({ rows, traces }));
@@ -306,6 +321,17 @@ async function databaseStats(url: string): Promise<{ commits: number; tables: Re
   } finally {
     await client.end();
   }
+}
+
+type DatabaseStats = Awaited<ReturnType<typeof databaseStats>>;
+
+/** `after` less what a warm-up left in the counters (`before`). */
+function statsDelta(after: DatabaseStats, before: DatabaseStats | undefined): DatabaseStats {
+  if (!before) return after;
+  const tables = Object.fromEntries(
+    Object.entries(after.tables).map(([table, counters]) => [table, Object.fromEntries(Object.entries(counters).map(([key, value]) => [key, value - (before.tables[table]?.[key] ?? 0)]))]),
+  );
+  return { commits: after.commits - before.commits, tables };
 }
 
 async function trialRows(url: string, runId: string): Promise<TrialRow[]> {
@@ -509,12 +535,13 @@ async function main(): Promise<void> {
   const trials = Number(argument('trials', '2000'));
   const workerCounts = argument('workers', '1,4').split(',').map(Number);
   const slots = Number(argument('slots', '2'));
+  const warmup = Number(argument('warmup', '0'));
   const outDir = resolve(argument('out', join(tmpdir(), 'vela-control-plane-out')));
   const cpuProf = process.argv.includes('--cpu-prof');
   await mkdir(outDir, { recursive: true });
   const results: Result[] = [];
   for (const workers of workerCounts) {
-    const result = await benchmark(workers, slots, trials, outDir, cpuProf);
+    const result = await benchmark(workers, slots, trials, warmup, outDir, cpuProf);
     results.push(result);
     console.error(`[${workers} worker(s)] ${result.succeeded}/${trials} in ${result.wallSeconds.toFixed(1)} s: ${result.throughput.toFixed(1)} trials/s`);
   }

@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { HealthImplementation } from 'grpc-health-check';
 import { toGrpcHandlers } from './async-handlers';
 import { bearerTokenGuard } from './auth';
+import { CHANNEL_OPTIONS } from './client';
 
 /** One gRPC service a process serves: its generated definition and the Nest provider implementing it. */
 export interface GrpcServiceBinding {
@@ -57,7 +58,7 @@ export interface RunningGrpcService {
 export async function startGrpcService(options: GrpcServiceOptions): Promise<RunningGrpcService> {
   const logger = new Logger(options.name);
   const app = await NestFactory.createApplicationContext(options.module, { logger: options.logger === false ? false : ['log', 'warn', 'error'] });
-  const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+  const server = new Server(CHANNEL_OPTIONS);
   const guard = options.token ? bearerTokenGuard(options.token) : undefined;
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   for (const binding of options.services) {

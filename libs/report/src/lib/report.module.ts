@@ -1,38 +1,16 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { createPrismaClient, PgNotifications, PrismaClient } from '@vela/db';
+import { createPrismaClient, PrismaClient } from '@vela/db';
 import { ARTIFACT_ROOT, ArtifactService } from './artifact.service';
 import { ReportController } from './report.controller';
-import { RECORD_CHANGE_FEED, RecordWatchService, type RecordChangeFeed } from './record-watch.service';
-import { RECORDS_CHANNEL, RecordService } from './record.service';
+import { RECORD_CHANGE_FEED, RecordWatchService } from './record-watch.service';
+import { PostgresRecordChangeFeed } from './record-change-feed';
+import { RecordService } from './record.service';
 
 export interface ReportModuleOptions {
   /** A migrated database (see `openDatabase` in @vela/db). */
   readonly databaseUrl: string;
   /** The folder that holds uploaded artifacts on this host. */
   readonly artifactRoot: string;
-}
-
-/** Record change notifications from every process, through Postgres LISTEN/NOTIFY. */
-class PostgresRecordChangeFeed implements RecordChangeFeed {
-  private readonly listeners = new Set<() => void>();
-  notifications!: PgNotifications;
-
-  static async connect(url: string): Promise<PostgresRecordChangeFeed> {
-    const feed = new PostgresRecordChangeFeed();
-    // After a dropped connection, wake every watcher: each re-reads from its cursor.
-    feed.notifications = await PgNotifications.connect(url, { onReconnect: () => feed.changed() });
-    await feed.notifications.listen(RECORDS_CHANNEL, () => feed.changed());
-    return feed;
-  }
-
-  onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  private changed(): void {
-    for (const listener of this.listeners) listener();
-  }
 }
 
 /** Closes the connections the module opened when the service stops. */
