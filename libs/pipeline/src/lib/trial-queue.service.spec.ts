@@ -95,6 +95,22 @@ describe('TrialQueueService.acquire (real Postgres)', () => {
     expect(await wakesWaiters(() => queue.acquire('walker', free, 2, 0))).toBe(false);
   });
 
+  it('renews a LOST or quiet worker when it asks for work, and writes nothing for an acquire a second after the last renewal', async () => {
+    const none: Capacity = { gpus: 0, cpuSlots: 0, memoryBytes: 0, labels: {} };
+    const heartbeat = async () => (await prisma.worker.findUniqueOrThrow({ where: { id: 'walker' } })).lastHeartbeatAt.getTime();
+    await prisma.worker.update({ where: { id: 'walker' }, data: { state: 'LOST', lastHeartbeatAt: new Date(Date.now() - 120_000) } });
+    await queue.acquire('walker', none, 1, 0);
+    const renewed = await prisma.worker.findUniqueOrThrow({ where: { id: 'walker' } });
+    expect(renewed.state).toBe('ACTIVE');
+    expect(Date.now() - renewed.lastHeartbeatAt.getTime()).toBeLessThan(5000);
+    const xmin = async () => (await prisma.$queryRaw<{ xmin: string }[]>`SELECT xmin::text FROM workers WHERE id = 'walker'`)[0].xmin;
+    const version = await xmin();
+    await queue.acquire('walker', none, 1, 0);
+    // The same row version: the second acquire did not write the worker.
+    expect(await xmin()).toBe(version);
+    expect(await heartbeat()).toBe(renewed.lastHeartbeatAt.getTime());
+  });
+
   it('refuses a worker that never registered', async () => {
     await expect(queue.acquire('stranger', { gpus: 0, cpuSlots: 1, memoryBytes: 0, labels: {} }, 1, 0)).rejects.toThrow("worker 'stranger' is not registered");
   });

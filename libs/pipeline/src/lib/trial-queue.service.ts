@@ -63,6 +63,13 @@ export interface AcquireRequest {
   readonly maxTrials: number;
 }
 
+/**
+ * An acquire renews its worker's liveness (asking for work is a sign of life) at most this
+ * often: a write per acquire would make every acquire that leases nothing, as when several
+ * workers wake for one new trial, a transaction with a WAL flush.
+ */
+const RENEW_WORKER_AFTER_SECONDS = 1;
+
 /** How many candidates one acquire looks at; the rest wait for the next call. */
 const CANDIDATES = 64;
 
@@ -101,12 +108,13 @@ export class TrialQueueService {
   }
 
   /**
-   * One statement: renews the worker (asking for work is a sign of life, as a heartbeat is),
-   * locks up to CANDIDATES PENDING trials (`SKIP LOCKED`: concurrent acquirers take others),
-   * walks them in queue order taking each that fits what is still free (resources.ts's rules:
-   * a CPU trial on a GPU worker without free CPU slots takes a GPU; labels must match), up to
-   * `maxTrials`, leases those, opens their attempts and bumps their runs. Runs with the fewest
-   * trials in flight go first (one aggregate, not a count per candidate), then the oldest trial.
+   * One statement: renews the worker (asking for work is a sign of life, as a heartbeat is; at
+   * most once a second), locks up to CANDIDATES PENDING trials (`SKIP LOCKED`: concurrent
+   * acquirers take others), walks them in queue order taking each that fits what is still
+   * free (resources.ts's rules: a CPU trial on a GPU worker without free CPU slots takes a GPU;
+   * labels must match), up to `maxTrials`, leases those, opens their attempts and bumps their
+   * runs. Runs with the fewest trials in flight go first (one aggregate, not a count per
+   * candidate), then the oldest trial.
    */
   private async tryAcquire(request: AcquireRequest): Promise<TrialWithAttempts[]> {
     const { workerId, maxTrials } = request;
@@ -120,15 +128,18 @@ export class TrialQueueService {
   }
 
   /**
-   * The acquire as CTEs of a `WITH RECURSIVE` statement (worker, in_flight, candidates,
+   * The acquire as CTEs of a `WITH RECURSIVE` statement (known, renewed, worker, in_flight, candidates,
    * ordered, walk, leased, opened; see tryAcquire); it looks for candidates only where `when`
    * holds.
    */
   private acquireSql({ workerId, free, maxTrials }: AcquireRequest, when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
     return Prisma.sql`
-      worker AS (
+      known AS (SELECT state::text FROM workers WHERE id = ${workerId}),
+      renewed AS (
         UPDATE workers SET last_heartbeat_at = now(), state = CASE WHEN state = 'LOST' THEN 'ACTIVE'::worker_state ELSE state END
-        WHERE id = ${workerId} RETURNING state::text),
+        WHERE id = ${workerId} AND (state = 'LOST' OR last_heartbeat_at < now() - make_interval(secs => ${RENEW_WORKER_AFTER_SECONDS}))
+        RETURNING state::text),
+      worker AS (SELECT COALESCE((SELECT state FROM renewed), known.state) AS state FROM known),
       in_flight AS (SELECT run_id, count(*) AS n FROM trials WHERE state IN ('LEASED', 'RUNNING') GROUP BY run_id),
       candidates AS (
         SELECT t.id, t.gpus, t.cpu_slots, t.memory_bytes, t.labels, COALESCE(f.n, 0) AS run_in_flight, t.created_at, t.number
