@@ -1,12 +1,12 @@
 import { status } from '@grpc/grpc-js';
 import { Run, RunState, StepState, TrialState, runName, stepName, type Step } from '@vela/contracts';
+import { isUuid } from '@vela/records';
 import type { CommandOutput } from './command-output';
 import { ServiceCallError, type ServiceConnection } from './connection';
 import { CliError, EXIT } from './exit-codes';
 import { enumLabel, formatAgo, formatDuration, formatTime, inFlight } from './format';
 import { formatTable } from './table';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How many runs a prefix is matched against. */
 const PREFIX_SEARCH_LIMIT = 1000;
 const ACTIVE_STATES = [RunState.RUN_STATE_PENDING, RunState.RUN_STATE_RUNNING];
@@ -17,7 +17,7 @@ const ACTIVE_STATES = [RunState.RUN_STATE_PENDING, RunState.RUN_STATE_RUNNING];
  */
 export async function findRun(connection: ServiceConnection, reference: string): Promise<Run> {
   const id = reference.replace(/^runs\//, '');
-  if (UUID.test(id)) {
+  if (isUuid(id)) {
     const found = await connection
       .pipeline((client) => client.getRun({ name: runName(id.toLowerCase()) }, connection.callOptions))
       .catch((error: unknown) => (error instanceof ServiceCallError && error.code === status.NOT_FOUND ? undefined : Promise.reject(error)));

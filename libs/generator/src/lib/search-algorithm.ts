@@ -2,6 +2,7 @@ import { createSearchAlgorithm, type Observation, type SearchAlgorithm, type Sug
 import type { DomainObservation, DomainSuggestion, SearchDefinition } from '@vela/contracts';
 import { InvalidArgumentError } from '@vela/errors';
 import { registry } from '@vela/registry';
+import { isUuid } from '@vela/records';
 import { SearchSpace, show } from '@vela/search-space';
 // Registers `remote` before any search is built.
 import { REMOTE_ALGORITHM } from './remote.algorithm';
@@ -12,12 +13,10 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 export type ContractsMatchAlgorithms = Assert<Same<Suggestion, DomainSuggestion> & Same<Observation, DomainObservation>>;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /** A lower-cased uuid, or INVALID_ARGUMENT naming `field`. */
 export function checkId(value: string | undefined, field: string, what: string): string {
   if (!value) throw new InvalidArgumentError('is required', field);
-  if (!UUID.test(value)) throw new InvalidArgumentError(`must be ${what} id (a uuid), got '${value}'`, field);
+  if (!isUuid(value)) throw new InvalidArgumentError(`must be ${what} id (a uuid), got '${value}'`, field);
   return value.toLowerCase();
 }
 
