@@ -8,6 +8,7 @@ import {
   StopReason,
   TrialOutcome,
   TrialState,
+  type AcquireTrialsRequest,
   type CompleteTrialRequest,
   type ReportProgressRequest,
 } from '@vela/contracts';
@@ -77,7 +78,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 16, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 18, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -327,6 +328,29 @@ describe('TrainerWorker', () => {
       expect(completionOf(second.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
     } finally {
       await chained.stop();
+    }
+  });
+
+  it('asks along with a completion for the free slot that the AcquireTrials in flight does not ask for', async () => {
+    const pair = new TrainerWorker({
+      settings: settings({ VELA_WORKER_ID: 'pair', VELA_WORKER_CPU_SLOTS: '2', VELA_WORKER_LABELS: 'queue=pair', VELA_WORKER_ACQUIRE_WAIT_MS: '10000' }),
+      log: (line) => lines.push(line),
+    });
+    const resources = { labels: { queue: 'pair' } };
+    try {
+      await pair.start();
+      const short = trialOf(16, { resources });
+      const long = trialOf(17, { resources, budgetEpochs: 60 });
+      await master.until(() => master.trials.get(short.id)?.owner === 'pair' && master.trials.get(long.id)?.owner === 'pair');
+      await master.until(() => completionOf(long.name) !== undefined);
+      // The short trial's completion found the queue empty; from then on the acquire loop's
+      // long poll asks for that slot. The long trial's completion asks for its own slot only.
+      expect(completionOf(short.name).acquireNext).toMatchObject({ maxTrials: 1 });
+      const polls = master.requests<AcquireTrialsRequest>('acquireTrials', 'workers/pair');
+      expect(polls.at(-1)).toMatchObject({ maxTrials: 1 });
+      expect(completionOf(long.name).acquireNext).toMatchObject({ worker: 'workers/pair', maxTrials: 1, freeCapacity: { cpuSlots: 1 } });
+    } finally {
+      await pair.stop();
     }
   });
 

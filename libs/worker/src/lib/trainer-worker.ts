@@ -113,8 +113,8 @@ export class TrainerWorker {
   private memoryReading?: { bytes: number; at: number };
   private loops: Promise<void>[] = [];
   private wake?: () => void;
-  /** An AcquireTrials call is in flight: completions do not ask for trials along (no double booking). */
-  private acquiring = false;
+  /** Slots the AcquireTrials call in flight asked for: completions ask along only for the others (no double booking). */
+  private polling = 0;
   /** Slots that completions in flight asked for: the acquire loop waits for them, and no slot is asked for twice. */
   private askedAlong = 0;
   private stopping?: Promise<void>;
@@ -376,19 +376,26 @@ export class TrainerWorker {
       const call = new AbortController();
       const onDrain = () => call.abort();
       this.acquireAbort.signal.addEventListener('abort', onDrain, { once: true });
-      this.acquiring = true;
+      this.polling = free;
       try {
-        const { trials } = await this.pipeline.acquireTrials(
-          AcquireTrialsRequest.fromPartial({
-            name: this.name,
-            freeCapacity: this.freeCapacity(),
-            maxTrials: free,
-            waitTimeout: durationFromMillis(this.settings.acquireWaitMs),
-          }),
-          { timeoutMs: this.settings.acquireWaitMs + CALL_TIMEOUT_MS, signal: call.signal },
-        ).finally(() => (this.acquiring = false));
+        let answer: { trials: Trial[] };
+        try {
+          answer = await this.pipeline.acquireTrials(
+            AcquireTrialsRequest.fromPartial({
+              name: this.name,
+              freeCapacity: this.freeCapacity(),
+              maxTrials: free,
+              waitTimeout: durationFromMillis(this.settings.acquireWaitMs),
+            }),
+            { timeoutMs: this.settings.acquireWaitMs + CALL_TIMEOUT_MS, signal: call.signal },
+          );
+        } finally {
+          // Cleared in the same turn as the trials are taken: a completion in between would
+          // ask along for slots they are about to fill.
+          this.polling = 0;
+        }
         backoff.reset();
-        this.take(trials);
+        this.take(answer.trials);
       } catch (error) {
         if (this.draining || this.stopped.signal.aborted) return;
         if (this.handleCommonError(error, true)) {
@@ -590,10 +597,11 @@ export class TrainerWorker {
       logTail: outcome.outcome === 'FAILED' ? (outcome.logTail ?? '') : '',
       finalObjectives: outcome.outcome === 'SUCCEEDED' && outcome.finalEpoch !== undefined && outcome.finalEpoch === held.lastEpoch ? held.lastObjectives : [],
     });
-    // The next trials come with the completion (one call, not two) when no AcquireTrials is
-    // in flight; the acquire loop waits meanwhile, so the free slots are asked for once.
-    const unasked = this.freeSlots() - this.askedAlong;
-    const along = unasked > 0 && !this.acquiring && !this.draining && !this.masterDraining && !this.fatal ? unasked : 0;
+    // The next trials come with the completion (one call, not two) for the free slots no call
+    // in flight asks for (an AcquireTrials long poll asks for those free when it began); the
+    // acquire loop waits meanwhile, so each free slot is asked for once.
+    const unasked = this.freeSlots() - this.askedAlong - this.polling;
+    const along = unasked > 0 && !this.draining && !this.masterDraining && !this.fatal ? unasked : 0;
     if (along) {
       request.acquireNext = { worker: this.name, freeCapacity: this.freeCapacity(along), maxTrials: along };
       this.askedAlong += along;
