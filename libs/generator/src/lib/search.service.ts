@@ -12,8 +12,9 @@ export interface SearchServiceOptions {
   /**
    * Write the algorithm's state snapshot once this many observations (or half the log, once
    * that is more: snapshotSpacing) have been applied since the last one, in the same
-   * transaction as the log entries that make it due (default DEFAULT_SNAPSHOT_EVERY). 1 writes one with every Observe that applies something; 0 never
-   * writes one, so a restart replays the whole log.
+   * transaction as the log entries that make it due (default DEFAULT_SNAPSHOT_EVERY). 1 writes
+   * one with every Observe that applies something; 0 never writes one, so a restart replays
+   * the whole log.
    */
   readonly snapshotEvery?: number;
 }

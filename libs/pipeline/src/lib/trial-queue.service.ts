@@ -128,9 +128,9 @@ export class TrialQueueService {
   }
 
   /**
-   * The acquire as CTEs of a `WITH RECURSIVE` statement (known, renewed, worker, in_flight, candidates,
-   * ordered, walk, leased, opened; see tryAcquire); it looks for candidates only where `when`
-   * holds.
+   * The acquire as CTEs of a `WITH RECURSIVE` statement (known, renewed, worker, in_flight,
+   * candidates, ordered, walk, leased, opened; see tryAcquire); it looks for candidates only
+   * where `when` holds.
    */
   private acquireSql({ workerId, free, maxTrials }: AcquireRequest, when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
     return Prisma.sql`

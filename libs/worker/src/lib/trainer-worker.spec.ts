@@ -65,6 +65,17 @@ describe('TrainerWorker', () => {
 
   const completionOf = (name: string) => master.requests<CompleteTrialRequest>('completeTrial', name)[0];
 
+  /** A worker of the test's own (its id, and labels its trials ask for, keep it apart from the shared one): started, used, stopped. */
+  const withWorker = async (overrides: NodeJS.ProcessEnv, use: () => Promise<void>) => {
+    const own = new TrainerWorker({ settings: settings(overrides), log: (line) => lines.push(line) });
+    try {
+      await own.start();
+      await use();
+    } finally {
+      await own.stop();
+    }
+  };
+
   const startReport = (port = '0') =>
     startServiceProcess({ name: 'report', entry: 'apps/report/src/main.ts', env: { DATABASE_URL: database.url, VELA_REPORT_PORT: port, VELA_TOKEN: TOKEN, VELA_ARTIFACT_ROOT: artifactRoot } });
 
@@ -242,28 +253,19 @@ describe('TrainerWorker', () => {
     const leased = master.trials.get(trial.id)!;
     leased.owner = 'restarted';
     leased.trial = { ...leased.trial, state: TrialState.TRIAL_STATE_LEASED, leaseOwner: 'restarted' };
-    const restarted = new TrainerWorker({ settings: settings({ VELA_WORKER_ID: 'restarted', VELA_WORKER_CPU_SLOTS: '1' }), log: (line) => lines.push(line) });
-    try {
-      await restarted.start();
+    await withWorker({ VELA_WORKER_ID: 'restarted', VELA_WORKER_CPU_SLOTS: '1' }, async () => {
       await master.until(() => completionOf(trial.name) !== undefined);
       expect(completionOf(trial.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
       expect(lines.join('\n')).toContain(`worker restarted: resuming leased trial ${trial.name} attempt 1`);
-    } finally {
-      await restarted.stop();
-    }
+    });
   });
 
   it('completes FAILED, with its output as the log tail, a trial whose training process dies, and trains the next in a new process', async () => {
     const plugin = join(__dirname, 'fixtures', 'crashing-trainer.plugin.ts');
-    const crashing = new TrainerWorker({
-      settings: settings({ VELA_WORKER_ID: 'crashing', VELA_WORKER_CPU_SLOTS: '1', VELA_PLUGINS: plugin, VELA_WORKER_LABELS: 'plugin=crashing' }),
-      log: (line) => lines.push(line),
-    });
     // Only the worker with the plugin (and its label) may take these trials.
     const resources = { labels: { plugin: 'crashing' } };
     const doomed = trialOf(8, { resources, stepConfig: { ...STEP_CONFIG, trainer: { ...STEP_CONFIG.trainer, type: 'CrashingTrainer' } } });
-    try {
-      await crashing.start();
+    await withWorker({ VELA_WORKER_ID: 'crashing', VELA_WORKER_CPU_SLOTS: '1', VELA_PLUGINS: plugin, VELA_WORKER_LABELS: 'plugin=crashing' }, async () => {
       await master.until(() => completionOf(doomed.name) !== undefined);
       const completion = completionOf(doomed.name);
       expect(completion).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_FAILED, errorMessage: 'the training process exited (SIGKILL) while training' });
@@ -274,19 +276,12 @@ describe('TrainerWorker', () => {
       const next = trialOf(9, { resources });
       await master.until(() => completionOf(next.name) !== undefined);
       expect(completionOf(next.name).outcome).toBe(TrialOutcome.TRIAL_OUTCOME_SUCCEEDED);
-    } finally {
-      await crashing.stop();
-    }
+    });
   });
 
   it('reports progress at most once per interval, and nothing for a trial that completes within it', async () => {
-    const spaced = new TrainerWorker({
-      settings: settings({ VELA_WORKER_ID: 'spaced', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_PROGRESS_MS: '1500', VELA_WORKER_LABELS: 'progress=spaced' }),
-      log: (line) => lines.push(line),
-    });
     const resources = { labels: { progress: 'spaced' } };
-    try {
-      await spaced.start();
+    await withWorker({ VELA_WORKER_ID: 'spaced', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_PROGRESS_MS: '1500', VELA_WORKER_LABELS: 'progress=spaced' }, async () => {
       const quick = trialOf(12, { resources });
       await master.until(() => completionOf(quick.name) !== undefined);
       expect(completionOf(quick.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
@@ -304,19 +299,12 @@ describe('TrainerWorker', () => {
       // Epochs between reports were coalesced: each report carries the newest epoch.
       expect(reports[1].epoch).toBeGreaterThan(reports[0].epoch + 1);
       for (let i = 1; i < sentAt.length; i++) expect(sentAt[i] - sentAt[i - 1]).toBeGreaterThanOrEqual(1400);
-    } finally {
-      await spaced.stop();
-    }
+    });
   });
 
   it('asks for its next trial along with a completion, and takes what comes back', async () => {
-    const chained = new TrainerWorker({
-      settings: settings({ VELA_WORKER_ID: 'chained', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_LABELS: 'queue=chained' }),
-      log: (line) => lines.push(line),
-    });
     const resources = { labels: { queue: 'chained' } };
-    try {
-      await chained.start();
+    await withWorker({ VELA_WORKER_ID: 'chained', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_LABELS: 'queue=chained' }, async () => {
       // Long enough that the second is queued before the first ends.
       const first = trialOf(14, { resources, budgetEpochs: 60 });
       await master.until(() => master.trials.get(first.id)?.owner === 'chained');
@@ -326,19 +314,12 @@ describe('TrainerWorker', () => {
       expect(master.trials.get(first.id)?.leasedBy).toBe('acquireTrials');
       expect(master.trials.get(second.id)?.leasedBy).toBe('completeTrial');
       expect(completionOf(second.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
-    } finally {
-      await chained.stop();
-    }
+    });
   });
 
   it('asks along with a completion for the free slot that the AcquireTrials in flight does not ask for', async () => {
-    const pair = new TrainerWorker({
-      settings: settings({ VELA_WORKER_ID: 'pair', VELA_WORKER_CPU_SLOTS: '2', VELA_WORKER_LABELS: 'queue=pair', VELA_WORKER_ACQUIRE_WAIT_MS: '10000' }),
-      log: (line) => lines.push(line),
-    });
     const resources = { labels: { queue: 'pair' } };
-    try {
-      await pair.start();
+    await withWorker({ VELA_WORKER_ID: 'pair', VELA_WORKER_CPU_SLOTS: '2', VELA_WORKER_LABELS: 'queue=pair', VELA_WORKER_ACQUIRE_WAIT_MS: '10000' }, async () => {
       const short = trialOf(16, { resources });
       const long = trialOf(17, { resources, budgetEpochs: 60 });
       await master.until(() => master.trials.get(short.id)?.owner === 'pair' && master.trials.get(long.id)?.owner === 'pair');
@@ -349,9 +330,7 @@ describe('TrainerWorker', () => {
       const polls = master.requests<AcquireTrialsRequest>('acquireTrials', 'workers/pair');
       expect(polls.at(-1)).toMatchObject({ maxTrials: 1 });
       expect(completionOf(long.name).acquireNext).toMatchObject({ worker: 'workers/pair', maxTrials: 1, freeCapacity: { cpuSlots: 1 } });
-    } finally {
-      await pair.stop();
-    }
+    });
   });
 
   it('refuses to start with a wrong token, saying what to set', async () => {
