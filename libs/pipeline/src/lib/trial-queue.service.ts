@@ -114,7 +114,8 @@ export class TrialQueueService {
    * free (resources.ts's rules: a CPU trial on a GPU worker without free CPU slots takes a GPU;
    * labels must match), up to `maxTrials`, leases those, opens their attempts and bumps their
    * runs. Runs with the fewest trials in flight go first (one aggregate, not a count per
-   * candidate), then the oldest trial.
+   * candidate), then the oldest trial. The answer lists the leased trials oldest first (the
+   * order a worker starts them in), not in the order the update happened to write them.
    */
   private async tryAcquire(request: AcquireRequest): Promise<TrialWithAttempts[]> {
     const { workerId, maxTrials } = request;
@@ -122,7 +123,7 @@ export class TrialQueueService {
       WITH RECURSIVE ${this.acquireSql(request)},
       ${touchRunsSql(Prisma.sql`SELECT run_id FROM leased`, leftCandidatesSql(maxTrials))}
       SELECT (SELECT count(*) FROM worker) AS registered, leased.*, ${attemptsJsonSql('leased', 'opened')}
-      FROM notified LEFT JOIN leased ON true`);
+      FROM notified LEFT JOIN leased ON true ORDER BY leased.created_at, leased.number`);
     if (rows.length === 0 || Number(rows[0].registered) === 0) throw new FailedPreconditionError(`worker '${workerId}' is not registered; call RegisterWorker first`);
     return rows.filter((row) => row.id !== null).map(({ registered: _registered, ...row }) => withAttempts(row));
   }
@@ -262,7 +263,7 @@ export class TrialQueueService {
           : touchRunsSql(Prisma.sql`SELECT run_id FROM moved`, movedPending)
       }
       SELECT 'completed' AS role, moved.*, ${attemptsJsonSql('moved', 'ended')} FROM moved CROSS JOIN notified
-      ${inOne ? Prisma.sql`UNION ALL SELECT 'leased' AS role, leased.*, ${attemptsJsonSql('leased', 'opened')} FROM leased CROSS JOIN notified` : Prisma.empty}`);
+      ${inOne ? Prisma.sql`UNION ALL SELECT 'leased' AS role, leased.*, ${attemptsJsonSql('leased', 'opened')} FROM leased CROSS JOIN notified ORDER BY role, created_at, number` : Prisma.empty}`);
     const moved = rows.find((row) => row.role === 'completed');
     if (moved) {
       const trials = (role: string) => rows.filter((row) => row.role === role).map(({ role: _role, ...row }) => withAttempts(row));
