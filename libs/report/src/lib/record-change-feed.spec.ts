@@ -57,8 +57,9 @@ describe('PostgresRecordChangeFeed (real Postgres)', () => {
     const second = feed.onChange(() => seen.second++);
     await until(() => seen.first >= 1 && seen.second >= 1);
     first();
-    await other.query('SELECT pg_notify($1, $2)', [RECORDS_CHANNEL, '{"seq":3}']);
+    // Counted before the NOTIFY: it may reach the feed before the query's own answer does.
     const secondBefore = seen.second;
+    await other.query('SELECT pg_notify($1, $2)', [RECORDS_CHANNEL, '{"seq":3}']);
     await until(() => seen.second > secondBefore);
     second();
     await until(async () => (await feedStatement()) === `UNLISTEN "${RECORDS_CHANNEL}"`);
