@@ -4,6 +4,7 @@ import { status } from '@grpc/grpc-js';
 import {
   AcquireTrialsRequest,
   CompleteTrialRequest,
+  CompleteTrialsRequest,
   HeartbeatRequest,
   ObjectiveGoal,
   Record as RecordProto,
@@ -184,6 +185,50 @@ describe('the pipeline master over gRPC', () => {
     // Its trials were never trained: end the run so that later tests' workers do not get them.
     // It may have failed for that meanwhile (a success without records), even between a look
     // at its state and the cancel: then the cancel is refused as the run has ended.
+    await cluster.clients.pipeline.cancelRun({ name: run.name, reason: 'the test ends' }).catch((error: { code?: number; details?: string }) => {
+      if (error.code !== status.FAILED_PRECONDITION || !error.details?.includes('already ended')) throw error;
+    });
+  });
+
+  it('completes a batch of trials and writes their records in one call each, answering every item alone', async () => {
+    await register('w-batch', 2);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 4, inFlight: 4 }));
+    const leased = await until('two leased trials', async () => {
+      const { trials } = await acquire('w-batch', 2, 1000);
+      return trials.length === 2 ? trials : undefined;
+    });
+    const objectives = [{ key: 'accuracy', goal: ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE, value: 0.8 }];
+    const finalRecord = (trial: Trial, attempt = trial.attempt) =>
+      RecordProto.fromPartial({ trialId: trial.id, attempt, epoch: 1, trialState: TrialState.TRIAL_STATE_SUCCEEDED, desc: trial.desc, hyperparameters: trial.hyperparameters, performance: { accuracy: 0.8 }, objectives });
+    const written = await cluster.clients.report.updateRecords({ records: [finalRecord(leased[0]), finalRecord(leased[1], 5), finalRecord(leased[1])] });
+    expect(written.results.map((result) => [result.code, result.record?.trialId])).toEqual([
+      [status.OK, leased[0].id],
+      [status.FAILED_PRECONDITION, undefined],
+      [status.OK, leased[1].id],
+    ]);
+    expect(written.results[1].message).toMatch(/record\.attempt: attempt 5 .* has not started/);
+    const success = (trial: Trial) =>
+      CompleteTrialRequest.fromPartial({ name: trial.name, attempt: trial.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 1, finalObjectives: objectives, requestId: `batch-${trial.id}` });
+    const batch = CompleteTrialsRequest.fromPartial({
+      completions: [success(leased[0]), { ...success(leased[1]), attempt: 9, requestId: 'stale' }, { ...success(leased[1]), name: 'runs/x' }, success(leased[1])],
+      acquireNext: { worker: 'workers/w-batch', freeCapacity: { cpuSlots: 2 }, maxTrials: 2 },
+    });
+    const answer = await cluster.clients.pipeline.completeTrials(batch);
+    expect(answer.results.map((result) => [result.code, result.trial?.id, result.trial?.state])).toEqual([
+      [status.OK, leased[0].id, TrialState.TRIAL_STATE_SUCCEEDED],
+      [status.FAILED_PRECONDITION, undefined, undefined],
+      [status.INVALID_ARGUMENT, undefined, undefined],
+      [status.OK, leased[1].id, TrialState.TRIAL_STATE_SUCCEEDED],
+    ]);
+    expect(answer.results[1].message).toContain('completion of attempt 9 refused');
+    expect(answer.results[2].message).toMatch(/^completions\[2\]\.name: /);
+    expect(answer.acquiredTrials).toHaveLength(2);
+    expect(answer.acquiredTrials.every((trial) => trial.state === TrialState.TRIAL_STATE_LEASED && trial.leaseOwner === 'w-batch')).toBe(true);
+    // The answer was lost and the worker sends the batch again: the same answers, nothing more leased.
+    const again = await cluster.clients.pipeline.completeTrials({ ...batch, acquireNext: undefined });
+    expect(again.results.map((result) => [result.code, result.trial?.state])).toEqual(answer.results.map((result) => [result.code, result.trial?.state]));
+    expect(again.acquiredTrials).toEqual([]);
+    await expect(cluster.clients.pipeline.completeTrials({ completions: [], acquireNext: undefined })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
     await cluster.clients.pipeline.cancelRun({ name: run.name, reason: 'the test ends' }).catch((error: { code?: number; details?: string }) => {
       if (error.code !== status.FAILED_PRECONDITION || !error.details?.includes('already ended')) throw error;
     });

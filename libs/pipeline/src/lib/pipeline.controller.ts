@@ -17,6 +17,8 @@ import {
   type CancelRunResponse,
   type CompleteTrialRequest,
   type CompleteTrialResponse,
+  type CompleteTrialsRequest,
+  type CompleteTrialsResponse,
   type CreateRunRequest,
   type CreateRunResponse,
   type DeregisterWorkerRequest,
@@ -42,10 +44,10 @@ import {
   type WatchRunResponse,
 } from '@vela/contracts';
 import { InvalidArgumentError, VelaError } from '@vela/errors';
-import type { CallContext, AsyncService } from '@vela/grpc-server';
+import { toServiceError, type CallContext, type AsyncService } from '@vela/grpc-server';
 import { capacityFromProto, outcomeConverter, runStateConverter, runToProto, stopToProto, workerToProto } from './pipeline.converters';
 import { RunService, type RunStateName } from './run.service';
-import { TrialQueueService, type AcquireRequest } from './trial-queue.service';
+import { TrialQueueService, type AcquireRequest, type Completion, type TrialWithAttempts } from './trial-queue.service';
 import { TrialViewService } from './trial-view.service';
 import { WorkerRegistryService } from './worker-registry.service';
 
@@ -142,23 +144,57 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
   }
 
   async completeTrial(request: CompleteTrialRequest): Promise<CompleteTrialResponse> {
-    const key = this.trialViews.keyOf(request.name);
-    const { completed, acquired } = await this.queue.complete(
-      {
-        trial: key,
-        attempt: request.attempt,
-        outcome: outcomeConverter.toName(request.outcome, 'outcome'),
-        errorMessage: request.errorMessage || undefined,
-        finalEpoch: request.finalEpoch,
-        checkpointArtifactId: request.checkpointArtifact ? request.checkpointArtifact.replace(/^artifacts\//, '') : undefined,
-        requestId: request.requestId || undefined,
-        finalObjectives: request.finalObjectives.map((objective, index) => objectiveFromProto(objective, `final_objectives[${index}]`)),
-      },
-      await this.trialViews.maxAttemptsOf(key.runId),
-      this.alongRequest(request.acquireNext),
-    );
+    const completion = this.completionOf(request, '');
+    const { completed, acquired } = await this.queue.complete(completion, await this.trialViews.maxAttemptsOf(completion.trial.runId), this.alongRequest(request.acquireNext));
     const [trial, ...acquiredTrials] = await this.trialViews.toProtosWith([completed, ...acquired]);
     return { trial, acquiredTrials };
+  }
+
+  async completeTrials(request: CompleteTrialsRequest): Promise<CompleteTrialsResponse> {
+    if (request.completions.length === 0) throw new InvalidArgumentError('is required: at least one completion', 'completions');
+    // A completion that does not parse is refused alone, as one whose lease is gone is.
+    const parsed = request.completions.map((each, index): Completion | VelaError => {
+      try {
+        return this.completionOf(each, `completions[${index}].`);
+      } catch (error) {
+        if (error instanceof VelaError) return error;
+        throw error;
+      }
+    });
+    const completions = parsed.filter((each): each is Completion => !(each instanceof VelaError));
+    const maxAttempts = new Map<string, number>();
+    for (const { trial } of completions) if (!maxAttempts.has(trial.runId)) maxAttempts.set(trial.runId, await this.trialViews.maxAttemptsOf(trial.runId));
+    const { results, acquired } = await this.queue.completeMany(
+      completions.map((completion) => ({ completion, maxAttempts: maxAttempts.get(completion.trial.runId) as number })),
+      this.alongRequest(request.acquireNext),
+    );
+    let next = 0;
+    const answers = parsed.map((each) => (each instanceof VelaError ? each : results[next++]));
+    const completed = answers.filter((answer): answer is TrialWithAttempts => !(answer instanceof VelaError));
+    const protos = await this.trialViews.toProtosWith([...completed, ...acquired]);
+    let proto = 0;
+    return {
+      results: answers.map((answer) => {
+        if (!(answer instanceof VelaError)) return { trial: protos[proto++], code: 0, message: '' };
+        const { code, details } = toServiceError(answer);
+        return { trial: undefined, code, message: details };
+      }),
+      acquiredTrials: protos.slice(completed.length),
+    };
+  }
+
+  /** A CompleteTrialRequest as the queue's Completion; `field` prefixes the names of fields it refuses. */
+  private completionOf(request: CompleteTrialRequest, field: string): Completion {
+    return {
+      trial: this.trialViews.keyOf(request.name, `${field}name`),
+      attempt: request.attempt,
+      outcome: outcomeConverter.toName(request.outcome, `${field}outcome`),
+      errorMessage: request.errorMessage || undefined,
+      finalEpoch: request.finalEpoch,
+      checkpointArtifactId: request.checkpointArtifact ? request.checkpointArtifact.replace(/^artifacts\//, '') : undefined,
+      requestId: request.requestId || undefined,
+      finalObjectives: request.finalObjectives.map((objective, index) => objectiveFromProto(objective, `${field}final_objectives[${index}]`)),
+    };
   }
 
   /**

@@ -56,6 +56,12 @@ export interface Completion {
   readonly finalObjectives?: readonly ObjectiveValue[];
 }
 
+/** A completion with the attempt limit of its trial's run. */
+export interface CompletionRequest {
+  readonly completion: Completion;
+  readonly maxAttempts: number;
+}
+
 /** A worker asking for trials: what it has free, and how many it takes at most. */
 export interface AcquireRequest {
   readonly workerId: string;
@@ -231,31 +237,68 @@ export class TrialQueueService {
    * completion moved the trial: a refused or repeated completion leases nothing.
    */
   async complete(completion: Completion, maxAttempts: number, along?: AcquireRequest): Promise<{ completed: TrialWithAttempts; acquired: TrialWithAttempts[] }> {
-    const { trial: key, attempt, outcome } = completion;
-    const error = completion.errorMessage ?? null;
-    const finalObjectives = completion.finalObjectives?.length ? JSON.stringify(completion.finalObjectives) : null;
-    // The trial moves on (retried: `retry` in the SET clauses, which read the row as it was),
-    // the attempt ends, the run is bumped and watched: one statement, no transaction round trips.
-    const retry = Prisma.sql`(${outcome} = 'FAILED' AND attempt < ${maxAttempts} AND NOT stop_requested)`;
+    const { results, acquired } = await this.completeMany([{ completion, maxAttempts }], along);
+    if (results[0] instanceof VelaError) throw results[0];
+    return { completed: results[0], acquired };
+  }
+
+  /**
+   * Ends several attempts, each as `complete` would, in one statement: each is answered with
+   * the trial after it or with the error `complete` would have thrown, so one refused
+   * completion does not stop the others. `along` leases the worker's next trials when at
+   * least one completion moved its trial (in the same statement when all succeeded).
+   */
+  async completeMany(requests: readonly CompletionRequest[], along?: AcquireRequest): Promise<{ results: (TrialWithAttempts | VelaError)[]; acquired: TrialWithAttempts[] }> {
+    // An attempt named twice moves once; the other is answered as a repeat or a refusal, below.
+    const firstOfKey = new Map<string, number>();
+    for (const [index, { completion }] of requests.entries()) {
+      const key = `${keyName(completion.trial)}#${completion.attempt}`;
+      if (!firstOfKey.has(key)) firstOfKey.set(key, index);
+    }
+    const batch = [...firstOfKey.values()].map((position) => {
+      const { completion, maxAttempts } = requests[position];
+      return {
+        position,
+        run_id: completion.trial.runId,
+        step: completion.trial.step,
+        number: completion.trial.number,
+        attempt: completion.attempt,
+        outcome: completion.outcome,
+        error: completion.errorMessage ?? null,
+        final_epoch: completion.finalEpoch ?? null,
+        checkpoint_artifact_id: completion.checkpointArtifactId ?? null,
+        request_id: completion.requestId ?? null,
+        // A success keeps its result's objectives, or none (not an earlier epoch's) when the worker sent none.
+        final_objectives: completion.finalObjectives?.length ? completion.finalObjectives : null,
+        max_attempts: maxAttempts,
+      };
+    });
+    // Each trial moves on (retried: `retry` in the SET clauses, which read the row as it was),
+    // its attempt ends, the runs are bumped and watched: one statement, no transaction round trips.
+    const retry = Prisma.sql`(b.outcome = 'FAILED' AND t.attempt < b.max_attempts AND NOT t.stop_requested)`;
     const movedPending = Prisma.sql`EXISTS (SELECT 1 FROM moved WHERE state = 'PENDING')`;
     // A failure may be retried as a new attempt, which the statement's own snapshot cannot
     // offer as a candidate: the worker's next trials are then leased after it, so it gets the retry.
-    const inOne = outcome === 'SUCCEEDED' ? along : undefined;
-    const rows = await queryRows<{ role: 'completed' | 'leased' }>(this.prisma, Prisma.sql`
-      WITH RECURSIVE moved AS (
-        UPDATE trials SET
-          state = (CASE WHEN ${retry} THEN 'PENDING' ELSE ${outcome} END)::trial_state,
-          attempt = CASE WHEN ${retry} THEN attempt + 1 ELSE attempt END,
-          ended_at = CASE WHEN ${retry} THEN ended_at ELSE now() END,
-          progress_epoch = CASE WHEN ${retry} THEN 0 ELSE COALESCE(${completion.finalEpoch ?? null}, progress_epoch) END,
-          checkpoint_artifact_id = CASE WHEN ${retry} THEN checkpoint_artifact_id ELSE COALESCE(${completion.checkpointArtifactId ?? null}::uuid, checkpoint_artifact_id) END,
-          -- A success keeps its result's objectives, or none (not an earlier epoch's) when the worker sent none.
-          progress_objectives = CASE WHEN ${outcome} = 'SUCCEEDED' THEN ${finalObjectives}::jsonb ELSE progress_objectives END,
-          lease_owner = NULL, lease_expires_at = NULL, error = ${error}, complete_request_id = ${completion.requestId ?? null}
-        WHERE ${whereKey(key)} AND attempt = ${attempt} AND state IN ('LEASED', 'RUNNING')
-        RETURNING *),
-      ended AS (UPDATE attempts SET state = ${outcome}::attempt_state, ended_at = now(), error = ${error}
-                WHERE trial_id IN (SELECT id FROM moved) AND attempt = ${attempt} RETURNING *),
+    const inOne = requests.every(({ completion }) => completion.outcome === 'SUCCEEDED') ? along : undefined;
+    const rows = await queryRows<{ role: 'completed' | 'leased'; batch_position: number | null }>(this.prisma, Prisma.sql`
+      WITH RECURSIVE batch AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) AS b(
+        position int, run_id uuid, step text, number int, attempt int, outcome text, error text, final_epoch int,
+        checkpoint_artifact_id uuid, request_id text, final_objectives jsonb, max_attempts int)),
+      moved AS (
+        UPDATE trials t SET
+          state = (CASE WHEN ${retry} THEN 'PENDING' ELSE b.outcome END)::trial_state,
+          attempt = CASE WHEN ${retry} THEN t.attempt + 1 ELSE t.attempt END,
+          ended_at = CASE WHEN ${retry} THEN t.ended_at ELSE now() END,
+          progress_epoch = CASE WHEN ${retry} THEN 0 ELSE COALESCE(b.final_epoch, t.progress_epoch) END,
+          checkpoint_artifact_id = CASE WHEN ${retry} THEN t.checkpoint_artifact_id ELSE COALESCE(b.checkpoint_artifact_id, t.checkpoint_artifact_id) END,
+          progress_objectives = CASE WHEN b.outcome = 'SUCCEEDED' THEN b.final_objectives ELSE t.progress_objectives END,
+          lease_owner = NULL, lease_expires_at = NULL, error = b.error, complete_request_id = b.request_id
+        FROM batch b
+        WHERE t.run_id = b.run_id AND t.step = b.step AND t.number = b.number AND t.attempt = b.attempt AND t.state IN ('LEASED', 'RUNNING')
+        RETURNING t.*, b.position AS batch_position),
+      moved_from AS (SELECT m.id, b.* FROM moved m JOIN batch b ON b.position = m.batch_position),
+      ended AS (UPDATE attempts a SET state = f.outcome::attempt_state, ended_at = now(), error = f.error
+                FROM moved_from f WHERE a.trial_id = f.id AND a.attempt = f.attempt RETURNING a.*),
       ${inOne ? Prisma.sql`${this.acquireSql(inOne, Prisma.sql`EXISTS (SELECT 1 FROM moved)`)},` : Prisma.empty}
       ${
         inOne
@@ -263,21 +306,31 @@ export class TrialQueueService {
           : touchRunsSql(Prisma.sql`SELECT run_id FROM moved`, movedPending)
       }
       SELECT 'completed' AS role, moved.*, ${attemptsJsonSql('moved', 'ended')} FROM moved CROSS JOIN notified
-      ${inOne ? Prisma.sql`UNION ALL SELECT 'leased' AS role, leased.*, ${attemptsJsonSql('leased', 'opened')} FROM leased CROSS JOIN notified ORDER BY role, created_at, number` : Prisma.empty}`);
-    const moved = rows.find((row) => row.role === 'completed');
-    if (moved) {
-      const trials = (role: string) => rows.filter((row) => row.role === role).map(({ role: _role, ...row }) => withAttempts(row));
-      const acquired = inOne ? trials('leased') : along ? await this.tryAcquire(along).catch(leaseNoneIfRefused) : [];
-      return { completed: trials('completed')[0], acquired };
+      ${inOne ? Prisma.sql`UNION ALL SELECT 'leased' AS role, leased.*, NULL::int, ${attemptsJsonSql('leased', 'opened')} FROM leased CROSS JOIN notified ORDER BY role, created_at, number` : Prisma.empty}`);
+    const results: (TrialWithAttempts | VelaError | undefined)[] = new Array(requests.length);
+    const leased: TrialWithAttempts[] = [];
+    for (const { role, batch_position: position, ...row } of rows) {
+      if (role === 'completed') results[position as number] = withAttempts(row);
+      else leased.push(withAttempts(row));
     }
-    // Nothing moved: a repeat of this completion (answered with the trial as it is), or a refusal.
+    // Not moved: a repeat of a completion (answered with the trial as it is), or a refusal.
+    for (const [index, { completion }] of requests.entries()) {
+      if (results[index] === undefined) results[index] = await this.unmovedCompletion(completion);
+    }
+    const anyMoved = rows.some((row) => row.role === 'completed');
+    const acquired = !anyMoved ? [] : inOne ? leased : along ? await this.tryAcquire(along).catch(leaseNoneIfRefused) : [];
+    return { results: results as (TrialWithAttempts | VelaError)[], acquired };
+  }
+
+  /** A completion that moved nothing: the trial as it is for a repeat of a completion already made, else why it was refused. */
+  private async unmovedCompletion(completion: Completion): Promise<TrialWithAttempts | VelaError> {
+    const { trial: key, attempt, outcome } = completion;
     const [row] = await queryRows<Trial>(this.prisma, Prisma.sql`
       SELECT t.*, ${attemptsJsonSql('t')} FROM trials t WHERE ${whereKey(key)}`);
-    if (!row) throw new NotFoundError(`trial '${keyName(key)}' not found`);
+    if (!row) return new NotFoundError(`trial '${keyName(key)}' not found`);
     const current = withAttempts(row);
     const repeated = (completion.requestId && current.trial.completeRequestId === completion.requestId) || (current.trial.attempt === attempt && current.trial.state === outcome);
-    if (repeated) return { completed: current, acquired: [] };
-    throw fenceErrorOf(keyName(key), current.trial, attempt, 'completion');
+    return repeated ? current : fenceErrorOf(keyName(key), current.trial, attempt, 'completion');
   }
 
   /**
@@ -334,7 +387,7 @@ export class TrialQueueService {
   }
 }
 
-function fenceErrorOf(name: string, trial: { attempt: number; state: string }, attempt: number, what: string): Error {
+function fenceErrorOf(name: string, trial: { attempt: number; state: string }, attempt: number, what: string): VelaError {
   if (trial.attempt !== attempt) {
     return new FailedPreconditionError(`attempt: ${what} of attempt ${attempt} refused: trial '${name}' is on attempt ${trial.attempt} (the lease was lost)`);
   }

@@ -23,10 +23,10 @@ export class TrialViewService {
   constructor(private readonly prisma: PrismaClient) {}
 
   /** The unique key a trial name stands for; a malformed name or number is INVALID_ARGUMENT. */
-  keyOf(name: string): TrialKey {
-    const { run, step, trial } = parseTrialName(name);
+  keyOf(name: string, field = 'name'): TrialKey {
+    const { run, step, trial } = parseTrialName(name, field);
     const number = Number(trial);
-    if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`trial number must be a positive integer, got '${trial}'`, 'name');
+    if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`trial number must be a positive integer, got '${trial}'`, field);
     // Run ids are UUIDs: any other id names no trial (and must not reach a uuid column).
     if (!isUuid(run)) throw new NotFoundError(`trial '${name}' not found`);
     return { runId: run, step, number };

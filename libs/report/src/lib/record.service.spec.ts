@@ -80,6 +80,31 @@ describe('RecordService (real Postgres)', () => {
     expect(await count()).toBe(before);
   });
 
+  it('writes a batch in one call, in order, answering each record alone: refused ones write nothing and stop nothing', async () => {
+    const [fresh, stale] = [run.trials[5], run.trials[2]]; // trials[2] is on attempt 2 (above)
+    const before = await count();
+    const answers = await service.updateRecords([
+      record(fresh.id, 1, 0.41),
+      record(stale.id, 7, 0.5),
+      record('00000000-0000-4000-8000-000000000001', 1, 0.5),
+      record(fresh.id, 2, NaN),
+      record(fresh.id, 2, 0.42),
+      record(fresh.id, 1, 0.43),
+    ]);
+    expect(answers[1]).toBeInstanceOf(FailedPreconditionError);
+    expect((answers[1] as Error).message).toMatch(/record\.attempt: attempt 1 .* is stale \(the trial is on attempt 2\)/);
+    expect(answers[2]).toBeInstanceOf(NotFoundError);
+    expect(answers[3]).toBeInstanceOf(InvalidArgumentError);
+    expect((answers[3] as Error).message).toBe('record.objectives[0].value: must be a finite number, got NaN');
+    // Two writes of one key leave the later; both are answered with it.
+    expect(answers[0]).toEqual(answers[5]);
+    expect(answers[5]).toMatchObject({ trialNumber: fresh.number, epoch: 1, performance: { accuracy: 0.43 } });
+    expect(answers[4]).toMatchObject({ epoch: 2, performance: { accuracy: 0.42 } });
+    expect(await count()).toBe(before + 2);
+    expect((await service.getRecord(fresh.id, 1, 1)).performance.accuracy).toBe(0.43);
+    await expect(service.getRecord(stale.id, 1, 7)).rejects.toThrow(NotFoundError);
+  });
+
   it('reads the newest attempt and epoch when they are not given', async () => {
     const trial = run.trials[4];
     for (const epoch of [1, 2, 3]) await service.updateRecord(record(trial.id, epoch, 0.3 + epoch / 10));

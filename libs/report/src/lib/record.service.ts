@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@vela/errors';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, VelaError } from '@vela/errors';
 import { Prisma, PrismaClient, queryRows } from '@vela/db';
 import { paretoFront } from '@vela/pareto';
 import { decodePageToken, encodePageToken, resolvePageSize, type PagePosition } from '@vela/contracts';
@@ -66,25 +66,49 @@ export class RecordService {
    * attempt is not the trial's current one; nothing is written then.
    */
   async updateRecord(input: RecordInput): Promise<StoredRecord> {
-    validateRecord(input);
-    const trialId = input.trialId.toLowerCase();
-    const json = (value: unknown) => JSON.stringify(value ?? {});
+    const [written] = await this.updateRecords([input]);
+    if (written instanceof VelaError) throw written;
+    return written;
+  }
+
+  /**
+   * Writes several records as updateRecord would, in order, in one statement (one commit):
+   * each is answered with the stored record or the error updateRecord would have thrown for
+   * it, so one refused record does not stop the others. Two writes of the same key in one
+   * call leave the later one, and both are answered with it.
+   */
+  async updateRecords(inputs: readonly RecordInput[]): Promise<(StoredRecord | VelaError)[]> {
+    const answers: (StoredRecord | VelaError | undefined)[] = inputs.map((input) => {
+      try {
+        validateRecord(input);
+        return undefined;
+      } catch (error) {
+        if (error instanceof VelaError) return error;
+        throw error;
+      }
+    });
+    // The last write of each key is the one stored (an earlier one would be replaced at once).
+    const lastOfKey = new Map<string, number>();
+    inputs.forEach((input, index) => answers[index] === undefined && lastOfKey.set(recordKey(input), index));
+    const batch = [...lastOfKey.values()].map((index) => rowOf(index, inputs[index]));
+    if (batch.length === 0) return answers as (StoredRecord | VelaError)[];
     // One statement, so one round trip. Writers take turns (the advisory lock, held to the
     // end of the statement's transaction) so that seq order is commit order: a watcher that
-    // has seen seq n never later finds a committed record below n. The insert happens only
-    // when the trial exists and is on this attempt (the fence).
-    const [result] = await queryRows<(RecordRow & { current_attempt: number | null; notified: bigint })>(this.prisma, Prisma.sql`
+    // has seen seq n never later finds a committed record below n. A record is inserted only
+    // when its trial exists and is on its attempt (the fence).
+    const rows = await queryRows<RecordRow & { position: number; current_attempt: number | null }>(this.prisma, Prisma.sql`
       WITH writer AS (SELECT pg_advisory_xact_lock(${RECORD_WRITE_LOCK})),
+      batch AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) AS b(
+        position int, trial_id uuid, attempt int, epoch int, trial_state trial_state, "desc" jsonb, hyperparameters jsonb, performance jsonb, objectives jsonb,
+        flops float8, params float8, latency_ms float8, backend text, threads int, device text, error text, log_tail text, checkpoint_artifact_id uuid, train_seconds float8)),
       trial AS (
-        SELECT t.run_id, t.step, t.number, t.attempt FROM trials t, writer WHERE t.id = ${trialId}::uuid FOR SHARE OF t),
+        SELECT b.position, t.run_id, t.step, t.number, t.attempt FROM batch b JOIN trials t ON t.id = b.trial_id CROSS JOIN writer FOR SHARE OF t),
       written AS (
         INSERT INTO records (trial_id, attempt, epoch, run_id, step, trial_number, trial_state, "desc", hyperparameters, performance, objectives,
                              flops, params, latency_ms, backend, threads, device, error, log_tail, checkpoint_artifact_id, train_seconds)
-        SELECT ${trialId}::uuid, ${input.attempt}, ${input.epoch}, trial.run_id, trial.step, trial.number, ${input.trialState}::trial_state,
-               ${json(input.desc)}::jsonb, ${json(input.hyperparameters)}::jsonb, ${json(input.performance)}::jsonb, ${JSON.stringify(input.objectives)}::jsonb,
-               ${input.flops ?? null}, ${input.params ?? null}, ${input.latencyMs ?? null}, ${input.backend ?? null}, ${input.threads ?? null},
-               ${input.device ?? null}, ${input.error ?? null}, ${input.logTail ?? null}, ${input.checkpointArtifactId || null}::uuid, ${input.trainSeconds ?? null}
-        FROM trial WHERE trial.attempt = ${input.attempt}
+        SELECT b.trial_id, b.attempt, b.epoch, trial.run_id, trial.step, trial.number, b.trial_state, b."desc", b.hyperparameters, b.performance, b.objectives,
+               b.flops, b.params, b.latency_ms, b.backend, b.threads, b.device, b.error, b.log_tail, b.checkpoint_artifact_id, b.train_seconds
+        FROM batch b JOIN trial ON trial.position = b.position WHERE trial.attempt = b.attempt ORDER BY b.position
         ON CONFLICT (trial_id, attempt, epoch) DO UPDATE SET
           trial_state = EXCLUDED.trial_state, "desc" = EXCLUDED."desc", hyperparameters = EXCLUDED.hyperparameters,
           performance = EXCLUDED.performance, objectives = EXCLUDED.objectives, flops = EXCLUDED.flops, params = EXCLUDED.params,
@@ -92,15 +116,23 @@ export class RecordService {
           error = EXCLUDED.error, log_tail = EXCLUDED.log_tail, checkpoint_artifact_id = EXCLUDED.checkpoint_artifact_id, train_seconds = EXCLUDED.train_seconds,
           seq = nextval(pg_get_serial_sequence('records', 'seq')), updated_at = now()
         RETURNING *),
-      notified AS (SELECT pg_notify(${RECORDS_CHANNEL}, json_build_object('seq', seq, 'runId', run_id)::text) FROM written)
-      SELECT (SELECT attempt FROM trial) AS current_attempt, (SELECT count(*) FROM notified) AS notified, written.*
-      FROM (SELECT 1) AS one LEFT JOIN written ON TRUE`);
-    if (result.current_attempt === null) throw new NotFoundError(`record.trial_id: trial '${trialId}' not found; nothing was written`);
-    if (result.trial_id === null) {
-      const why = input.attempt < result.current_attempt ? 'is stale' : 'has not started';
-      throw new FailedPreconditionError(`record.attempt: attempt ${input.attempt} of trial '${trialId}' ${why} (the trial is on attempt ${result.current_attempt}); nothing was written`);
+      notified AS (SELECT count(pg_notify(${RECORDS_CHANNEL}, json_build_object('seq', seq, 'runId', run_id)::text)) AS n FROM written)
+      SELECT b.position, trial.attempt AS current_attempt, written.*
+      FROM batch b CROSS JOIN notified LEFT JOIN trial ON trial.position = b.position
+      LEFT JOIN written ON written.trial_id = b.trial_id AND written.attempt = b.attempt AND written.epoch = b.epoch`);
+    const stored = new Map<string, StoredRecord | VelaError>();
+    for (const row of rows) {
+      const input = inputs[row.position];
+      const trialId = input.trialId.toLowerCase();
+      let answer: StoredRecord | VelaError;
+      if (row.current_attempt === null) answer = new NotFoundError(`record.trial_id: trial '${trialId}' not found; nothing was written`);
+      else if (row.trial_id === null) {
+        const why = input.attempt < row.current_attempt ? 'is stale' : 'has not started';
+        answer = new FailedPreconditionError(`record.attempt: attempt ${input.attempt} of trial '${trialId}' ${why} (the trial is on attempt ${row.current_attempt}); nothing was written`);
+      } else answer = toStoredRecord(row);
+      stored.set(recordKey(input), answer);
     }
-    return toStoredRecord(result);
+    return inputs.map((input, index) => answers[index] ?? (stored.get(recordKey(input)) as StoredRecord | VelaError));
   }
 
   /**
@@ -284,5 +316,34 @@ function toStoredRecord(row: RecordRow): StoredRecord {
     seq: Number(row.seq),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+function recordKey(input: RecordInput): string {
+  return `${input.trialId.toLowerCase()}/${input.attempt}/${input.epoch}`;
+}
+
+/** A record as a row of updateRecords' batch (jsonb_to_recordset's column names). */
+function rowOf(position: number, input: RecordInput) {
+  return {
+    position,
+    trial_id: input.trialId.toLowerCase(),
+    attempt: input.attempt,
+    epoch: input.epoch,
+    trial_state: input.trialState,
+    desc: input.desc ?? {},
+    hyperparameters: input.hyperparameters ?? {},
+    performance: input.performance ?? {},
+    objectives: input.objectives,
+    flops: input.flops ?? null,
+    params: input.params ?? null,
+    latency_ms: input.latencyMs ?? null,
+    backend: input.backend ?? null,
+    threads: input.threads ?? null,
+    device: input.device ?? null,
+    error: input.error ?? null,
+    log_tail: input.logTail ?? null,
+    checkpoint_artifact_id: input.checkpointArtifactId || null,
+    train_seconds: input.trainSeconds ?? null,
   };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidArgumentError } from '@vela/errors';
-import type { CallContext, AsyncService } from '@vela/grpc-server';
+import { InvalidArgumentError, VelaError } from '@vela/errors';
+import type { RecordInput } from '@vela/records';
+import { toServiceError, type CallContext, type AsyncService } from '@vela/grpc-server';
 import {
   artifactToProto,
   artifactUploadFromProto,
@@ -23,6 +24,8 @@ import {
   type ReportServiceServer,
   type UpdateRecordRequest,
   type UpdateRecordResponse,
+  type UpdateRecordsRequest,
+  type UpdateRecordsResponse,
   type UploadArtifactRequest,
   type UploadArtifactResponse,
   type WatchRecordsRequest,
@@ -44,6 +47,29 @@ export class ReportController implements AsyncService<ReportServiceServer> {
   async updateRecord(request: UpdateRecordRequest): Promise<UpdateRecordResponse> {
     if (!request.record) throw new InvalidArgumentError('is required', 'record');
     return { record: recordToProto(await this.records.updateRecord(recordInputFromProto(request.record))) };
+  }
+
+  async updateRecords(request: UpdateRecordsRequest): Promise<UpdateRecordsResponse> {
+    if (request.records.length === 0) throw new InvalidArgumentError('is required: at least one record', 'records');
+    // A record that does not convert is refused alone, as one that fails its fence is.
+    const inputs = request.records.map((record): RecordInput | VelaError => {
+      try {
+        return recordInputFromProto(record);
+      } catch (error) {
+        if (error instanceof VelaError) return error;
+        throw error;
+      }
+    });
+    const written = await this.records.updateRecords(inputs.filter((input): input is RecordInput => !(input instanceof VelaError)));
+    let next = 0;
+    return {
+      results: inputs.map((input) => {
+        const answer = input instanceof VelaError ? input : written[next++];
+        if (!(answer instanceof VelaError)) return { record: recordToProto(answer), code: 0, message: '' };
+        const { code, details } = toServiceError(answer);
+        return { record: undefined, code, message: details };
+      }),
+    };
   }
 
   async getRecord(request: GetRecordRequest): Promise<GetRecordResponse> {

@@ -356,6 +356,37 @@ export interface CompleteTrialResponse {
   acquiredTrials: Trial[];
 }
 
+/** The request of CompleteTrials. */
+export interface CompleteTrialsRequest {
+  /** The completions, each as a CompleteTrialRequest without its own acquire_next. */
+  completions: CompleteTrialRequest[];
+  /** Also lease the worker's next trials (see CompleteTrialRequest.acquire_next). */
+  acquireNext?: AcquireNext | undefined;
+}
+
+/** How one completion of a CompleteTrials call went. */
+export interface CompletionResult {
+  /** The trial after completion; unset when it was refused. */
+  trial?:
+    | Trial
+    | undefined;
+  /**
+   * 0 when completed (or a repeat of a completion already made), else the
+   * canonical gRPC status code CompleteTrial would have failed with.
+   */
+  code: number;
+  /** Why it was refused, as CompleteTrial would say it. */
+  message: string;
+}
+
+/** The response of CompleteTrials. */
+export interface CompleteTrialsResponse {
+  /** One result per completion, in the request's order. */
+  results: CompletionResult[];
+  /** The trials leased for acquire_next, if it was set. */
+  acquiredTrials: Trial[];
+}
+
 /** Which workers ListWorkers returns; empty fields match everything. */
 export interface WorkerFilter {
   /** Only workers in one of these states. */
@@ -3356,6 +3387,291 @@ export const CompleteTrialResponse: MessageFns<CompleteTrialResponse> = {
   },
 };
 
+function createBaseCompleteTrialsRequest(): CompleteTrialsRequest {
+  return { completions: [], acquireNext: undefined };
+}
+
+export const CompleteTrialsRequest: MessageFns<CompleteTrialsRequest> = {
+  encode(message: CompleteTrialsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.completions) {
+      CompleteTrialRequest.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.acquireNext !== undefined) {
+      AcquireNext.encode(message.acquireNext, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteTrialsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteTrialsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.completions.push(CompleteTrialRequest.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.acquireNext = AcquireNext.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompleteTrialsRequest {
+    return {
+      completions: globalThis.Array.isArray(object?.completions)
+        ? object.completions.map((e: any) => CompleteTrialRequest.fromJSON(e))
+        : [],
+      acquireNext: isSet(object.acquireNext)
+        ? AcquireNext.fromJSON(object.acquireNext)
+        : isSet(object.acquire_next)
+        ? AcquireNext.fromJSON(object.acquire_next)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CompleteTrialsRequest): unknown {
+    const obj: any = {};
+    if (message.completions?.length) {
+      obj.completions = message.completions.map((e) => CompleteTrialRequest.toJSON(e));
+    }
+    if (message.acquireNext !== undefined) {
+      obj.acquireNext = AcquireNext.toJSON(message.acquireNext);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CompleteTrialsRequest>, I>>(base?: I): CompleteTrialsRequest {
+    return CompleteTrialsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompleteTrialsRequest>, I>>(object: I): CompleteTrialsRequest {
+    const message = createBaseCompleteTrialsRequest();
+    message.completions = object.completions?.map((e) => CompleteTrialRequest.fromPartial(e)) || [];
+    message.acquireNext = (object.acquireNext !== undefined && object.acquireNext !== null)
+      ? AcquireNext.fromPartial(object.acquireNext)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCompletionResult(): CompletionResult {
+  return { trial: undefined, code: 0, message: "" };
+}
+
+export const CompletionResult: MessageFns<CompletionResult> = {
+  encode(message: CompletionResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trial !== undefined) {
+      Trial.encode(message.trial, writer.uint32(10).fork()).join();
+    }
+    if (message.code !== 0) {
+      writer.uint32(16).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompletionResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompletionResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.trial = Trial.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompletionResult {
+    return {
+      trial: isSet(object.trial) ? Trial.fromJSON(object.trial) : undefined,
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: CompletionResult): unknown {
+    const obj: any = {};
+    if (message.trial !== undefined) {
+      obj.trial = Trial.toJSON(message.trial);
+    }
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CompletionResult>, I>>(base?: I): CompletionResult {
+    return CompletionResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompletionResult>, I>>(object: I): CompletionResult {
+    const message = createBaseCompletionResult();
+    message.trial = (object.trial !== undefined && object.trial !== null) ? Trial.fromPartial(object.trial) : undefined;
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseCompleteTrialsResponse(): CompleteTrialsResponse {
+  return { results: [], acquiredTrials: [] };
+}
+
+export const CompleteTrialsResponse: MessageFns<CompleteTrialsResponse> = {
+  encode(message: CompleteTrialsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      CompletionResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.acquiredTrials) {
+      Trial.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CompleteTrialsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCompleteTrialsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(CompletionResult.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.acquiredTrials.push(Trial.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CompleteTrialsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => CompletionResult.fromJSON(e))
+        : [],
+      acquiredTrials: globalThis.Array.isArray(object?.acquiredTrials)
+        ? object.acquiredTrials.map((e: any) => Trial.fromJSON(e))
+        : globalThis.Array.isArray(object?.acquired_trials)
+        ? object.acquired_trials.map((e: any) => Trial.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CompleteTrialsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => CompletionResult.toJSON(e));
+    }
+    if (message.acquiredTrials?.length) {
+      obj.acquiredTrials = message.acquiredTrials.map((e) => Trial.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CompleteTrialsResponse>, I>>(base?: I): CompleteTrialsResponse {
+    return CompleteTrialsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CompleteTrialsResponse>, I>>(object: I): CompleteTrialsResponse {
+    const message = createBaseCompleteTrialsResponse();
+    message.results = object.results?.map((e) => CompletionResult.fromPartial(e)) || [];
+    message.acquiredTrials = object.acquiredTrials?.map((e) => Trial.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseWorkerFilter(): WorkerFilter {
   return { states: [] };
 }
@@ -3962,6 +4278,23 @@ export const PipelineServiceService = {
       Buffer.from(CompleteTrialResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CompleteTrialResponse => CompleteTrialResponse.decode(value),
   },
+  /**
+   * Ends several attempts in one call (a worker whose trials are short), each
+   * as CompleteTrial would: one refused completion is answered in its own
+   * result and does not stop the others. `acquire_next` leases the worker's
+   * next trials along, as in CompleteTrial.
+   */
+  completeTrials: {
+    path: "/vela.v1.PipelineService/CompleteTrials" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CompleteTrialsRequest): Buffer =>
+      Buffer.from(CompleteTrialsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CompleteTrialsRequest => CompleteTrialsRequest.decode(value),
+    responseSerialize: (value: CompleteTrialsResponse): Buffer =>
+      Buffer.from(CompleteTrialsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CompleteTrialsResponse => CompleteTrialsResponse.decode(value),
+  },
   /** Lists registered workers. */
   listWorkers: {
     path: "/vela.v1.PipelineService/ListWorkers" as const,
@@ -4030,6 +4363,13 @@ export interface PipelineServiceServer extends UntypedServiceImplementation {
    * older than the trial's current one is refused with FAILED_PRECONDITION.
    */
   completeTrial: handleUnaryCall<CompleteTrialRequest, CompleteTrialResponse>;
+  /**
+   * Ends several attempts in one call (a worker whose trials are short), each
+   * as CompleteTrial would: one refused completion is answered in its own
+   * result and does not stop the others. `acquire_next` leases the worker's
+   * next trials along, as in CompleteTrial.
+   */
+  completeTrials: handleUnaryCall<CompleteTrialsRequest, CompleteTrialsResponse>;
   /** Lists registered workers. */
   listWorkers: handleUnaryCall<ListWorkersRequest, ListWorkersResponse>;
   /**
@@ -4238,6 +4578,27 @@ export interface PipelineServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CompleteTrialResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Ends several attempts in one call (a worker whose trials are short), each
+   * as CompleteTrial would: one refused completion is answered in its own
+   * result and does not stop the others. `acquire_next` leases the worker's
+   * next trials along, as in CompleteTrial.
+   */
+  completeTrials(
+    request: CompleteTrialsRequest,
+    callback: (error: ServiceError | null, response: CompleteTrialsResponse) => void,
+  ): ClientUnaryCall;
+  completeTrials(
+    request: CompleteTrialsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CompleteTrialsResponse) => void,
+  ): ClientUnaryCall;
+  completeTrials(
+    request: CompleteTrialsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CompleteTrialsResponse) => void,
   ): ClientUnaryCall;
   /** Lists registered workers. */
   listWorkers(

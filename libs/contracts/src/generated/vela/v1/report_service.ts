@@ -89,6 +89,33 @@ export interface UpdateRecordResponse {
   record?: Record | undefined;
 }
 
+/** The request of UpdateRecords. */
+export interface UpdateRecordsRequest {
+  /** The records, each as UpdateRecordRequest.record. */
+  records: Record[];
+}
+
+/** How one record of an UpdateRecords call went. */
+export interface RecordWriteResult {
+  /** The record as stored, with its new `seq`; unset when it was refused. */
+  record?:
+    | Record
+    | undefined;
+  /**
+   * 0 when written, else the canonical gRPC status code UpdateRecord would have
+   * failed with (FAILED_PRECONDITION for a stale attempt, INVALID_ARGUMENT, NOT_FOUND).
+   */
+  code: number;
+  /** Why it was refused, as UpdateRecord would say it. */
+  message: string;
+}
+
+/** The response of UpdateRecords. */
+export interface UpdateRecordsResponse {
+  /** One result per record, in the request's order. */
+  results: RecordWriteResult[];
+}
+
 /** The request of GetRecord. */
 export interface GetRecordRequest {
   /** The id of the trial. */
@@ -398,6 +425,249 @@ export const UpdateRecordResponse: MessageFns<UpdateRecordResponse> = {
     message.record = (object.record !== undefined && object.record !== null)
       ? Record.fromPartial(object.record)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateRecordsRequest(): UpdateRecordsRequest {
+  return { records: [] };
+}
+
+export const UpdateRecordsRequest: MessageFns<UpdateRecordsRequest> = {
+  encode(message: UpdateRecordsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.records) {
+      Record.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRecordsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRecordsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.records.push(Record.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRecordsRequest {
+    return {
+      records: globalThis.Array.isArray(object?.records) ? object.records.map((e: any) => Record.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: UpdateRecordsRequest): unknown {
+    const obj: any = {};
+    if (message.records?.length) {
+      obj.records = message.records.map((e) => Record.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRecordsRequest>, I>>(base?: I): UpdateRecordsRequest {
+    return UpdateRecordsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRecordsRequest>, I>>(object: I): UpdateRecordsRequest {
+    const message = createBaseUpdateRecordsRequest();
+    message.records = object.records?.map((e) => Record.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRecordWriteResult(): RecordWriteResult {
+  return { record: undefined, code: 0, message: "" };
+}
+
+export const RecordWriteResult: MessageFns<RecordWriteResult> = {
+  encode(message: RecordWriteResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.record !== undefined) {
+      Record.encode(message.record, writer.uint32(10).fork()).join();
+    }
+    if (message.code !== 0) {
+      writer.uint32(16).int32(message.code);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordWriteResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordWriteResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.record = Record.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordWriteResult {
+    return {
+      record: isSet(object.record) ? Record.fromJSON(object.record) : undefined,
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: RecordWriteResult): unknown {
+    const obj: any = {};
+    if (message.record !== undefined) {
+      obj.record = Record.toJSON(message.record);
+    }
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordWriteResult>, I>>(base?: I): RecordWriteResult {
+    return RecordWriteResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordWriteResult>, I>>(object: I): RecordWriteResult {
+    const message = createBaseRecordWriteResult();
+    message.record = (object.record !== undefined && object.record !== null)
+      ? Record.fromPartial(object.record)
+      : undefined;
+    message.code = object.code ?? 0;
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseUpdateRecordsResponse(): UpdateRecordsResponse {
+  return { results: [] };
+}
+
+export const UpdateRecordsResponse: MessageFns<UpdateRecordsResponse> = {
+  encode(message: UpdateRecordsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.results) {
+      RecordWriteResult.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRecordsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRecordsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.results.push(RecordWriteResult.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRecordsResponse {
+    return {
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => RecordWriteResult.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: UpdateRecordsResponse): unknown {
+    const obj: any = {};
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => RecordWriteResult.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateRecordsResponse>, I>>(base?: I): UpdateRecordsResponse {
+    return UpdateRecordsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateRecordsResponse>, I>>(object: I): UpdateRecordsResponse {
+    const message = createBaseUpdateRecordsResponse();
+    message.results = object.results?.map((e) => RecordWriteResult.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2064,6 +2334,23 @@ export const ReportServiceService = {
       Buffer.from(UpdateRecordResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UpdateRecordResponse => UpdateRecordResponse.decode(value),
   },
+  /**
+   * Writes several records in one call (a worker's final records of short
+   * trials), each as UpdateRecord would: one refused record (a stale attempt,
+   * an invalid field) is answered in its own result and does not stop the
+   * others. Fails as a whole only when nothing could be written (Report's
+   * database unreachable), so a retry of the whole call is safe.
+   */
+  updateRecords: {
+    path: "/vela.v1.ReportService/UpdateRecords" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateRecordsRequest): Buffer => Buffer.from(UpdateRecordsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateRecordsRequest => UpdateRecordsRequest.decode(value),
+    responseSerialize: (value: UpdateRecordsResponse): Buffer =>
+      Buffer.from(UpdateRecordsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateRecordsResponse => UpdateRecordsResponse.decode(value),
+  },
   /** Returns one record, or a trial's result. */
   getRecord: {
     path: "/vela.v1.ReportService/GetRecord" as const,
@@ -2160,6 +2447,14 @@ export interface ReportServiceServer extends UntypedServiceImplementation {
    * trial already has records for is refused with FAILED_PRECONDITION.
    */
   updateRecord: handleUnaryCall<UpdateRecordRequest, UpdateRecordResponse>;
+  /**
+   * Writes several records in one call (a worker's final records of short
+   * trials), each as UpdateRecord would: one refused record (a stale attempt,
+   * an invalid field) is answered in its own result and does not stop the
+   * others. Fails as a whole only when nothing could be written (Report's
+   * database unreachable), so a retry of the whole call is safe.
+   */
+  updateRecords: handleUnaryCall<UpdateRecordsRequest, UpdateRecordsResponse>;
   /** Returns one record, or a trial's result. */
   getRecord: handleUnaryCall<GetRecordRequest, GetRecordResponse>;
   /** Lists records, filtered and paged. */
@@ -2208,6 +2503,28 @@ export interface ReportServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UpdateRecordResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Writes several records in one call (a worker's final records of short
+   * trials), each as UpdateRecord would: one refused record (a stale attempt,
+   * an invalid field) is answered in its own result and does not stop the
+   * others. Fails as a whole only when nothing could be written (Report's
+   * database unreachable), so a retry of the whole call is safe.
+   */
+  updateRecords(
+    request: UpdateRecordsRequest,
+    callback: (error: ServiceError | null, response: UpdateRecordsResponse) => void,
+  ): ClientUnaryCall;
+  updateRecords(
+    request: UpdateRecordsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateRecordsResponse) => void,
+  ): ClientUnaryCall;
+  updateRecords(
+    request: UpdateRecordsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateRecordsResponse) => void,
   ): ClientUnaryCall;
   /** Returns one record, or a trial's result. */
   getRecord(
