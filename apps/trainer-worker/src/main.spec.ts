@@ -69,7 +69,7 @@ describe('the trainer-worker process', () => {
     await master.until(() => master.requests<ReportProgressRequest>('reportProgress', trial.name).some((p) => p.epoch >= 2));
     await worker.stop(30000);
     expect(worker.child.exitCode).toBe(0);
-    expect(master.requests('completeTrial', trial.name)).toEqual([]);
+    expect(master.requests('completion', trial.name)).toEqual([]);
     expect(master.requests('deregisterWorker')).toEqual([expect.objectContaining({ name: `workers/process-${TOKEN}` })]);
     expect(master.trials.get(trial.id)?.trial).toMatchObject({ state: TrialState.TRIAL_STATE_PENDING, attempt: 2 });
     expect(worker.outputTail()).toMatch(/handed back after epoch \d+/);

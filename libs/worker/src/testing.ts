@@ -16,7 +16,9 @@ import {
   type Capacity,
   type AcquireTrialsResponse,
   type CompleteTrialRequest,
-  type CompleteTrialResponse,
+  type CompleteTrialsRequest,
+  type CompleteTrialsResponse,
+  type CompletionResult,
   type DeregisterWorkerRequest,
   type DeregisterWorkerResponse,
   type HeartbeatRequest,
@@ -29,9 +31,9 @@ import {
   type StopSignal,
 } from '@vela/contracts';
 import { FailedPreconditionError, NotFoundError } from '@vela/errors';
-import { bearerTokenGuard, toGrpcHandlers, type AsyncService, type CallContext } from '@vela/grpc-server';
+import { bearerTokenGuard, toGrpcHandlers, toServiceError, type AsyncService, type CallContext } from '@vela/grpc-server';
 
-type WorkerCalls = Pick<AsyncService<PipelineServiceServer>, 'registerWorker' | 'heartbeat' | 'acquireTrials' | 'reportProgress' | 'completeTrial' | 'deregisterWorker'>;
+type WorkerCalls = Pick<AsyncService<PipelineServiceServer>, 'registerWorker' | 'heartbeat' | 'acquireTrials' | 'reportProgress' | 'completeTrials' | 'deregisterWorker'>;
 
 /** A trial as the fake master holds it. */
 export interface FakeTrial {
@@ -41,7 +43,7 @@ export interface FakeTrial {
   /** Refuse this attempt's progress and completion with FAILED_PRECONDITION (a newer attempt exists). */
   fenced?: boolean;
   /** The call that leased it. */
-  leasedBy?: 'acquireTrials' | 'completeTrial';
+  leasedBy?: 'acquireTrials' | 'completeTrials';
 }
 
 export interface FakePipelineOptions {
@@ -49,14 +51,17 @@ export interface FakePipelineOptions {
   readonly heartbeatMs?: number;
 }
 
-/** The fake master; `calls` logs every request by method, for assertions. */
+/**
+ * The fake master; `calls` logs every request by method, for assertions, and each completion
+ * of a CompleteTrials call on its own as method `completion`.
+ */
 export class FakePipeline implements WorkerCalls {
   readonly trials = new Map<string, FakeTrial>();
   readonly calls: { method: string; request: unknown }[] = [];
   readonly workers = new Map<string, RegisterWorkerRequest['worker']>();
   address = '';
   private server?: Server;
-  private readonly completions = new Map<string, CompleteTrialResponse>();
+  private readonly completions = new Map<string, Trial>();
 
   constructor(private readonly options: FakePipelineOptions) {}
 
@@ -175,18 +180,32 @@ export class FakePipeline implements WorkerCalls {
     return { stop: held.stop, leaseExpireTime: new Date(Date.now() + 60000) };
   }
 
-  async completeTrial(request: CompleteTrialRequest): Promise<CompleteTrialResponse> {
-    this.calls.push({ method: 'completeTrial', request });
+  async completeTrials(request: CompleteTrialsRequest): Promise<CompleteTrialsResponse> {
+    this.calls.push({ method: 'completeTrials', request });
+    const results = request.completions.map((completion): CompletionResult => {
+      try {
+        return { trial: this.complete(completion), code: 0, message: '' };
+      } catch (error) {
+        const { code, details } = toServiceError(error);
+        return { trial: undefined, code, message: details };
+      }
+    });
+    const next = request.acquireNext;
+    const moved = results.some((result) => result.code === 0);
+    const acquiredTrials = moved && next && next.maxTrials > 0 ? this.lease(next.worker.slice('workers/'.length), next.freeCapacity, next.maxTrials, 'completeTrials') : [];
+    return { results, acquiredTrials };
+  }
+
+  /** One completion, idempotent on its request id. */
+  private complete(request: CompleteTrialRequest): Trial {
+    this.calls.push({ method: 'completion', request });
     const earlier = this.completions.get(request.requestId);
     if (earlier) return earlier;
     const held = this.held(request.name, request.attempt);
     const state = [TrialState.TRIAL_STATE_UNSPECIFIED, TrialState.TRIAL_STATE_SUCCEEDED, TrialState.TRIAL_STATE_FAILED, TrialState.TRIAL_STATE_CANCELLED][request.outcome];
     held.trial = { ...held.trial, state, error: request.errorMessage };
-    const next = request.acquireNext;
-    const acquiredTrials = next && next.maxTrials > 0 ? this.lease(next.worker.slice('workers/'.length), next.freeCapacity, next.maxTrials, 'completeTrial') : [];
-    const response = { trial: held.trial, acquiredTrials };
-    this.completions.set(request.requestId, response);
-    return response;
+    this.completions.set(request.requestId, held.trial);
+    return held.trial;
   }
 
   async deregisterWorker(request: DeregisterWorkerRequest): Promise<DeregisterWorkerResponse> {

@@ -180,14 +180,18 @@ export class StepContext {
     if (marks) await queryRows<unknown>(this.prisma, Prisma.sql`WITH ${marks} SELECT 1`);
   }
 
-  /** The kept marks as a CTE (`marked AS (...)`), handed over to the statement that includes it; undefined when none are kept. */
+  /** The kept marks as CTEs (`marking`, `marked AS (...)`), handed over to the statement that includes them; undefined when none are kept. */
   private takeMarksSql(): Prisma.Sql | undefined {
     const marks = this.marks.splice(0);
     if (marks.length === 0) return undefined;
-    return Prisma.sql`marked AS (
+    // A trial another statement holds (a worker completing it with others) is skipped, not
+    // waited for: waiting while holding other marked rows could deadlock with it. Its mark is
+    // lost, so its observation is forwarded again (Observe skips it as a repeat) and marked then.
+    return Prisma.sql`marking AS (SELECT id FROM trials WHERE id = ANY(${marks.map((mark) => mark.trialId)}::uuid[]) FOR UPDATE SKIP LOCKED),
+      marked AS (
         UPDATE trials t SET forwarded_attempt = m.attempt, forwarded_state = m.state, forwarded_epoch = m.epoch
         FROM unnest(${marks.map((mark) => mark.trialId)}::uuid[], ${marks.map((mark) => mark.attempt)}::int[], ${marks.map((mark) => mark.state)}::text[], ${marks.map((mark) => mark.epoch)}::int[])
-          AS m(id, attempt, state, epoch)
+          AS m(id, attempt, state, epoch) JOIN marking USING (id)
         WHERE t.id = m.id RETURNING t.run_id)`;
   }
 

@@ -284,6 +284,11 @@ export class TrialQueueService {
       WITH RECURSIVE batch AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) AS b(
         position int, run_id uuid, step text, number int, attempt int, outcome text, error text, final_epoch int,
         checkpoint_artifact_id uuid, request_id text, final_objectives jsonb, max_attempts int)),
+      -- Rows are locked in id order, so two statements completing or marking several trials
+      -- cannot each hold a row the other waits for.
+      locked AS (
+        SELECT t.id, b.position FROM batch b JOIN trials t ON t.run_id = b.run_id AND t.step = b.step AND t.number = b.number
+        WHERE t.attempt = b.attempt AND t.state IN ('LEASED', 'RUNNING') ORDER BY t.id FOR UPDATE OF t),
       moved AS (
         UPDATE trials t SET
           state = (CASE WHEN ${retry} THEN 'PENDING' ELSE b.outcome END)::trial_state,
@@ -293,8 +298,8 @@ export class TrialQueueService {
           checkpoint_artifact_id = CASE WHEN ${retry} THEN t.checkpoint_artifact_id ELSE COALESCE(b.checkpoint_artifact_id, t.checkpoint_artifact_id) END,
           progress_objectives = CASE WHEN b.outcome = 'SUCCEEDED' THEN b.final_objectives ELSE t.progress_objectives END,
           lease_owner = NULL, lease_expires_at = NULL, error = b.error, complete_request_id = b.request_id
-        FROM batch b
-        WHERE t.run_id = b.run_id AND t.step = b.step AND t.number = b.number AND t.attempt = b.attempt AND t.state IN ('LEASED', 'RUNNING')
+        FROM locked l JOIN batch b ON b.position = l.position
+        WHERE t.id = l.id AND t.attempt = b.attempt AND t.state IN ('LEASED', 'RUNNING')
         RETURNING t.*, b.position AS batch_position),
       moved_from AS (SELECT m.id, b.* FROM moved m JOIN batch b ON b.position = m.batch_position),
       ended AS (UPDATE attempts a SET state = f.outcome::attempt_state, ended_at = now(), error = f.error

@@ -95,14 +95,15 @@ export class RecordService {
     // One statement, so one round trip. Writers take turns (the advisory lock, held to the
     // end of the statement's transaction) so that seq order is commit order: a watcher that
     // has seen seq n never later finds a committed record below n. A record is inserted only
-    // when its trial exists and is on its attempt (the fence).
+    // when its trial exists and is on its attempt (the fence); trials are locked in id order,
+    // as the master's statements over several trials lock them.
     const rows = await queryRows<RecordRow & { position: number; current_attempt: number | null }>(this.prisma, Prisma.sql`
       WITH writer AS (SELECT pg_advisory_xact_lock(${RECORD_WRITE_LOCK})),
       batch AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) AS b(
         position int, trial_id uuid, attempt int, epoch int, trial_state trial_state, "desc" jsonb, hyperparameters jsonb, performance jsonb, objectives jsonb,
         flops float8, params float8, latency_ms float8, backend text, threads int, device text, error text, log_tail text, checkpoint_artifact_id uuid, train_seconds float8)),
       trial AS (
-        SELECT b.position, t.run_id, t.step, t.number, t.attempt FROM batch b JOIN trials t ON t.id = b.trial_id CROSS JOIN writer FOR SHARE OF t),
+        SELECT b.position, t.run_id, t.step, t.number, t.attempt FROM batch b JOIN trials t ON t.id = b.trial_id CROSS JOIN writer ORDER BY t.id FOR SHARE OF t),
       written AS (
         INSERT INTO records (trial_id, attempt, epoch, run_id, step, trial_number, trial_state, "desc", hyperparameters, performance, objectives,
                              flops, params, latency_ms, backend, threads, device, error, log_tail, checkpoint_artifact_id, train_seconds)

@@ -4,6 +4,7 @@ import {
   ListRecordsRequest,
   RecordOrder,
   ReportServiceService,
+  TrialState,
   UploadArtifactRequest,
   type Record as RecordProto,
   type ReportServiceServer,
@@ -38,6 +39,10 @@ type Operation = { readonly describe: string; readonly run: () => Promise<void> 
  * attempt's end waits for `flush()`. A refusal ends the channel: FAILED_PRECONDITION (the
  * attempt was fenced by a newer one), a wrong token, or a refused record (each with Report's
  * message); later writes are dropped and `failure` says why.
+ *
+ * With `holdFinalRecord`, the attempt's final record (SUCCEEDED or FAILED: always its last)
+ * is not sent but kept for `finalRecord()`: the worker's supervisor writes the final records
+ * of several trials in one call, and completes each only once its record is stored.
  */
 export class ReportChannel {
   /** Why the channel stopped sending, once it has. */
@@ -47,10 +52,12 @@ export class ReportChannel {
   private readonly closed = new AbortController();
   private pumping?: Promise<void>;
   private readonly listeners: ((failure: VelaError) => void)[] = [];
+  private held?: { record: RecordProto; checkpointKey?: string };
 
   constructor(
     private readonly client: ReportClient,
     private readonly log: (line: string) => void = () => undefined,
+    private readonly options: { holdFinalRecord?: boolean } = {},
   ) {}
 
   /** Called once when the channel fails (to stop the training it serves). */
@@ -58,8 +65,27 @@ export class ReportChannel {
     this.listeners.push(listener);
   }
 
-  /** Queues a record; `checkpointKey` names an artifact queued before it, resolved when the record is sent. */
+  /** Queues a record (or holds it, see the class comment); `checkpointKey` names an artifact queued before it, resolved when the record is sent. */
   writeRecord(record: RecordProto, checkpointKey?: string): void {
+    if (this.held) {
+      // A record after the held one: the held one was not the last after all, so it goes first.
+      const earlier = this.held;
+      this.held = undefined;
+      this.send(earlier.record, earlier.checkpointKey);
+    }
+    const final = record.trialState === TrialState.TRIAL_STATE_SUCCEEDED || record.trialState === TrialState.TRIAL_STATE_FAILED;
+    if (this.options.holdFinalRecord && final) this.held = { record, checkpointKey };
+    else this.send(record, checkpointKey);
+  }
+
+  /** The held final record, its checkpoint resolved, once `flush()` went through; undefined when none was held or the channel failed. */
+  finalRecord(): RecordProto | undefined {
+    if (!this.held || this.failure || this.pending > 0) return undefined;
+    const { record, checkpointKey } = this.held;
+    return checkpointKey ? { ...record, checkpointArtifact: this.artifactNames.get(checkpointKey) ?? '' } : record;
+  }
+
+  private send(record: RecordProto, checkpointKey?: string): void {
     this.enqueue({
       describe: `record of epoch ${record.epoch}`,
       run: async () => {

@@ -10,6 +10,7 @@ import {
   TrialState,
   type AcquireTrialsRequest,
   type CompleteTrialRequest,
+  type CompleteTrialsRequest,
   type ReportProgressRequest,
 } from '@vela/contracts';
 import { startServiceProcess, type ServiceProcess } from '@vela/grpc-server';
@@ -63,14 +64,16 @@ describe('TrainerWorker', () => {
   const recordsOf = async (trialId: string) =>
     (await report.listRecords(ListRecordsRequest.fromPartial({ filter: { trialId }, pageSize: 100, order: RecordOrder.RECORD_ORDER_TRIAL }))).records;
 
-  const completionOf = (name: string) => master.requests<CompleteTrialRequest>('completeTrial', name)[0];
+  const completionOf = (name: string) => master.requests<CompleteTrialRequest>('completion', name)[0];
+  /** The CompleteTrials call that carried a trial's completion. */
+  const batchOf = (name: string) => master.requests<CompleteTrialsRequest>('completeTrials').find((batch) => batch.completions.some((completion) => completion.name === name));
 
   /** A worker of the test's own (its id, and labels its trials ask for, keep it apart from the shared one): started, used, stopped. */
-  const withWorker = async (overrides: NodeJS.ProcessEnv, use: () => Promise<void>) => {
+  const withWorker = async (overrides: NodeJS.ProcessEnv, use: (own: TrainerWorker) => Promise<void>) => {
     const own = new TrainerWorker({ settings: settings(overrides), log: (line) => lines.push(line) });
     try {
       await own.start();
-      await use();
+      await use(own);
     } finally {
       await own.stop();
     }
@@ -89,7 +92,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 18, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 22, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -147,7 +150,7 @@ describe('TrainerWorker', () => {
 
   it("starts a PBT child from its parent's checkpoint, counting its epochs from 0", async () => {
     const parent = run.trials[0].id;
-    const parentCheckpoint = master.requests<CompleteTrialRequest>('completeTrial').find((c) => c.name.endsWith(parent))!.checkpointArtifact;
+    const parentCheckpoint = master.requests<CompleteTrialRequest>('completion').find((c) => c.name.endsWith(parent))!.checkpointArtifact;
     const child = trialOf(10, { parentTrialId: parent, checkpointArtifact: parentCheckpoint, hyperparameters: { trainer: { optimizer: { params: { lr: 0.01 } } } } });
     await master.until(() => completionOf(child.name) !== undefined);
     expect(completionOf(child.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
@@ -304,32 +307,53 @@ describe('TrainerWorker', () => {
 
   it('asks for its next trial along with a completion, and takes what comes back', async () => {
     const resources = { labels: { queue: 'chained' } };
-    await withWorker({ VELA_WORKER_ID: 'chained', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_LABELS: 'queue=chained' }, async () => {
+    await withWorker({ VELA_WORKER_ID: 'chained', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_LABELS: 'queue=chained', VELA_WORKER_LEASE_AHEAD_BELOW_MS: '0' }, async () => {
       // Long enough that the second is queued before the first ends.
       const first = trialOf(14, { resources, budgetEpochs: 60 });
       await master.until(() => master.trials.get(first.id)?.owner === 'chained');
       const second = trialOf(15, { resources });
       await master.until(() => completionOf(second.name) !== undefined);
-      expect(completionOf(first.name).acquireNext).toMatchObject({ worker: 'workers/chained', maxTrials: 1, freeCapacity: { cpuSlots: 1 } });
+      expect(batchOf(first.name)?.acquireNext).toMatchObject({ worker: 'workers/chained', maxTrials: 1, freeCapacity: { cpuSlots: 1 } });
       expect(master.trials.get(first.id)?.leasedBy).toBe('acquireTrials');
-      expect(master.trials.get(second.id)?.leasedBy).toBe('completeTrial');
+      expect(master.trials.get(second.id)?.leasedBy).toBe('completeTrials');
       expect(completionOf(second.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
     });
   });
 
   it('asks along with a completion for the free slot that the AcquireTrials in flight does not ask for', async () => {
     const resources = { labels: { queue: 'pair' } };
-    await withWorker({ VELA_WORKER_ID: 'pair', VELA_WORKER_CPU_SLOTS: '2', VELA_WORKER_LABELS: 'queue=pair', VELA_WORKER_ACQUIRE_WAIT_MS: '10000' }, async () => {
+    await withWorker({ VELA_WORKER_ID: 'pair', VELA_WORKER_CPU_SLOTS: '2', VELA_WORKER_LABELS: 'queue=pair', VELA_WORKER_ACQUIRE_WAIT_MS: '10000', VELA_WORKER_LEASE_AHEAD_BELOW_MS: '0' }, async () => {
       const short = trialOf(16, { resources });
       const long = trialOf(17, { resources, budgetEpochs: 60 });
       await master.until(() => master.trials.get(short.id)?.owner === 'pair' && master.trials.get(long.id)?.owner === 'pair');
       await master.until(() => completionOf(long.name) !== undefined);
       // The short trial's completion found the queue empty; from then on the acquire loop's
       // long poll asks for that slot. The long trial's completion asks for its own slot only.
-      expect(completionOf(short.name).acquireNext).toMatchObject({ maxTrials: 1 });
+      expect(batchOf(short.name)?.acquireNext).toMatchObject({ maxTrials: 1 });
       const polls = master.requests<AcquireTrialsRequest>('acquireTrials', 'workers/pair');
       expect(polls.at(-1)).toMatchObject({ maxTrials: 1 });
-      expect(completionOf(long.name).acquireNext).toMatchObject({ worker: 'workers/pair', maxTrials: 1, freeCapacity: { cpuSlots: 1 } });
+      expect(batchOf(long.name)?.acquireNext).toMatchObject({ worker: 'workers/pair', maxTrials: 1, freeCapacity: { cpuSlots: 1 } });
+    });
+  });
+
+  it('leases one trial ahead per slot while trials are short, trains each in the slots\' own processes, and completes them in batches', async () => {
+    const resources = { labels: { queue: 'ahead' } };
+    // Any trial counts as short here; each trains 2 epochs of a tiny MLP.
+    await withWorker({ VELA_WORKER_ID: 'ahead', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_LABELS: 'queue=ahead', VELA_WORKER_LEASE_AHEAD_BELOW_MS: '600000' }, async (own) => {
+      const first = trialOf(18, { resources });
+      await master.until(() => completionOf(first.name) !== undefined);
+      const rest = [19, 20, 21].map((index) => trialOf(index, { resources }));
+      await master.until(() => rest.every((trial) => master.trials.get(trial.id)?.trial.state === TrialState.TRIAL_STATE_SUCCEEDED));
+      // After the first trial, a completion asks for its slot and one more ahead.
+      const batches = master.requests<CompleteTrialsRequest>('completeTrials').filter((batch) => batch.acquireNext?.worker === 'workers/ahead');
+      expect(batches.some((batch) => batch.acquireNext?.maxTrials === 2)).toBe(true);
+      // Every trial's final record is in Report before its completion, and each completed once.
+      for (const trial of [first, ...rest]) {
+        expect(master.requests('completion', trial.name)).toHaveLength(1);
+        expect((await recordsOf(trial.id)).at(-1)).toMatchObject({ epoch: 2, trialState: TrialState.TRIAL_STATE_SUCCEEDED });
+      }
+      // One slot, one training process: the trials leased ahead waited for it.
+      expect(own.trainingProcesses).toBe(1);
     });
   });
 

@@ -5,6 +5,8 @@ import {
   AcquireTrialsRequest,
   Capacity,
   CompleteTrialRequest,
+  CompleteTrialsRequest,
+  Record as RecordProto,
   HeartbeatRequest,
   PipelineServiceService,
   RegisterWorkerRequest,
@@ -17,14 +19,16 @@ import {
   workerName,
   type Objective,
   type PipelineServiceServer,
+  type RecordWriteResult,
   type StopSignal,
   type Trial,
 } from '@vela/contracts';
 import { InvalidArgumentError, UnauthenticatedError, type VelaError } from '@vela/errors';
 import { createAsyncClient, type AsyncClient } from '@vela/grpc-server';
 import { batchedLog } from './batched-log';
+import { Batcher } from './batcher';
 import { Backoff, callMessage, grpcCode, isFenced, isTransient, settlesWithin, sleep, unauthenticated } from './calls';
-import { ReportChannel, reportClient, type ReportClient } from './report-channel';
+import { reportClient, type ReportClient } from './report-channel';
 import { TrainingProcess, type ComputeReport } from './training-process';
 import { attemptIdentity, failureRecordToProto } from './trial-records';
 import type { TrainingOutcome } from './trial-training';
@@ -60,8 +64,6 @@ interface HeldTrial {
   /** Training ended and only its completion is in flight: its slots are free for the next trial. */
   slotsReleased?: boolean;
   lastEpoch?: number;
-  /** The objectives of lastEpoch's record (CompleteTrial carries those of the final one). */
-  lastObjectives?: Objective[];
   progress?: { epoch: number; totalEpochs: number; objectives: Objective[] };
   reporting?: boolean;
   /** When the last progress report was sent (or training began), for the interval between reports. */
@@ -70,6 +72,14 @@ interface HeldTrial {
   /** Training ended and the worker is completing it: progress reports are over. */
   completing?: boolean;
   done?: Promise<void>;
+}
+
+/** An attempt that ended and is to be completed: its final record first (if any), then its completion. */
+interface Finished {
+  readonly held: HeldTrial;
+  readonly label: string;
+  readonly record?: RecordProto;
+  readonly request: CompleteTrialRequest;
 }
 
 /**
@@ -102,6 +112,13 @@ export class TrainerWorker {
   private readonly report: ReportClient;
   private readonly held = new Map<string, HeldTrial>();
   private readonly idle: TrainingProcess[] = [];
+  /** Every training process started and not closed (idle or training). */
+  private readonly processes = new Set<TrainingProcess>();
+  /** Trials leased ahead, waiting for a CPU slot's process to come free. */
+  private readonly processWaiters: ((process: TrainingProcess | undefined) => void)[] = [];
+  /** The moving average of how long trials train, for leasing ahead. */
+  private trainMsAverage?: number;
+  private readonly completions = new Batcher<Finished>((batch) => this.completeBatch(batch));
   private slotKind: 'gpus' | 'cpuSlots' = 'cpuSlots';
   private totalSlots = 0;
   private freeGpus: number[] = [];
@@ -117,6 +134,8 @@ export class TrainerWorker {
   private polling = 0;
   /** Slots that completions in flight asked for: the acquire loop waits for them, and no slot is asked for twice. */
   private askedAlong = 0;
+  /** Ended attempts on their way to CompleteTrials: the acquire loop waits for them too, as they ask along. */
+  private finishing = 0;
   private stopping?: Promise<void>;
   private fatal?: VelaError;
   private registering?: Promise<void>;
@@ -135,14 +154,14 @@ export class TrainerWorker {
     this.compute = probe.compute as ComputeReport;
     if (this.compute.gpus > 0) {
       // It sees every GPU; trials get processes pinned to the GPUs they are given.
-      await probe.close();
+      await this.closeProcess(probe);
       this.slotKind = 'gpus';
       this.totalSlots = this.compute.gpus;
       this.freeGpus = Array.from({ length: this.compute.gpus }, (_, i) => i);
     } else {
       this.totalSlots = this.settings.cpuSlots;
       if (this.totalSlots === 0) {
-        await probe.close();
+        await this.closeProcess(probe);
         throw new InvalidArgumentError('is 0 and no GPU is visible, so this worker could train nothing; set it to 1 or more', 'VELA_WORKER_CPU_SLOTS');
       }
       this.idle.push(probe);
@@ -174,6 +193,11 @@ export class TrainerWorker {
     this.loops = [this.heartbeatLoop(), this.acquireLoop()];
   }
 
+  /** Training processes running now, idle or training. */
+  get trainingProcesses(): number {
+    return [...this.processes].filter((process) => process.alive).length;
+  }
+
   /** The trials held now, by id. */
   heldTrials(): { trialId: string; attempt: number }[] {
     return [...this.held.values()].map((h) => ({ trialId: h.trial.id, attempt: h.trial.attempt }));
@@ -188,6 +212,8 @@ export class TrainerWorker {
     this.draining = true;
     this.acquireAbort.abort();
     this.wake?.();
+    // Trials leased ahead start nothing now: they are handed back.
+    for (const waiter of this.processWaiters.splice(0)) waiter(undefined);
     for (const held of this.held.values()) {
       held.handback = true;
       held.process?.stop('the worker is shutting down; the trial is handed back');
@@ -337,10 +363,27 @@ export class TrainerWorker {
 
   // ---- acquiring ----
 
-  private freeSlots(): number {
+  private usedSlots(): number {
     let used = 0;
     for (const held of this.held.values()) if (!held.slotsReleased) used += held.slots;
-    return Math.max(0, this.totalSlots - used);
+    return used;
+  }
+
+  /** Slots no held trial occupies (trials leased ahead count): what AcquireTrials waits for work for. */
+  private freeSlots(): number {
+    return Math.max(0, this.totalSlots - this.usedSlots());
+  }
+
+  /**
+   * What a completion asks along for: the free slots, plus one trial ahead per CPU slot while
+   * trials are short (settings.leaseAheadBelowMs). A slot then starts its next trial as soon
+   * as the last one ends instead of waiting for the master's answer, and the completions of
+   * several trials go out together meanwhile.
+   */
+  private openSlots(): number {
+    const short = this.trainMsAverage !== undefined && this.trainMsAverage < this.settings.leaseAheadBelowMs;
+    const ahead = this.slotKind === 'cpuSlots' && short ? this.totalSlots : 0;
+    return Math.max(0, this.totalSlots + ahead - this.usedSlots());
   }
 
   /** What is free; `free` slots of it where a request must leave out slots already asked for. */
@@ -364,7 +407,7 @@ export class TrainerWorker {
     const backoff = new Backoff();
     while (!this.draining && !this.stopped.signal.aborted) {
       const free = this.freeSlots();
-      if (free === 0 || this.masterDraining || this.askedAlong > 0) {
+      if (free === 0 || this.masterDraining || this.askedAlong > 0 || this.finishing > 0) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
           if (this.masterDraining) setTimeout(resolve, this.heartbeatMs);
@@ -452,15 +495,20 @@ export class TrainerWorker {
     }
     if (process) {
       if (held.stop || held.fenced || held.handback) {
-        // Stopped while its process was starting: nothing was trained.
+        // Stopped while it waited for its process: nothing was trained.
         outcome = { outcome: 'STOPPED', error: held.fenced ?? held.stop?.message ?? 'handed back before training' };
       } else {
         held.process = process;
+        const began = Date.now();
         outcome = await process.train(trial, { progress: (epoch, totalEpochs, objectives) => this.progress(held, epoch, totalEpochs, objectives) });
+        if (!outcome.crashed) this.trainMsAverage = this.trainMsAverage === undefined ? Date.now() - began : 0.8 * this.trainMsAverage + 0.2 * (Date.now() - began);
         held.process = undefined;
       }
-      if (process.alive && !this.draining && !this.fatal) this.idle.push(process);
-      else await process.close();
+      if (process.alive && !this.draining && !this.fatal) this.returnProcess(process);
+      else await this.closeProcess(process);
+    } else {
+      // Leased ahead, and the worker began to drain before a process came free.
+      outcome ??= { outcome: 'STOPPED', error: 'handed back before training' };
     }
     // The next trial need not wait for this one's CompleteTrial round trip.
     this.releaseSlots(held);
@@ -474,18 +522,36 @@ export class TrainerWorker {
     this.wake?.();
   }
 
-  /** An idle training process for these GPUs (or for a CPU slot), else a new one. */
-  private async processFor(gpus: readonly number[] | undefined): Promise<TrainingProcess> {
+  /**
+   * An idle training process for these GPUs (or for a CPU slot), else a new one; a CPU trial
+   * leased ahead waits for one of the slots' processes to come free (undefined: the worker
+   * drains meanwhile).
+   */
+  private async processFor(gpus: readonly number[] | undefined): Promise<TrainingProcess | undefined> {
     const key = gpus?.join(',');
     const index = this.idle.findIndex((p) => p.alive && p.gpus?.join(',') === key);
     if (index >= 0) return this.idle.splice(index, 1)[0];
     // Idle processes pinned to other GPUs would hold memory on them: end them first.
-    if (gpus) await Promise.all(this.idle.splice(0).map((p) => p.close()));
+    if (gpus) await Promise.all(this.idle.splice(0).map((p) => this.closeProcess(p)));
+    else if (this.draining) return undefined;
+    else if ([...this.processes].filter((p) => p.alive && !p.gpus).length >= this.totalSlots) return new Promise((resolve) => this.processWaiters.push(resolve));
     return this.startProcess(gpus);
   }
 
-  private startProcess(gpus: readonly number[] | undefined): Promise<TrainingProcess> {
-    return TrainingProcess.start({
+  /** A process whose trial ended: to the trial waiting longest for one, else idle. */
+  private returnProcess(process: TrainingProcess): void {
+    const waiter = this.processWaiters.shift();
+    if (waiter) waiter(process);
+    else this.idle.push(process);
+  }
+
+  private async closeProcess(process: TrainingProcess): Promise<void> {
+    this.processes.delete(process);
+    await process.close();
+  }
+
+  private async startProcess(gpus: readonly number[] | undefined): Promise<TrainingProcess> {
+    const process = await TrainingProcess.start({
       reportAddress: this.settings.reportAddress,
       token: this.settings.token,
       backend: this.settings.backend,
@@ -493,6 +559,8 @@ export class TrainerWorker {
       gpus,
       log: (line) => this.log(`  ${line}`),
     });
+    this.processes.add(process);
+    return process;
   }
 
   /**
@@ -504,7 +572,6 @@ export class TrainerWorker {
    */
   private progress(held: HeldTrial, epoch: number, totalEpochs: number, objectives: Objective[]): void {
     held.lastEpoch = epoch;
-    held.lastObjectives = objectives;
     if (held.completing) return;
     held.progress = { epoch, totalEpochs, objectives };
     if (held.reporting || held.progressTimer) return;
@@ -578,12 +645,19 @@ export class TrainerWorker {
       this.log(`worker ${this.settings.workerId}: ${label} handed back after epoch ${outcome.finalEpoch ?? 0}`);
       return;
     }
-    if (outcome.crashed) await this.recordCrash(held, outcome);
     // CompleteTrial carries the final epoch: queued progress is dropped, and one in flight
     // that arrives after the completion is expected to be refused.
     held.completing = true;
     held.progress = undefined;
     clearTimeout(held.progressTimer);
+    // The final record, written before the completion: the training process's, or for a
+    // process that died (and wrote none) a failure record with its output as the log tail.
+    // Progress 0 comes once the model is built: without it the process died before training.
+    const record = outcome.crashed
+      ? failureRecordToProto(attemptIdentity(trial), held.lastEpoch === undefined ? 0 : held.lastEpoch + 1, outcome.error ?? 'the training process died', outcome.logTail ?? '')
+      : outcome.finalRecord
+        ? RecordProto.fromJSON(outcome.finalRecord)
+        : undefined;
     const result =
       outcome.outcome === 'SUCCEEDED' ? TrialOutcome.TRIAL_OUTCOME_SUCCEEDED : outcome.outcome === 'STOPPED' ? TrialOutcome.TRIAL_OUTCOME_CANCELLED : TrialOutcome.TRIAL_OUTCOME_FAILED;
     const request = CompleteTrialRequest.fromPartial({
@@ -595,29 +669,53 @@ export class TrainerWorker {
       checkpointArtifact: outcome.checkpointArtifact ?? '',
       requestId: randomUUID(),
       logTail: outcome.outcome === 'FAILED' ? (outcome.logTail ?? '') : '',
-      finalObjectives: outcome.outcome === 'SUCCEEDED' && outcome.finalEpoch !== undefined && outcome.finalEpoch === held.lastEpoch ? held.lastObjectives : [],
+      finalObjectives: outcome.outcome === 'SUCCEEDED' && record?.epoch === outcome.finalEpoch ? record?.objectives : [],
     });
-    // The next trials come with the completion (one call, not two) for the free slots no call
-    // in flight asks for (an AcquireTrials long poll asks for those free when it began); the
-    // acquire loop waits meanwhile, so each free slot is asked for once.
-    const unasked = this.freeSlots() - this.askedAlong - this.polling;
+    this.finishing++;
+    try {
+      await this.completions.add({ held, label, record, request });
+    } finally {
+      this.finishing--;
+      this.wake?.();
+    }
+  }
+
+  /**
+   * Completes a batch of ended attempts: their final records in one UpdateRecords call, then
+   * the attempts whose records Report stored in one CompleteTrials call (a record Report
+   * refuses as stale means the lease is gone: that attempt is not completed; one it refuses
+   * for its content fails the attempt with Report's reason). The next trials come with the
+   * completions for the open slots no call in flight asks for (an AcquireTrials long poll
+   * asks for those free when it began); the acquire loop waits meanwhile, so each slot is
+   * asked for once.
+   */
+  private async completeBatch(batch: Finished[]): Promise<void> {
+    const stored = await this.storeFinalRecords(batch);
+    if (stored.length === 0) return;
+    const request = CompleteTrialsRequest.fromPartial({ completions: stored.map((finished) => finished.request) });
+    const unasked = this.openSlots() - this.askedAlong - this.polling;
     const along = unasked > 0 && !this.draining && !this.masterDraining && !this.fatal ? unasked : 0;
     if (along) {
       request.acquireNext = { worker: this.name, freeCapacity: this.freeCapacity(along), maxTrials: along };
       this.askedAlong += along;
     }
+    const what = stored.length === 1 ? stored[0].label : `${stored.length} trials`;
     const backoff = new Backoff();
     try {
       for (;;) {
         try {
-          const response = await this.pipeline.completeTrial(request, { timeoutMs: CALL_TIMEOUT_MS });
-          this.log(`worker ${this.settings.workerId}: ${label} completed ${TrialOutcome[result].replace('TRIAL_OUTCOME_', '')}${request.errorMessage ? `: ${request.errorMessage}` : ''}`);
+          const response = await this.pipeline.completeTrials(request, { timeoutMs: CALL_TIMEOUT_MS });
+          response.results.forEach(({ code, message }, index) => {
+            const { label, request: completion } = stored[index];
+            if (code !== status.OK) this.log(`worker ${this.settings.workerId}: ${label}: the master refused its completion: ${message}`);
+            else this.log(`worker ${this.settings.workerId}: ${label} completed ${TrialOutcome[completion.outcome].replace('TRIAL_OUTCOME_', '')}${completion.errorMessage ? `: ${completion.errorMessage}` : ''}`);
+          });
           this.take(response.acquiredTrials);
           return;
         } catch (error) {
           // A retry asks for nothing along: a lost answer's leases would be held by nobody.
           request.acquireNext = undefined;
-          if (!this.completionRetry(error, label)) return;
+          if (!this.completionRetry(error, what)) return;
           await sleep(backoff.next(), this.stopped.signal);
         }
       }
@@ -629,29 +727,61 @@ export class TrainerWorker {
     }
   }
 
-  /** Whether a failed CompleteTrial is worth retrying (the same request id makes a retry after a lost answer harmless); logs why not. */
-  private completionRetry(error: unknown, label: string): boolean {
-    if (this.handleCommonError(error)) return false;
-    if (isFenced(error) || grpcCode(error) === status.NOT_FOUND) {
-      this.log(`worker ${this.settings.workerId}: ${label}: the master refused its completion: ${callMessage(error)}`);
-      return false;
+  /**
+   * Writes the batch's final records in one call, retrying while Report is unreachable (the
+   * completions wait: a trial is completed only once its result is stored). Returns what is
+   * to be completed.
+   */
+  private async storeFinalRecords(batch: Finished[]): Promise<Finished[]> {
+    const writing = batch.filter((finished) => finished.record);
+    if (writing.length === 0) return batch;
+    const backoff = new Backoff();
+    let told = false;
+    for (;;) {
+      try {
+        const { results } = await this.report.updateRecords({ records: writing.map((finished) => finished.record as RecordProto) }, { timeoutMs: CALL_TIMEOUT_MS });
+        if (told) this.log(`worker ${this.settings.workerId}: final records went through after Report came back`);
+        const refused = new Map<Finished, RecordWriteResult>();
+        writing.forEach((finished, index) => results[index] && results[index].code !== status.OK && refused.set(finished, results[index]));
+        return batch.flatMap((finished) => {
+          const refusal = refused.get(finished);
+          if (!refusal) return [finished];
+          if (refusal.code === status.FAILED_PRECONDITION) {
+            this.log(`worker ${this.settings.workerId}: ${finished.label} not completed: Report refused its final record, its lease is gone (${refusal.message})`);
+            return [];
+          }
+          return [{ ...finished, request: this.failedWith(finished.request, `Report refused the record of epoch ${finished.record?.epoch}: ${refusal.message}`) }];
+        });
+      } catch (error) {
+        const denied = unauthenticated(error, 'Report');
+        if (denied) {
+          this.die(denied);
+          return [];
+        }
+        if (!isTransient(error) || this.stopped.signal.aborted) {
+          // Report cannot store them (not a passing outage): the attempts fail with its reason.
+          this.log(`worker ${this.settings.workerId}: Report refused ${writing.length} final record(s): ${callMessage(error)}`);
+          return batch.map((finished) => (finished.record ? { ...finished, request: this.failedWith(finished.request, `Report refused the final record: ${callMessage(error)}`) } : finished));
+        }
+        if (!told) this.log(`worker ${this.settings.workerId}: writing ${writing.length} final record(s) failed (${callMessage(error)}); their completions wait, retrying`);
+        told = true;
+        await sleep(backoff.next(), this.stopped.signal);
+      }
     }
+  }
+
+  private failedWith(request: CompleteTrialRequest, error: string): CompleteTrialRequest {
+    return { ...request, outcome: TrialOutcome.TRIAL_OUTCOME_FAILED, errorMessage: error, finalObjectives: [] };
+  }
+
+  /** Whether a failed CompleteTrials is worth retrying (the same request ids make a retry after a lost answer harmless); logs why not. */
+  private completionRetry(error: unknown, what: string): boolean {
+    if (this.handleCommonError(error)) return false;
     if (!isTransient(error)) {
-      this.log(`worker ${this.settings.workerId}: ${label}: completion refused: ${callMessage(error)}`);
+      this.log(`worker ${this.settings.workerId}: ${what}: completion refused: ${callMessage(error)}`);
       return false;
     }
     return !this.stopped.signal.aborted;
-  }
-
-  /** A training process that died wrote no failure record: write it here, with its output as the log tail. */
-  private async recordCrash(held: HeldTrial, outcome: TrainingOutcome): Promise<void> {
-    const channel = new ReportChannel(this.report, this.log);
-    // Progress 0 comes once the model is built: without it the process died before training.
-    const epoch = held.lastEpoch === undefined ? 0 : held.lastEpoch + 1;
-    channel.writeRecord(failureRecordToProto(attemptIdentity(held.trial), epoch, outcome.error ?? 'the training process died', outcome.logTail ?? ''));
-    const delivered = (await settlesWithin(channel.flush(), CALL_TIMEOUT_MS)) && !channel.failure;
-    channel.close();
-    if (!delivered) this.log(`worker ${this.settings.workerId}: the failure record of trial ${held.trial.name} did not reach Report: ${channel.failure?.message ?? 'Report unreachable'}`);
   }
 
   /** A quick call that Report answers NOT_FOUND with the right token and UNAUTHENTICATED with a wrong one. */
@@ -673,7 +803,7 @@ export class TrainerWorker {
   }
 
   private async closeProcesses(): Promise<void> {
-    await Promise.all(this.idle.splice(0).map((p) => p.close()));
+    await Promise.all(this.idle.splice(0).map((p) => this.closeProcess(p)));
   }
 
   private closeClients(): void {

@@ -1,6 +1,7 @@
 // The entry point of one training process (a CPU slot or a set of GPUs): it starts its
 // backend once, then trains the trials its supervisor sends, one at a time, writing records
-// and checkpoints to Report itself, and answers each with its outcome over IPC.
+// and checkpoints to Report itself, and answers each with its outcome over IPC, which carries
+// the final record for the supervisor to write (with other trials' in one call).
 import { initCompute } from '@vela/compute';
 import { Objective, Trial } from '@vela/contracts';
 import { ReportChannel, reportClient } from './report-channel';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     busy = true;
     stop = new AbortController();
     const trial = Trial.fromJSON(message.trial);
-    const channel = new ReportChannel(client, log);
+    const channel = new ReportChannel(client, log, { holdFinalRecord: true });
     trainTrial(trial, channel, {
       signal: stop.signal,
       compute: { backend: compute.backend, threads: compute.threads, device: compute.device },

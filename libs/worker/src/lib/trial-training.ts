@@ -22,6 +22,11 @@ export interface TrainingOutcome {
   readonly checkpointArtifact?: string;
   /** The training process died (or broke its protocol), so no failure record was written for it. */
   readonly crashed?: boolean;
+  /**
+   * The attempt's final record (`Record.toJSON`), not yet written: the supervisor writes it
+   * and completes the trial once Report has stored it (see ReportChannel's holdFinalRecord).
+   */
+  readonly finalRecord?: unknown;
 }
 
 export interface TrainingHooks {
@@ -145,7 +150,13 @@ export async function trainTrial(trial: Trial, channel: ReportChannel, hooks: Tr
     failure ??= (error as Error).message;
   }
   const checkpointArtifact = channel.artifactName(checkpointKey) ?? resumeFrom;
-  const common = { finalEpoch: lastEpoch, logTail: tail.join('\n'), ...(checkpointArtifact ? { checkpointArtifact } : {}) };
+  const finalRecord = channel.finalRecord();
+  const common = {
+    finalEpoch: lastEpoch,
+    logTail: tail.join('\n'),
+    ...(checkpointArtifact ? { checkpointArtifact } : {}),
+    ...(finalRecord ? { finalRecord: RecordProto.toJSON(finalRecord) } : {}),
+  };
   if (failure !== undefined) return { outcome: 'FAILED', error: failure, ...common };
   if (result?.status === 'stopped') return { outcome: 'STOPPED', error: result.message, ...common };
   return { outcome: 'SUCCEEDED', ...common };

@@ -15,6 +15,7 @@ describe('workerSettingsFromEnv', () => {
       acquireWaitMs: 5000,
       drainMs: 30000,
       progressIntervalMs: 1000,
+      leaseAheadBelowMs: 500,
     });
     expect(settings.cpuSlots).toBeGreaterThan(0);
   });
@@ -32,6 +33,7 @@ describe('workerSettingsFromEnv', () => {
       VELA_WORKER_ACQUIRE_WAIT_MS: '100',
       VELA_WORKER_DRAIN_MS: '0',
       VELA_WORKER_PROGRESS_MS: '250',
+      VELA_WORKER_LEASE_AHEAD_BELOW_MS: '0',
       VELA_PLUGINS: '@acme/vela-nets, ./plugins/trainer.ts',
     });
     expect(settings).toMatchObject({
@@ -46,6 +48,7 @@ describe('workerSettingsFromEnv', () => {
       acquireWaitMs: 100,
       drainMs: 0,
       progressIntervalMs: 250,
+      leaseAheadBelowMs: 0,
       plugins: ['@acme/vela-nets', resolve('plugins/trainer.ts')],
     });
   });
@@ -54,6 +57,7 @@ describe('workerSettingsFromEnv', () => {
     [{ VELA_WORKER_CPU_SLOTS: 'many' }, "VELA_WORKER_CPU_SLOTS: must be an integer >= 0, got 'many'"],
     [{ VELA_WORKER_CPU_SLOTS: '-1' }, "VELA_WORKER_CPU_SLOTS: must be an integer >= 0, got '-1'"],
     [{ VELA_WORKER_PROGRESS_MS: '0.5' }, "VELA_WORKER_PROGRESS_MS: must be an integer >= 0, got '0.5'"],
+    [{ VELA_WORKER_LEASE_AHEAD_BELOW_MS: 'short' }, "VELA_WORKER_LEASE_AHEAD_BELOW_MS: must be an integer >= 0, got 'short'"],
     [{ VELA_PIPELINE_ADDRESS: 'http://master' }, "VELA_PIPELINE_ADDRESS: must be host:port, got 'http://master'"],
     [{ VELA_WORKER_ID: 'my worker' }, 'VELA_WORKER_ID: must start with a letter'],
     [{ VELA_WORKER_LABELS: 'zone' }, "VELA_WORKER_LABELS: must be key=value pairs separated by commas, got 'zone'"],
