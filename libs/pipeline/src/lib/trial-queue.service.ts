@@ -188,9 +188,11 @@ export class TrialQueueService {
    */
   async renewLeases(workerId: string, held: readonly HeldLease[]): Promise<{ renewals: { trialId: string; attempt: number; expiresAt: Date }[]; stops: StopSignalInfo[] }> {
     if (held.length === 0) return { renewals: [], stops: [] };
+    // Locked in id order, as a completion of several of them locks them (no deadlock between the two).
     const renewed = await queryRows<{ id: string; attempt: number; lease_expires_at: Date; stop_requested: boolean; stop_reason: string | null; error: string | null }>(this.prisma, Prisma.sql`
+      WITH locked AS (SELECT id FROM trials WHERE id = ANY(${held.map((lease) => lease.trialId)}::uuid[]) ORDER BY id FOR UPDATE)
       UPDATE trials t SET lease_expires_at = now() + make_interval(secs => ${this.settings.leaseSeconds})
-      FROM unnest(${held.map((lease) => lease.trialId)}::uuid[], ${held.map((lease) => lease.attempt)}::int[]) AS h(trial_id, attempt)
+      FROM unnest(${held.map((lease) => lease.trialId)}::uuid[], ${held.map((lease) => lease.attempt)}::int[]) AS h(trial_id, attempt) JOIN locked l ON l.id = h.trial_id
       WHERE t.id = h.trial_id AND t.attempt = h.attempt AND t.lease_owner = ${workerId} AND t.state IN ('LEASED', 'RUNNING')
       RETURNING t.id, t.attempt, t.lease_expires_at, t.stop_requested, t.stop_reason, t.error`);
     const byId = new Map(renewed.map((row) => [row.id, row]));
@@ -450,13 +452,15 @@ function leftCandidatesSql(maxTrials: number): Prisma.Sql {
 }
 
 /**
- * `touchRuns` as two CTEs, `touched` and `notified`, for a statement that changes trials and
+ * `touchRuns` as CTEs (`touching`, `touched`, `notified`), for a statement that changes trials and
  * bumps their runs in the same round trip; `runIds` is a query of run ids. The statement must
  * read `notified` (a CTE nobody reads does not run).
  */
 export function touchRunsSql(runIds: Prisma.Sql, queued: boolean | Prisma.Sql = false): Prisma.Sql {
+  // Locked in id order: statements that bump several runs cannot each hold one the other waits for.
   return Prisma.sql`
-    touched AS (UPDATE runs SET revision = revision + 1 WHERE id IN (${runIds}) RETURNING id::text),
+    touching AS (SELECT id FROM runs WHERE id IN (${runIds}) ORDER BY id FOR UPDATE),
+    touched AS (UPDATE runs r SET revision = r.revision + 1 FROM touching l WHERE r.id = l.id RETURNING r.id::text),
     notified AS (
       SELECT count(pg_notify(${RUNS_CHANNEL}, id)) + count(CASE WHEN ${queued} THEN pg_notify(${QUEUE_CHANNEL}, id) END) AS n
       FROM touched)`;
