@@ -17,9 +17,11 @@
  * Measured, from the database (trials, attempts, records) and the plugin's per-process trace:
  * - throughput: trials completed per second, from CreateRun to the run's end (and over the
  *   busy window, first lease to last completion);
- * - overhead (1), slot wait: on one worker, the lease of its next trial minus the completion
- *   of its previous one (completions and leases paired first-in first-out per worker), and the
- *   same seen from inside a training process: the end of one training to the start of the next;
+ * - overhead (1), worker wait: inside a training process, the end of one training to the
+ *   start of the next (the time a slot waits between trials: completion, record, lease, IPC);
+ *   (1') the same from the database: on one worker, the lease of its next trial minus the
+ *   completion of its previous one (paired first-in first-out per worker; a worker that
+ *   leases ahead leases before it completes, so this then measures something else);
  * - overhead (2), end to end minus training: a trial's creation (and, separately, its lease)
  *   to its completion, minus the training time its record carries;
  * and prints them as a markdown table beside Optuna's RDB-storage anchors
@@ -487,8 +489,8 @@ function report(results: readonly Result[], trials: number): string {
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const rows: [string, Distribution][] = [
-      ['(1) slot wait: previous completion → next lease, same worker', r.slotWait],
-      ["(1') slot idle inside the training process: training ends → next starts", r.slotIdle],
+      ['(1) worker wait inside the training process: training ends → next starts', r.slotIdle],
+      ["(1') previous completion → next lease, same worker (early when leased ahead)", r.slotWait],
       ['(2) end to end minus training: created → completed', r.endToEnd],
       ["(2') leased → completed minus training", r.leaseToComplete],
     ];

@@ -92,7 +92,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 22, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 27, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -336,7 +336,7 @@ describe('TrainerWorker', () => {
     });
   });
 
-  it('leases one trial ahead per slot while trials are short, trains each in the slots\' own processes, and completes them in batches', async () => {
+  it('leases trials ahead while trials are short, trains each in the slots\' own processes, and completes them in batches', async () => {
     const resources = { labels: { queue: 'ahead' } };
     // Any trial counts as short here; each trains 2 epochs of a tiny MLP.
     await withWorker({ VELA_WORKER_ID: 'ahead', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_LABELS: 'queue=ahead', VELA_WORKER_LEASE_AHEAD_BELOW_MS: '600000' }, async (own) => {
@@ -344,15 +344,45 @@ describe('TrainerWorker', () => {
       await master.until(() => completionOf(first.name) !== undefined);
       const rest = [19, 20, 21].map((index) => trialOf(index, { resources }));
       await master.until(() => rest.every((trial) => master.trials.get(trial.id)?.trial.state === TrialState.TRIAL_STATE_SUCCEEDED));
-      // After the first trial, a completion asks for its slot and one more ahead.
+      // After the first trial, a completion asks for its slot and two more ahead.
       const batches = master.requests<CompleteTrialsRequest>('completeTrials').filter((batch) => batch.acquireNext?.worker === 'workers/ahead');
-      expect(batches.some((batch) => batch.acquireNext?.maxTrials === 2)).toBe(true);
+      expect(batches.some((batch) => batch.acquireNext?.maxTrials === 3)).toBe(true);
       // Every trial's final record is in Report before its completion, and each completed once.
       for (const trial of [first, ...rest]) {
         expect(master.requests('completion', trial.name)).toHaveLength(1);
         expect((await recordsOf(trial.id)).at(-1)).toMatchObject({ epoch: 2, trialState: TrialState.TRIAL_STATE_SUCCEEDED });
       }
       // One slot, one training process: the trials leased ahead waited for it.
+      expect(own.trainingProcesses).toBe(1);
+    });
+  });
+
+  it('sends a trial leased ahead to a busy slot\'s process to wait there: stopped while waiting it trains nothing; a process that dies hands it to a new one', async () => {
+    const plugin = join(__dirname, 'fixtures', 'crashing-trainer.plugin.ts');
+    const resources = { labels: { queue: 'behind' } };
+    const settingsOf = { VELA_WORKER_ID: 'behind', VELA_WORKER_CPU_SLOTS: '1', VELA_PLUGINS: plugin, VELA_WORKER_LABELS: 'queue=behind', VELA_WORKER_LEASE_AHEAD_BELOW_MS: '600000' };
+    await withWorker(settingsOf, async (own) => {
+      // While the first trains, two more are queued; its completion leases both (ahead).
+      const first = trialOf(22, { resources, budgetEpochs: 40 });
+      await master.until(() => master.trials.get(first.id)?.owner === 'behind');
+      const long = trialOf(23, { resources, budgetEpochs: 20000 });
+      const waiting = trialOf(24, { resources });
+      await master.until(() => master.trials.get(waiting.id)?.owner === 'behind');
+      await master.until(() => master.requests<ReportProgressRequest>('reportProgress', long.name).length > 0);
+      master.requestStop(waiting.id);
+      await master.until(() => completionOf(waiting.name) !== undefined);
+      expect(completionOf(waiting.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_CANCELLED });
+      expect(await recordsOf(waiting.id)).toEqual([]);
+      expect(master.trials.get(long.id)?.trial.state).toBe(TrialState.TRIAL_STATE_RUNNING);
+
+      // The next two go to the one process the same way; the first kills it.
+      const doomed = trialOf(25, { resources, stepConfig: { ...STEP_CONFIG, trainer: { ...STEP_CONFIG.trainer, type: 'CrashingTrainer' } } });
+      const survivor = trialOf(26, { resources });
+      master.requestStop(long.id);
+      await master.until(() => completionOf(survivor.name) !== undefined && completionOf(doomed.name) !== undefined);
+      expect(completionOf(long.name).outcome).toBe(TrialOutcome.TRIAL_OUTCOME_CANCELLED);
+      expect(completionOf(doomed.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_FAILED, errorMessage: 'the training process exited (SIGKILL) while training' });
+      expect(completionOf(survivor.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
       expect(own.trainingProcesses).toBe(1);
     });
   });

@@ -37,6 +37,12 @@ import type { WorkerSettings } from './worker-settings';
 const CALL_TIMEOUT_MS = 15000;
 const DEFAULT_HEARTBEAT_MS = 10000;
 const DEREGISTER_TIMEOUT_MS = 10000;
+/**
+ * Trials a CPU worker leases ahead per slot while trials are short: one waits in the slot's
+ * training process (it starts the moment the one training ends) and one in the supervisor,
+ * so the slots keep training through a completion's round trip to Report and the master.
+ */
+const LEASE_AHEAD_PER_SLOT = 2;
 
 export interface TrainerWorkerOptions {
   readonly settings: WorkerSettings;
@@ -216,7 +222,7 @@ export class TrainerWorker {
     for (const waiter of this.processWaiters.splice(0)) waiter(undefined);
     for (const held of this.held.values()) {
       held.handback = true;
-      held.process?.stop('the worker is shutting down; the trial is handed back');
+      held.process?.stop(held.trial.id, 'the worker is shutting down; the trial is handed back');
     }
     const running = [...this.held.values()].map((h) => h.done);
     if (running.length) this.log(`worker ${this.settings.workerId}: draining ${running.length} trial(s)`);
@@ -375,14 +381,14 @@ export class TrainerWorker {
   }
 
   /**
-   * What a completion asks along for: the free slots, plus one trial ahead per CPU slot while
-   * trials are short (settings.leaseAheadBelowMs). A slot then starts its next trial as soon
-   * as the last one ends instead of waiting for the master's answer, and the completions of
-   * several trials go out together meanwhile.
+   * What a completion asks along for: the free slots, plus LEASE_AHEAD_PER_SLOT trials ahead
+   * per CPU slot while trials are short (settings.leaseAheadBelowMs). A slot then starts its
+   * next trial as soon as the last one ends instead of waiting for the master's answer, and
+   * the completions of several trials go out together meanwhile.
    */
   private openSlots(): number {
     const short = this.trainMsAverage !== undefined && this.trainMsAverage < this.settings.leaseAheadBelowMs;
-    const ahead = this.slotKind === 'cpuSlots' && short ? this.totalSlots : 0;
+    const ahead = this.slotKind === 'cpuSlots' && short ? LEASE_AHEAD_PER_SLOT * this.totalSlots : 0;
     return Math.max(0, this.totalSlots + ahead - this.usedSlots());
   }
 
@@ -486,33 +492,39 @@ export class TrainerWorker {
 
   private async run(held: HeldTrial): Promise<void> {
     const { trial } = held;
-    let outcome: TrainingOutcome;
-    let process: TrainingProcess | undefined;
-    try {
-      process = await this.processFor(held.gpuIndices);
-    } catch (error) {
-      outcome = { outcome: 'FAILED', error: `could not start a training process: ${(error as Error).message}`, crashed: true };
-    }
-    if (process) {
-      if (held.stop || held.fenced || held.handback) {
-        // Stopped while it waited for its process: nothing was trained.
-        outcome = { outcome: 'STOPPED', error: held.fenced ?? held.stop?.message ?? 'handed back before training' };
-      } else {
+    let outcome: TrainingOutcome | undefined;
+    while (!outcome) {
+      let process: TrainingProcess | undefined;
+      try {
+        process = await this.processFor(held.gpuIndices);
+      } catch (error) {
+        outcome = { outcome: 'FAILED', error: `could not start a training process: ${(error as Error).message}`, crashed: true };
+        break;
+      }
+      if (!process) {
+        // Leased ahead, and the worker began to drain before a process had room for it.
+        outcome = { outcome: 'STOPPED', error: 'handed back before training' };
+        break;
+      }
+      const sent = held.stop || held.fenced || held.handback ? undefined : process.train(trial, { progress: (epoch, totalEpochs, objectives) => this.progress(held, epoch, totalEpochs, objectives) });
+      if (sent) {
         held.process = process;
-        const began = Date.now();
-        outcome = await process.train(trial, { progress: (epoch, totalEpochs, objectives) => this.progress(held, epoch, totalEpochs, objectives) });
-        if (!outcome.crashed) this.trainMsAverage = this.trainMsAverage === undefined ? Date.now() - began : 0.8 * this.trainMsAverage + 0.2 * (Date.now() - began);
+        const ended = await sent;
         held.process = undefined;
+        // A process that died before it began this trial: it goes to another.
+        if (!ended.notStarted) outcome = ended;
+        if (ended.trainingMs !== undefined) this.trainMsAverage = this.trainMsAverage === undefined ? ended.trainingMs : 0.8 * this.trainMsAverage + 0.2 * ended.trainingMs;
+      } else {
+        // Stopped while it waited for a process: nothing was trained.
+        process.unreserve();
+        outcome = { outcome: 'STOPPED', error: held.fenced ?? held.stop?.message ?? 'handed back before training' };
       }
       if (process.alive && !this.draining && !this.fatal) this.returnProcess(process);
-      else await this.closeProcess(process);
-    } else {
-      // Leased ahead, and the worker began to drain before a process came free.
-      outcome ??= { outcome: 'STOPPED', error: 'handed back before training' };
+      else if (process.load === 0) await this.closeProcess(process);
     }
     // The next trial need not wait for this one's CompleteTrial round trip.
     this.releaseSlots(held);
-    await this.finish(held, outcome!);
+    await this.finish(held, outcome);
   }
 
   private releaseSlots(held: HeldTrial): void {
@@ -523,26 +535,39 @@ export class TrainerWorker {
   }
 
   /**
-   * An idle training process for these GPUs (or for a CPU slot), else a new one; a CPU trial
-   * leased ahead waits for one of the slots' processes to come free (undefined: the worker
-   * drains meanwhile).
+   * A training process for a trial, reserved for it: an idle one for these GPUs (or for a CPU
+   * slot), else a new one. A CPU trial leased ahead, when every slot's process is busy, goes
+   * to one that trains a single trial (it starts there the moment that one ends, without a
+   * round trip through this supervisor), else waits for one to have room (undefined: the
+   * worker drains meanwhile).
    */
   private async processFor(gpus: readonly number[] | undefined): Promise<TrainingProcess | undefined> {
     const key = gpus?.join(',');
     const index = this.idle.findIndex((p) => p.alive && p.gpus?.join(',') === key);
-    if (index >= 0) return this.idle.splice(index, 1)[0];
-    // Idle processes pinned to other GPUs would hold memory on them: end them first.
-    if (gpus) await Promise.all(this.idle.splice(0).map((p) => this.closeProcess(p)));
-    else if (this.draining) return undefined;
-    else if ([...this.processes].filter((p) => p.alive && !p.gpus).length >= this.totalSlots) return new Promise((resolve) => this.processWaiters.push(resolve));
-    return this.startProcess(gpus);
+    if (index >= 0) return reserved(this.idle.splice(index, 1)[0]);
+    if (gpus) {
+      // Idle processes pinned to other GPUs would hold memory on them: end them first.
+      await Promise.all(this.idle.splice(0).map((p) => this.closeProcess(p)));
+      return reserved(await this.startProcess(gpus));
+    }
+    if (this.draining) return undefined;
+    const slots = [...this.processes].filter((p) => p.alive && !p.gpus);
+    if (slots.length < this.totalSlots) return reserved(await this.startProcess(undefined));
+    const single = slots.find((p) => p.load === 1);
+    if (single) return reserved(single);
+    // returnProcess reserves the process it hands to a waiter.
+    return new Promise((resolve) => this.processWaiters.push(resolve));
   }
 
-  /** A process whose trial ended: to the trial waiting longest for one, else idle. */
+  /** A process whose trial ended: to the trial waiting longest for room (it may wait behind one other trial), else idle once it has none. */
   private returnProcess(process: TrainingProcess): void {
-    const waiter = this.processWaiters.shift();
-    if (waiter) waiter(process);
-    else this.idle.push(process);
+    const waiter = process.load < 2 ? this.processWaiters.shift() : undefined;
+    if (waiter) {
+      process.reserve();
+      waiter(process);
+    } else if (process.load === 0) {
+      this.idle.push(process);
+    }
   }
 
   private async closeProcess(process: TrainingProcess): Promise<void> {
@@ -619,14 +644,14 @@ export class TrainerWorker {
     if (held.stop) return;
     held.stop = stop;
     this.log(`worker ${this.settings.workerId}: stopping trial ${held.trial.name} attempt ${held.trial.attempt}: ${why}`);
-    held.process?.stop(why);
+    held.process?.stop(held.trial.id, why);
   }
 
   private fence(held: HeldTrial, why: string): void {
     if (held.fenced) return;
     held.fenced = why;
     this.log(`worker ${this.settings.workerId}: lease on trial ${held.trial.name} attempt ${held.trial.attempt} lost (${why}); stopping it without completing it`);
-    held.process?.stop(`lease lost: ${why}`);
+    held.process?.stop(held.trial.id, `lease lost: ${why}`);
   }
 
   private async finish(held: HeldTrial, outcome: TrainingOutcome): Promise<void> {
@@ -810,4 +835,9 @@ export class TrainerWorker {
     this.pipeline.close();
     this.report.close();
   }
+}
+
+function reserved(process: TrainingProcess): TrainingProcess {
+  process.reserve();
+  return process;
 }

@@ -1,5 +1,6 @@
 // The entry point of one training process (a CPU slot or a set of GPUs): it starts its
-// backend once, then trains the trials its supervisor sends, one at a time, writing records
+// backend once, then trains the trials its supervisor sends, one at a time in the order sent
+// (one may wait here while another trains), writing records
 // and checkpoints to Report itself, and answers each with its outcome over IPC, which carries
 // the final record for the supervisor to write (with other trials' in one call).
 import { initCompute } from '@vela/compute';
@@ -32,34 +33,41 @@ async function main(): Promise<void> {
   for (const plugin of config.plugins ?? []) require(plugin);
   const compute = await initCompute({ backend: config.backend, log });
   const client = reportClient(config.reportAddress, config.token);
-  let stop: AbortController | undefined;
-  let busy = false;
-  process.on('message', (message: ToTrainingProcess) => {
-    if (message.type === 'stop') {
-      stop?.abort(message.reason);
-      return;
-    }
-    if (busy) {
-      send({ type: 'fatal', message: 'a training process trains one trial at a time; it was sent a second one' });
-      return;
-    }
-    busy = true;
-    stop = new AbortController();
-    const trial = Trial.fromJSON(message.trial);
+  const waiting: Trial[] = [];
+  let current: { trialId: string; stop: AbortController } | undefined;
+  const trainNext = () => {
+    const trial = waiting.shift();
+    if (!trial) return;
+    const stop = new AbortController();
+    current = { trialId: trial.id, stop };
     const channel = new ReportChannel(client, log, { holdFinalRecord: true });
+    const began = performance.now();
     trainTrial(trial, channel, {
       signal: stop.signal,
       compute: { backend: compute.backend, threads: compute.threads, device: compute.device },
       log,
-      progress: (epoch, totalEpochs, objectives) => send({ type: 'progress', epoch, totalEpochs, objectives: objectives.map((o) => Objective.toJSON(o)) }),
+      progress: (epoch, totalEpochs, objectives) => send({ type: 'progress', trialId: trial.id, epoch, totalEpochs, objectives: objectives.map((o) => Objective.toJSON(o)) }),
     })
-      .then((result) => send({ type: 'done', result }))
-      .catch((error: unknown) => send({ type: 'fatal', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }))
+      .then((result) => send({ type: 'done', trialId: trial.id, result: { ...result, trainingMs: performance.now() - began } }))
+      .catch((error: unknown) => send({ type: 'fatal', trialId: trial.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) }))
       .finally(() => {
         channel.close();
-        busy = false;
-        stop = undefined;
+        current = undefined;
+        trainNext();
       });
+  };
+  process.on('message', (message: ToTrainingProcess) => {
+    if (message.type === 'stop') {
+      if (current?.trialId === message.trialId) current.stop.abort(message.reason);
+      const at = waiting.findIndex((trial) => trial.id === message.trialId);
+      if (at >= 0) {
+        waiting.splice(at, 1);
+        send({ type: 'done', trialId: message.trialId, result: { outcome: 'STOPPED', error: message.reason } });
+      }
+      return;
+    }
+    waiting.push(Trial.fromJSON(message.trial));
+    if (!current) trainNext();
   });
   // The supervisor going away (its IPC channel closes) ends this process too.
   process.on('disconnect', () => process.exit(0));

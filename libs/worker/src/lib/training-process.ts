@@ -29,18 +29,31 @@ export interface TrainingProcessOptions extends TrainingProcessConfig {
   readonly startTimeoutMs?: number;
 }
 
+/** A trial sent to the process: training, or waiting behind the one training. */
+interface SentTrial {
+  readonly trialId: string;
+  readonly label: string;
+  readonly events: TrialEvents;
+  readonly resolve: (outcome: TrainingOutcome) => void;
+}
+
 /**
  * One training process as its supervisor sees it: started once with its backend and reused
  * for trial after trial (starting TensorFlow.js and the wasm module takes seconds, a trial
- * may take less). A process that dies takes only its own trial with it: `train` then resolves
- * FAILED with the exit status and the process's last output.
+ * may take less). It trains the trials sent to it one at a time, in order; a trial sent while
+ * another trains waits in the process and starts as soon as that one ends. A process that
+ * dies takes only the trial it trains with it: `train` then resolves FAILED with the exit
+ * status and the process's last output, and trials waiting behind it resolve `notStarted`.
  */
 export class TrainingProcess {
   readonly gpus?: readonly number[];
   compute?: ComputeReport;
   private readonly child: ChildProcess;
   private readonly tail: string[] = [];
-  private current?: { label: string; events: TrialEvents; resolve: (outcome: TrainingOutcome) => void };
+  /** In the order sent: the first trains, the rest wait. */
+  private readonly sent: SentTrial[] = [];
+  /** Trials its supervisor chose this process for and has not sent yet. */
+  private reserved = 0;
   private exited = false;
   private readonly ready: Promise<ComputeReport>;
 
@@ -85,8 +98,9 @@ export class TrainingProcess {
         this.exited = true;
         const why = `the training process exited (${signal ?? `code ${code}`})`;
         reject(new UnavailableError(`${why} before its backend started; its last output:\n${this.outputTail()}`));
-        this.current?.resolve({ outcome: 'FAILED', error: `${why} while training`, logTail: this.outputTail(), crashed: true });
-        this.current = undefined;
+        const [training, ...waiting] = this.sent.splice(0);
+        training?.resolve({ outcome: 'FAILED', error: `${why} while training`, logTail: this.outputTail(), crashed: true });
+        for (const trial of waiting) trial.resolve({ outcome: 'STOPPED', error: `${why} before it began the trial`, notStarted: true });
       });
     });
     this.ready.catch(() => undefined);
@@ -103,22 +117,34 @@ export class TrainingProcess {
     return !this.exited;
   }
 
-  get busy(): boolean {
-    return this.current !== undefined;
+  /** Trials sent (or reserved) and not yet ended: the one training and those waiting behind it. */
+  get load(): number {
+    return this.sent.length + this.reserved;
   }
 
-  /** Trains one attempt; resolves with its outcome (never rejects). */
+  /** Counts a trial about to be sent in `load` already, so that the process is not chosen for two at once. */
+  reserve(): void {
+    this.reserved++;
+  }
+
+  /** Gives back a reservation whose trial will not be sent after all. */
+  unreserve(): void {
+    if (this.reserved > 0) this.reserved--;
+  }
+
+  /** Trains one attempt after those sent before it (taking a reservation, if any); resolves with its outcome (never rejects). */
   train(trial: Trial, events: TrialEvents): Promise<TrainingOutcome> {
-    if (this.exited) return Promise.resolve({ outcome: 'FAILED', error: 'the training process had exited', logTail: this.outputTail(), crashed: true });
+    if (this.reserved > 0) this.reserved--;
+    if (this.exited) return Promise.resolve({ outcome: 'STOPPED', error: 'the training process had exited', notStarted: true });
     return new Promise<TrainingOutcome>((resolveOutcome) => {
-      this.current = { label: `${trial.stepId} trial ${trial.number}`, events, resolve: resolveOutcome };
+      this.sent.push({ trialId: trial.id, label: `${trial.stepId} trial ${trial.number}`, events, resolve: resolveOutcome });
       this.send({ type: 'train', trial: Trial.toJSON(trial) });
     });
   }
 
-  /** Stops the current trial at its next step boundary. */
-  stop(reason: string): void {
-    if (this.current) this.send({ type: 'stop', reason });
+  /** Stops a trial sent to this process: at its next step boundary if it trains, at once if it waits. */
+  stop(trialId: string, reason: string): void {
+    if (this.sent.some((trial) => trial.trialId === trialId)) this.send({ type: 'stop', trialId, reason });
   }
 
   /** Ends the process (SIGKILL after `graceMs` if SIGTERM does not). */
@@ -147,7 +173,14 @@ export class TrainingProcess {
     this.tail.push(line);
     if (this.tail.length > OUTPUT_TAIL_LINES) this.tail.shift();
     // Several processes share the worker's output: say which trial a line is about.
-    this.options.log(this.current ? `[${this.current.label}] ${line}` : line);
+    const training = this.sent[0];
+    this.options.log(training ? `[${training.label}] ${line}` : line);
+  }
+
+  /** Removes a trial from those sent, when it ended. */
+  private take(trialId: string): SentTrial | undefined {
+    const at = this.sent.findIndex((trial) => trial.trialId === trialId);
+    return at < 0 ? undefined : this.sent.splice(at, 1)[0];
   }
 
   private onMessage(message: FromTrainingProcess): void {
@@ -156,19 +189,15 @@ export class TrainingProcess {
         this.output(message.line);
         return;
       case 'progress':
-        this.current?.events.progress(message.epoch, message.totalEpochs, message.objectives.map((o) => Objective.fromJSON(o)));
+        this.sent.find((trial) => trial.trialId === message.trialId)?.events.progress(message.epoch, message.totalEpochs, message.objectives.map((o) => Objective.fromJSON(o)));
         return;
-      case 'done': {
-        const current = this.current;
-        this.current = undefined;
-        current?.resolve(message.result);
+      case 'done':
+        this.take(message.trialId)?.resolve(message.result);
         return;
-      }
       case 'fatal': {
-        const current = this.current;
-        this.current = undefined;
         this.output(message.message);
-        current?.resolve({ outcome: 'FAILED', error: message.message.split('\n')[0], logTail: this.outputTail(), crashed: true });
+        const ended = message.trialId === undefined ? this.sent.splice(0, 1)[0] : this.take(message.trialId);
+        ended?.resolve({ outcome: 'FAILED', error: message.message.split('\n')[0], logTail: this.outputTail(), crashed: true });
         return;
       }
       case 'ready':

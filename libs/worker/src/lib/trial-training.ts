@@ -27,6 +27,10 @@ export interface TrainingOutcome {
    * and completes the trial once Report has stored it (see ReportChannel's holdFinalRecord).
    */
   readonly finalRecord?: unknown;
+  /** How long the training process spent on the attempt, in ms (not counting any wait before it). */
+  readonly trainingMs?: number;
+  /** Its training process ended before it began the attempt: it is to be trained by another. */
+  readonly notStarted?: boolean;
 }
 
 export interface TrainingHooks {

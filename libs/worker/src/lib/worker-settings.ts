@@ -28,8 +28,8 @@ export interface WorkerSettings {
   /** The shortest time between two progress reports of a trial, in ms (0: every epoch at once). */
   readonly progressIntervalMs: number;
   /**
-   * While trials train for less than this on average (ms), a CPU worker leases one trial
-   * ahead per slot, so a slot starts its next trial without waiting for the master; 0 never.
+   * While trials train for less than this on average (ms), a CPU worker leases trials ahead
+   * (two per slot), so a slot starts its next trial without waiting for the master; 0 never.
    */
   readonly leaseAheadBelowMs: number;
   /** Modules every training process loads first, so they can register trainers, networks, datasets, ... */
@@ -58,7 +58,7 @@ export function defaultWorkerId(hostname = os.hostname()): string {
  * | `VELA_WORKER_ACQUIRE_WAIT_MS` | 5000 |
  * | `VELA_WORKER_DRAIN_MS` | 30000 |
  * | `VELA_WORKER_PROGRESS_MS` | 1000 (the shortest time between two progress reports of a trial) |
- * | `VELA_WORKER_LEASE_AHEAD_BELOW_MS` | 500 (lease one trial ahead per CPU slot while trials train shorter than this on average; 0: never) |
+ * | `VELA_WORKER_LEASE_AHEAD_BELOW_MS` | 500 (lease two trials ahead per CPU slot while trials train shorter than this on average; 0: never) |
  * | `VELA_PLUGINS` | none; comma-separated modules (package names, or paths from the working directory) each training process requires (the master and generator load them too) |
  *
  * A bad value throws InvalidArgumentError naming the variable.
