@@ -82,7 +82,6 @@ interface HeldTrial {
 
 /** An attempt that ended and is to be completed: its final record first (if any), then its completion. */
 interface Finished {
-  readonly held: HeldTrial;
   readonly label: string;
   readonly record?: RecordProto;
   readonly request: CompleteTrialRequest;
@@ -120,7 +119,7 @@ export class TrainerWorker {
   private readonly idle: TrainingProcess[] = [];
   /** Every training process started and not closed (idle or training). */
   private readonly processes = new Set<TrainingProcess>();
-  /** Trials leased ahead, waiting for a CPU slot's process to come free. */
+  /** Trials leased ahead, waiting for a CPU slot's process to have room (it trains one, and one may wait in it). */
   private readonly processWaiters: ((process: TrainingProcess | undefined) => void)[] = [];
   /** The moving average of how long trials train, for leasing ahead. */
   private trainMsAverage?: number;
@@ -698,7 +697,7 @@ export class TrainerWorker {
     });
     this.finishing++;
     try {
-      await this.completions.add({ held, label, record, request });
+      await this.completions.add({ label, record, request });
     } finally {
       this.finishing--;
       this.wake?.();

@@ -26,7 +26,7 @@ describe('QueuePacing', () => {
       pacing.observe(finished);
     }
     expect(pacing.shortTrials(slots)).toBe(true);
-    expect(pacing.plan(slots)).toEqual({ target: 20, batch: 8 });
+    expect(pacing.plan(slots)).toEqual({ target: 32, batch: 12 });
   });
 
   it('goes back to one-by-one refills when trials slow down or stop', () => {
