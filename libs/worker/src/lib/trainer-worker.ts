@@ -782,7 +782,12 @@ export class TrainerWorker {
           this.die(denied);
           return [];
         }
-        if (!isTransient(error) || this.stopped.signal.aborted) {
+        if (isTransient(error) && this.stopped.signal.aborted) {
+          // The worker has stopped and Report is still unreachable: the leases were handed back.
+          this.log(`worker ${this.settings.workerId}: ${writing.length} final record(s) not written (Report unreachable: ${callMessage(error)}); their trials are not completed`);
+          return [];
+        }
+        if (!isTransient(error)) {
           // Report cannot store them (not a passing outage): the attempts fail with its reason.
           this.log(`worker ${this.settings.workerId}: Report refused ${writing.length} final record(s): ${callMessage(error)}`);
           return batch.map((finished) => (finished.record ? { ...finished, request: this.failedWith(finished.request, `Report refused the final record: ${callMessage(error)}`) } : finished));
