@@ -376,7 +376,10 @@ export class TrialQueueService {
   async requestStop(where: { runId: string; step?: string; trialIds?: readonly string[] }, reason: StopReasonName, message: string): Promise<void> {
     const step = where.step ? Prisma.sql`AND step = ${where.step}` : Prisma.empty;
     const trials = where.trialIds ? Prisma.sql`AND id = ANY(${[...where.trialIds]}::uuid[])` : Prisma.empty;
+    // The rows it changes are locked first, in id order, as a batch completion locks them.
     await this.prisma.$transaction([
+      this.prisma.$queryRaw`
+        SELECT id FROM trials WHERE run_id = ${where.runId}::uuid ${step} ${trials} AND state IN ('PENDING', 'LEASED', 'RUNNING') ORDER BY id FOR UPDATE`,
       this.prisma.$executeRaw`
         UPDATE trials SET state = 'CANCELLED', ended_at = now(), stop_requested = true, stop_reason = ${reason}, error = ${message}
         WHERE run_id = ${where.runId}::uuid ${step} ${trials} AND state = 'PENDING'`,
