@@ -1,2 +1,3 @@
 export * from './lib/errors';
 export * from './lib/closest-match';
+export * from './lib/batch-items';

@@ -30,8 +30,8 @@ import {
   type ReportProgressResponse,
   type StopSignal,
 } from '@vela/contracts';
-import { FailedPreconditionError, NotFoundError } from '@vela/errors';
-import { bearerTokenGuard, toGrpcHandlers, toServiceError, type AsyncService, type CallContext } from '@vela/grpc-server';
+import { FailedPreconditionError, NotFoundError, valueOrRefusal, VelaError } from '@vela/errors';
+import { bearerTokenGuard, itemStatus, toGrpcHandlers, type AsyncService, type CallContext } from '@vela/grpc-server';
 
 type WorkerCalls = Pick<AsyncService<PipelineServiceServer>, 'registerWorker' | 'heartbeat' | 'acquireTrials' | 'reportProgress' | 'completeTrials' | 'deregisterWorker'>;
 
@@ -183,12 +183,8 @@ export class FakePipeline implements WorkerCalls {
   async completeTrials(request: CompleteTrialsRequest): Promise<CompleteTrialsResponse> {
     this.calls.push({ method: 'completeTrials', request });
     const results = request.completions.map((completion): CompletionResult => {
-      try {
-        return { trial: this.complete(completion), code: 0, message: '' };
-      } catch (error) {
-        const { code, details } = toServiceError(error);
-        return { trial: undefined, code, message: details };
-      }
+      const answer = valueOrRefusal(() => this.complete(completion));
+      return { trial: answer instanceof VelaError ? undefined : answer, ...itemStatus(answer) };
     });
     const next = request.acquireNext;
     const moved = results.some((result) => result.code === 0);

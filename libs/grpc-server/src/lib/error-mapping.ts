@@ -33,6 +33,13 @@ export function toServiceError(error: unknown): Partial<ServiceError> & { code: 
   return { code: GrpcStatus.INTERNAL, details: `internal error: ${message}`, metadata: new Metadata() };
 }
 
+/** How one item of a batch call went, as its answer carries it: 0 and no message, or the status a lone call would have failed with. */
+export function itemStatus(answer: unknown): { code: number; message: string } {
+  if (!(answer instanceof VelaError)) return { code: GrpcStatus.OK, message: '' };
+  const { code, details } = toServiceError(answer);
+  return { code, message: details };
+}
+
 function isServiceError(error: unknown): error is ServiceError {
   return typeof error === 'object' && error !== null && typeof (error as ServiceError).code === 'number' && 'details' in error;
 }

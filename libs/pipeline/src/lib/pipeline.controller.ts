@@ -43,8 +43,8 @@ import {
   type WatchRunRequest,
   type WatchRunResponse,
 } from '@vela/contracts';
-import { InvalidArgumentError, VelaError } from '@vela/errors';
-import { toServiceError, type CallContext, type AsyncService } from '@vela/grpc-server';
+import { answerEach, InvalidArgumentError, valueOrRefusal, VelaError } from '@vela/errors';
+import { itemStatus, type CallContext, type AsyncService } from '@vela/grpc-server';
 import { capacityFromProto, outcomeConverter, runStateConverter, runToProto, stopToProto, workerToProto } from './pipeline.converters';
 import { RunService, type RunStateName } from './run.service';
 import { TrialQueueService, type AcquireRequest, type Completion, type TrialWithAttempts } from './trial-queue.service';
@@ -153,32 +153,20 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
   async completeTrials(request: CompleteTrialsRequest): Promise<CompleteTrialsResponse> {
     if (request.completions.length === 0) throw new InvalidArgumentError('is required: at least one completion', 'completions');
     // A completion that does not parse is refused alone, as one whose lease is gone is.
-    const parsed = request.completions.map((each, index): Completion | VelaError => {
-      try {
-        return this.completionOf(each, `completions[${index}].`);
-      } catch (error) {
-        if (error instanceof VelaError) return error;
-        throw error;
-      }
+    const parsed = request.completions.map((each, index) => valueOrRefusal(() => this.completionOf(each, `completions[${index}].`)));
+    let acquired: TrialWithAttempts[] = [];
+    const answers = await answerEach(parsed, async (completions) => {
+      const requests = [];
+      for (const completion of completions) requests.push({ completion, maxAttempts: await this.trialViews.maxAttemptsOf(completion.trial.runId) });
+      const done = await this.queue.completeMany(requests, this.alongRequest(request.acquireNext));
+      acquired = done.acquired;
+      return done.results;
     });
-    const completions = parsed.filter((each): each is Completion => !(each instanceof VelaError));
-    const maxAttempts = new Map<string, number>();
-    for (const { trial } of completions) if (!maxAttempts.has(trial.runId)) maxAttempts.set(trial.runId, await this.trialViews.maxAttemptsOf(trial.runId));
-    const { results, acquired } = await this.queue.completeMany(
-      completions.map((completion) => ({ completion, maxAttempts: maxAttempts.get(completion.trial.runId) as number })),
-      this.alongRequest(request.acquireNext),
-    );
-    let next = 0;
-    const answers = parsed.map((each) => (each instanceof VelaError ? each : results[next++]));
     const completed = answers.filter((answer): answer is TrialWithAttempts => !(answer instanceof VelaError));
     const protos = await this.trialViews.toProtosWith([...completed, ...acquired]);
     let proto = 0;
     return {
-      results: answers.map((answer) => {
-        if (!(answer instanceof VelaError)) return { trial: protos[proto++], code: 0, message: '' };
-        const { code, details } = toServiceError(answer);
-        return { trial: undefined, code, message: details };
-      }),
+      results: answers.map((answer) => ({ trial: answer instanceof VelaError ? undefined : protos[proto++], ...itemStatus(answer) })),
       acquiredTrials: protos.slice(completed.length),
     };
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError, VelaError } from '@vela/errors';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, valueOrRefusal, VelaError } from '@vela/errors';
 import { Prisma, PrismaClient, queryRows } from '@vela/db';
 import { paretoFront } from '@vela/pareto';
 import { decodePageToken, encodePageToken, resolvePageSize, type PagePosition } from '@vela/contracts';
@@ -79,13 +79,8 @@ export class RecordService {
    */
   async updateRecords(inputs: readonly RecordInput[]): Promise<(StoredRecord | VelaError)[]> {
     const answers: (StoredRecord | VelaError | undefined)[] = inputs.map((input) => {
-      try {
-        validateRecord(input);
-        return undefined;
-      } catch (error) {
-        if (error instanceof VelaError) return error;
-        throw error;
-      }
+      const refusal = valueOrRefusal(() => validateRecord(input));
+      return refusal instanceof VelaError ? refusal : undefined;
     });
     // The last write of each key is the one stored (an earlier one would be replaced at once).
     const lastOfKey = new Map<string, number>();

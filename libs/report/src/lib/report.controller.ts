@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidArgumentError, VelaError } from '@vela/errors';
-import type { RecordInput } from '@vela/records';
-import { toServiceError, type CallContext, type AsyncService } from '@vela/grpc-server';
+import { answerEach, InvalidArgumentError, valueOrRefusal, VelaError } from '@vela/errors';
+import { itemStatus, type CallContext, type AsyncService } from '@vela/grpc-server';
 import {
   artifactToProto,
   artifactUploadFromProto,
@@ -52,24 +51,9 @@ export class ReportController implements AsyncService<ReportServiceServer> {
   async updateRecords(request: UpdateRecordsRequest): Promise<UpdateRecordsResponse> {
     if (request.records.length === 0) throw new InvalidArgumentError('is required: at least one record', 'records');
     // A record that does not convert is refused alone, as one that fails its fence is.
-    const inputs = request.records.map((record): RecordInput | VelaError => {
-      try {
-        return recordInputFromProto(record);
-      } catch (error) {
-        if (error instanceof VelaError) return error;
-        throw error;
-      }
-    });
-    const written = await this.records.updateRecords(inputs.filter((input): input is RecordInput => !(input instanceof VelaError)));
-    let next = 0;
-    return {
-      results: inputs.map((input) => {
-        const answer = input instanceof VelaError ? input : written[next++];
-        if (!(answer instanceof VelaError)) return { record: recordToProto(answer), code: 0, message: '' };
-        const { code, details } = toServiceError(answer);
-        return { record: undefined, code, message: details };
-      }),
-    };
+    const inputs = request.records.map((record) => valueOrRefusal(() => recordInputFromProto(record)));
+    const answers = await answerEach(inputs, (valid) => this.records.updateRecords(valid));
+    return { results: answers.map((answer) => ({ record: answer instanceof VelaError ? undefined : recordToProto(answer), ...itemStatus(answer) })) };
   }
 
   async getRecord(request: GetRecordRequest): Promise<GetRecordResponse> {

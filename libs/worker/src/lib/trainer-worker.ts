@@ -766,7 +766,7 @@ export class TrainerWorker {
         const { results } = await this.report.updateRecords({ records: writing.map((finished) => finished.record as RecordProto) }, { timeoutMs: CALL_TIMEOUT_MS });
         if (told) this.log(`worker ${this.settings.workerId}: final records went through after Report came back`);
         const refused = new Map<Finished, RecordWriteResult>();
-        writing.forEach((finished, index) => results[index] && results[index].code !== status.OK && refused.set(finished, results[index]));
+        for (const [index, finished] of writing.entries()) if (results[index]?.code !== status.OK) refused.set(finished, results[index]);
         return batch.flatMap((finished) => {
           const refusal = refused.get(finished);
           if (!refusal) return [finished];
