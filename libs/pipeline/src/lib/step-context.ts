@@ -16,7 +16,10 @@ export type ReportClient = AsyncClient<ReportServiceServer>;
 export interface TrialSummary {
   /** Trials created so far (numbers run 1, 2, ... per step). */
   readonly total: number;
+  /** Trials queued, leased or running. */
   readonly inFlight: number;
+  /** Trials queued and not yet leased. */
+  readonly queued: number;
   readonly anySucceeded: boolean;
   readonly failed: number;
   /** The error of the newest trial that FAILED or was CANCELLED with one. */
@@ -104,18 +107,21 @@ export class StepContext {
     // backlog is empty. Each figure reads an index range that does not grow with the step's
     // finished trials (the total is the highest number; success is one row's existence).
     const step = Prisma.sql`run_id = ${this.run.id}::uuid AND step = ${this.step.name}`;
-    const rows = await queryRows<({ s_total: number; s_in_flight: bigint; s_any_succeeded: boolean; s_failed: bigint; s_last_error: string | null } & Record<string, unknown>)>(this.prisma, Prisma.sql`
-      WITH summary AS (
+    const rows = await queryRows<({ s_total: number; s_in_flight: bigint; s_queued: bigint; s_any_succeeded: boolean; s_failed: bigint; s_last_error: string | null } & Record<string, unknown>)>(this.prisma, Prisma.sql`
+      WITH in_flight AS (
+        SELECT count(*) AS s_in_flight, count(*) FILTER (WHERE state = 'PENDING') AS s_queued FROM trials WHERE ${step} AND state IN ('PENDING', 'LEASED', 'RUNNING')),
+      summary AS (
         SELECT (SELECT COALESCE(max(number), 0) FROM trials WHERE ${step}) AS s_total,
-               (SELECT count(*) FROM trials WHERE ${step} AND state IN ('PENDING', 'LEASED', 'RUNNING')) AS s_in_flight,
+               in_flight.s_in_flight, in_flight.s_queued,
                EXISTS (SELECT 1 FROM trials WHERE ${step} AND state = 'SUCCEEDED') AS s_any_succeeded,
                (SELECT count(*) FROM trials WHERE ${step} AND state = 'FAILED') AS s_failed,
-               (SELECT error FROM trials WHERE ${step} AND state IN ('FAILED', 'CANCELLED') AND error IS NOT NULL ORDER BY number DESC LIMIT 1) AS s_last_error),
+               (SELECT error FROM trials WHERE ${step} AND state IN ('FAILED', 'CANCELLED') AND error IS NOT NULL ORDER BY number DESC LIMIT 1) AS s_last_error
+        FROM in_flight),
       backlog AS (${backlog})
       SELECT summary.*, backlog.* FROM summary LEFT JOIN backlog ON true ORDER BY backlog.number`);
     const [first] = rows;
-    const summary = { total: Number(first.s_total), inFlight: Number(first.s_in_flight), anySucceeded: first.s_any_succeeded, failed: Number(first.s_failed), lastError: first.s_last_error ?? undefined };
-    const trials = rows.filter((row) => row['id'] !== null).map(({ s_total: _t, s_in_flight: _i, s_any_succeeded: _s, s_failed: _f, s_last_error: _e, ...trial }) => fromRawTrial(trial));
+    const summary = { total: Number(first.s_total), inFlight: Number(first.s_in_flight), queued: Number(first.s_queued), anySucceeded: first.s_any_succeeded, failed: Number(first.s_failed), lastError: first.s_last_error ?? undefined };
+    const trials = rows.filter((row) => row['id'] !== null).map(({ s_total: _t, s_in_flight: _i, s_queued: _q, s_any_succeeded: _s, s_failed: _f, s_last_error: _e, ...trial }) => fromRawTrial(trial));
     return { summary, backlog: trials };
   }
 

@@ -1,6 +1,9 @@
-import { QueuePacing } from './queue-pacing';
+import { QueuePacing, type QueueState } from './queue-pacing';
 
 describe('QueuePacing', () => {
+  /** A queue that still holds trials at the pass. */
+  const flowing: QueueState = { slots: 2, inFlight: 10, queued: 4 };
+
   /** A pacing whose clock the test moves. */
   function paced(): { pacing: QueuePacing; advance: (ms: number) => void } {
     let now = 0;
@@ -9,53 +12,98 @@ describe('QueuePacing', () => {
 
   it('keeps one trial running and one queued per slot, refilled one by one, until it has seen trials finish', () => {
     const { pacing } = paced();
-    expect(pacing.plan(4)).toEqual({ target: 8, batch: 1 });
-    pacing.observe(0);
-    expect(pacing.plan(4)).toEqual({ target: 8, batch: 1 });
+    expect(pacing.plan({ slots: 4, inFlight: 0, queued: 0 })).toEqual({ room: 8, batch: 1 });
+    pacing.observe(0, flowing);
+    expect(pacing.plan({ slots: 4, inFlight: 5, queued: 1 })).toEqual({ room: 3, batch: 1 });
   });
 
-  it('queues deeper and refills in batches when each slot finishes a trial more often than every SHORT_TRIAL_SECONDS', () => {
+  it('for short trials, queues what lasts the refill cover (60 ms) plus a batch of 60 ms at the rate trials end, whatever the slots', () => {
     const { pacing, advance } = paced();
-    const slots = 2;
     let finished = 0;
-    pacing.observe(finished);
-    // 50 trials a second on two slots: 40 ms per trial and slot.
+    pacing.observe(finished, flowing);
+    // 200 trials a second: the queue refills from 12 queued trials, 12 at a time.
     for (let pass = 0; pass < 4; pass++) {
       advance(300);
-      finished += 15;
-      pacing.observe(finished);
+      finished += 60;
+      pacing.observe(finished, flowing);
     }
-    expect(pacing.shortTrials(slots)).toBe(true);
-    expect(pacing.plan(slots)).toEqual({ target: 32, batch: 12 });
+    expect(pacing.shortTrials(2)).toBe(true);
+    expect(pacing.plan({ slots: 2, inFlight: 22, queued: 16 })).toEqual({ room: 8, batch: 12 });
+    expect(pacing.plan({ slots: 2, inFlight: 18, queued: 12 })).toEqual({ room: 12, batch: 12 });
+    // Eight slots at the same rate hold more trials leased, not more queued.
+    expect(pacing.plan({ slots: 8, inFlight: 36, queued: 12 })).toEqual({ room: 12, batch: 12 });
+    // A full queue has no room.
+    expect(pacing.plan({ slots: 2, inFlight: 40, queued: 30 })).toEqual({ room: 0, batch: 12 });
+  });
+
+  it('doubles the cover while passes find the queue empty (the rate cannot show more than the queue supplies), and lets it fall back as windows pass', () => {
+    const { pacing, advance } = paced();
+    pacing.observe(0, flowing);
+    advance(250);
+    // 20 a second on two slots, from a queue that the workers emptied.
+    pacing.observe(5, flowing);
+    const dry = { slots: 2, inFlight: 6, queued: 0 };
+    expect(pacing.plan(dry)).toEqual({ room: 4, batch: 2 });
+    expect(pacing.trustsRate()).toBe(true);
+    pacing.observe(5, dry);
+    expect(pacing.trustsRate()).toBe(false);
+    expect(pacing.plan(dry)).toEqual({ room: 6, batch: 2 });
+    pacing.observe(5, dry);
+    pacing.observe(5, dry);
+    expect(pacing.plan(dry)).toEqual({ room: 18, batch: 2 });
+    // Never more than sixteen per slot.
+    for (let pass = 0; pass < 5; pass++) pacing.observe(5, dry);
+    expect(pacing.plan(dry)).toEqual({ room: 34, batch: 2 });
+    // Each rate window halves it while the queue holds trials.
+    advance(250);
+    pacing.observe(10, flowing);
+    expect(pacing.plan(dry)).toEqual({ room: 18, batch: 2 });
+    // Five more windows with trials queued, and the rate is trusted again.
+    for (let window = 0; window < 5; window++) {
+      advance(250);
+      pacing.observe(15 + 5 * window, flowing);
+    }
+    expect(pacing.trustsRate()).toBe(true);
+    expect(pacing.plan(dry)).toEqual({ room: 4, batch: 2 });
+  });
+
+  it('refills at least a trial per slot, from a queue of at least a trial per slot, at slow short-trial rates', () => {
+    const { pacing, advance } = paced();
+    pacing.observe(0, flowing);
+    advance(1000);
+    // 20 a second on four slots: five trials a second each, short.
+    pacing.observe(20, flowing);
+    expect(pacing.shortTrials(4)).toBe(true);
+    expect(pacing.plan({ slots: 4, inFlight: 4, queued: 0 })).toEqual({ room: 8, batch: 4 });
   });
 
   it('goes back to one-by-one refills when trials slow down or stop', () => {
     const { pacing, advance } = paced();
     let finished = 0;
-    pacing.observe(finished);
+    pacing.observe(finished, flowing);
     advance(300);
-    pacing.observe((finished += 30));
+    pacing.observe((finished += 30), flowing);
     expect(pacing.shortTrials(2)).toBe(true);
     // A window with no completion: the rate drops at once (the workers may be gone).
     advance(1000);
-    pacing.observe(finished);
-    expect(pacing.plan(2)).toEqual({ target: 4, batch: 1 });
+    pacing.observe(finished, flowing);
+    expect(pacing.plan({ slots: 2, inFlight: 0, queued: 0 })).toEqual({ room: 4, batch: 1 });
     // Trials of a few seconds: each slot finishes one per two seconds.
     for (let pass = 0; pass < 5; pass++) {
       advance(2000);
-      pacing.observe((finished += 2));
+      pacing.observe((finished += 2), flowing);
     }
     expect(pacing.shortTrials(2)).toBe(false);
   });
 
   it('measures over windows of at least a quarter second, so a burst of passes does not read as a rate', () => {
     const { pacing, advance } = paced();
-    pacing.observe(0);
+    pacing.observe(0, flowing);
     advance(10);
-    pacing.observe(5);
+    pacing.observe(5, flowing);
     expect(pacing.shortTrials(1)).toBe(false);
     advance(240);
-    pacing.observe(6);
+    pacing.observe(6, flowing);
     // 6 trials in 250 ms on one slot: 24 a second, well above one per SHORT_TRIAL_SECONDS.
     expect(pacing.shortTrials(1)).toBe(true);
   });
@@ -63,27 +111,43 @@ describe('QueuePacing', () => {
   it('tells how long a number of completions takes at the current rate, at most a second', () => {
     const { pacing, advance } = paced();
     expect(pacing.timeFor(4)).toBe(0);
-    pacing.observe(0);
+    pacing.observe(0, flowing);
     advance(500);
-    pacing.observe(25);
+    pacing.observe(25, flowing);
     // 50 a second: 4 more take 80 ms; 100 more would take two seconds.
     expect(pacing.timeFor(4)).toBeCloseTo(80);
     expect(pacing.timeFor(100)).toBe(1000);
     expect(pacing.timeFor(-1)).toBe(0);
   });
 
+  it('while trials speed up, times a pause by the latest window, so the queue does not run dry during it', () => {
+    const { pacing, advance } = paced();
+    pacing.observe(0, flowing);
+    advance(500);
+    pacing.observe(25, flowing);
+    advance(500);
+    // 50, then 150 a second: the smoothed rate (100) lags, the latest does not.
+    pacing.observe(100, flowing);
+    expect(pacing.timeFor(15)).toBeCloseTo(100);
+    // Slowing down to 20 a second, the smoothed rate (60) is the faster one.
+    advance(500);
+    pacing.observe(110, flowing);
+    expect(pacing.timeFor(11)).toBeCloseTo(1000 * (11 / 60));
+  });
+
   it('creates one trial with no slot to run it, so that it waits where GetRun shows why', () => {
     const { pacing } = paced();
-    expect(pacing.plan(0)).toEqual({ target: 1, batch: 1 });
+    expect(pacing.plan({ slots: 0, inFlight: 0, queued: 0 })).toEqual({ room: 1, batch: 1 });
+    expect(pacing.plan({ slots: 0, inFlight: 1, queued: 1 })).toEqual({ room: 0, batch: 1 });
   });
 
   it('starts over when the count goes back (a new step or a restarted driver)', () => {
     const { pacing, advance } = paced();
-    pacing.observe(100);
+    pacing.observe(100, flowing);
     advance(300);
-    pacing.observe(10);
+    pacing.observe(10, flowing);
     advance(300);
-    pacing.observe(11);
+    pacing.observe(11, flowing);
     // One trial in 300 ms since the restart, not -89.
     expect(pacing.shortTrials(1)).toBe(true);
     expect(pacing.shortTrials(2)).toBe(false);

@@ -6,35 +6,70 @@
 export const SHORT_TRIAL_SECONDS = 0.5;
 /** How long completions are counted before the rate is updated. */
 const RATE_WINDOW_MS = 250;
+/**
+ * Short trials: how long the queued trials must last at the current rate when a refill
+ * starts, so that workers still find trials while the pass runs (30–40 ms on a busy two-core
+ * host). A longer pass that empties the queue raises the starved cover (below). Measured:
+ * 40 ms left slots waiting for the driver, 100 ms only made trials wait longer in the queue.
+ */
+const REFILL_COVER_MS = 60;
+/** Short trials: how many milliseconds of trials one refill adds, so one pass serves many trials. */
+const REFILL_BATCH_MS = 60;
+/** Short trials: the most queued trials per slot that finding the queue empty can ask for. */
+const MAX_STARVED_COVER_PER_SLOT = 16;
 
-/** How many trials a step keeps in flight, and from how much room on it refills. */
+/** What the step's queue holds at a pass. */
+export interface QueueState {
+  /** Slots of the active workers able to run the step's trials (free or busy). */
+  readonly slots: number;
+  /** Trials queued, leased or running. */
+  readonly inFlight: number;
+  /** Trials queued and not yet leased. */
+  readonly queued: number;
+}
+
+/** How many trials to create, and from how much room on a pass is worth it. */
 export interface QueuePlan {
-  /** Trials in flight (queued, leased, running) the step aims for. */
-  readonly target: number;
+  /** Trials the queue has room for now (before the run's own limits). */
+  readonly room: number;
   /** The least room worth a refill: below it, the pass only waits (unless the step is ending). */
   readonly batch: number;
 }
 
 /**
  * Paces a search step's queue by how fast its trials finish (the completions the driver sees
- * in its summaries). Trials of seconds or more: two in flight per slot, one running and one
- * queued, refilled one by one, so a model-based search suggests each point as late as it can.
- * Short trials: sixteen per slot, refilled in batches of six per slot, so one pass of
- * observe, suggest and insert serves many trials, and while a pass runs (tens of ms on a busy
- * host) the queue still holds trials for every slot beyond the three per slot a worker holds
- * (one training, two leased ahead: see the worker's LEASE_AHEAD_PER_SLOT). With ten per slot,
- * a worker's completions found the queue empty during most passes at 150–200 trials/s, and
- * its slots waited for the driver.
+ * in its summaries).
+ *
+ * Trials of seconds or more: two in flight per slot, one running and one queued, refilled one
+ * by one, so a model-based search suggests each point as late as it can.
+ *
+ * Short trials: sized by time, not by slots. A refill starts when the queued (unleased) trials
+ * would last REFILL_COVER_MS at the rate trials end, and adds REFILL_BATCH_MS of trials, so one
+ * pass serves many trials and the workers, which lease from the queue (and ahead of their
+ * slots), do not run dry while it runs. Sizing by slots instead queued a second of trials for
+ * four workers whose control plane ran at 150 trials/s, and each trial waited that long.
+ *
+ * Trials end no faster than the queue supplies them, so a rate measured from a queue that
+ * ran dry understates what the workers could take (at a step's start, the rate of its first
+ * few trials). A pass that finds the queue empty doubles a floor under the cover; each rate
+ * window halves it again, so it lasts only while the queue keeps running dry.
  */
 export class QueuePacing {
   /** Completions per second, smoothed; undefined until a window has passed. */
   private rate?: number;
+  /** Completions per second in the last window alone. */
+  private latest?: number;
   private window?: { finished: number; at: number };
+  /** Queued trials a refill starts from at least, since passes found the queue empty. */
+  private starvedCover = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** The step's count of ended trials at a pass. */
-  observe(finished: number): void {
+  /** The step's count of ended trials, and its queue, at a pass. */
+  observe(finished: number, queue: QueueState): void {
+    if (queue.queued === 0 && queue.inFlight > 0 && queue.slots > 0) {
+      this.starvedCover = Math.min(MAX_STARVED_COVER_PER_SLOT * queue.slots, Math.max(2 * queue.slots, 2 * this.starvedCover));
+    }
     const at = this.now();
     if (!this.window || finished < this.window.finished) {
       this.window = { finished, at };
@@ -45,7 +80,9 @@ export class QueuePacing {
     const current = ((finished - this.window.finished) * 1000) / elapsed;
     // An idle window pulls the rate down at once; a busy one is averaged with the last.
     this.rate = this.rate === undefined || current === 0 ? current : (this.rate + current) / 2;
+    this.latest = current;
     this.window = { finished, at };
+    this.starvedCover = Math.floor(this.starvedCover / 2);
   }
 
   /** Whether each slot finishes a trial more often than every SHORT_TRIAL_SECONDS. */
@@ -53,14 +90,37 @@ export class QueuePacing {
     return slots > 0 && this.rate !== undefined && this.rate * SHORT_TRIAL_SECONDS > slots;
   }
 
-  /** How long `completions` more trials take to end at the current rate, in ms: at most a second, 0 before a rate is known. */
-  timeFor(completions: number): number {
-    return this.rate ? Math.min(1000, (Math.max(0, completions) / this.rate) * 1000) : 0;
+  /**
+   * Whether the rate shows what the workers can take: not while passes find the queue empty
+   * (the starved cover lasts), when trials may end much faster than measured so far. A pause
+   * timed by such a rate outlasts the queue; the driver waits for the queue's next change
+   * instead.
+   */
+  trustsRate(): boolean {
+    return this.starvedCover === 0;
   }
 
-  /** The plan for `slots` free-or-busy slots able to run this step's trials. */
-  plan(slots: number): QueuePlan {
-    if (slots === 0) return { target: 1, batch: 1 };
-    return this.shortTrials(slots) ? { target: 16 * slots, batch: 6 * slots } : { target: 2 * slots, batch: 1 };
+  /**
+   * How long `completions` more trials take to end, in ms: at most a second, 0 before a rate
+   * is known. At the faster of the smoothed and the latest rate, so a pause never outlasts
+   * the queue while trials speed up.
+   */
+  timeFor(completions: number): number {
+    const rate = this.fastRate();
+    return rate ? Math.min(1000, (Math.max(0, completions) / rate) * 1000) : 0;
+  }
+
+  /** The room and least refill for a queue in `state`. */
+  plan({ slots, inFlight, queued }: QueueState): QueuePlan {
+    if (slots === 0) return { room: Math.max(0, 1 - inFlight), batch: 1 };
+    if (!this.shortTrials(slots)) return { room: Math.max(0, 2 * slots - inFlight), batch: 1 };
+    const rate = this.fastRate();
+    const cover = Math.max(slots, this.starvedCover, Math.ceil((rate * REFILL_COVER_MS) / 1000));
+    const batch = Math.max(slots, Math.ceil((rate * REFILL_BATCH_MS) / 1000));
+    return { room: Math.max(0, cover + batch - queued), batch };
+  }
+
+  private fastRate(): number {
+    return Math.max(this.rate ?? 0, this.latest ?? 0);
   }
 }

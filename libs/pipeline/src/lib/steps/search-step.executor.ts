@@ -2,7 +2,7 @@ import { Search, type Suggestion } from '@vela/contracts';
 import { objectivesToProto } from '../objectives';
 
 import { forwardObservations } from '../observation-outbox';
-import type { StepContext } from '../step-context';
+import type { StepContext, TrialSummary } from '../step-context';
 import { touchRuns } from '../trial-queue.service';
 import { StepEarlyStopping } from './early-stopping';
 import { deepMerge, modelsFrom, type ChosenModel } from './model-sources';
@@ -34,15 +34,17 @@ export class SearchStepExecutor implements StepExecutor {
       const counted = await context.summaryAndBacklog(!batching);
       const { summary } = counted;
       const inFlight = summary.inFlight;
-      pacing.observe(summary.total - inFlight);
+      pacing.observe(summary.total - inFlight, { slots, inFlight, queued: summary.queued });
       if (!stopping) {
         stopping = await checkLimits(context, summary);
         if (stopping && inFlight > 0) await context.queue.requestStop({ runId: context.run.id, step: context.step.name }, 'LIMIT_REACHED', stopping);
       }
-      const { room, batch } = !completed && !stopping ? this.room(context, pacing, slots, summary.total, inFlight) : { room: 0, batch: 1 };
+      const { room, batch } = !completed && !stopping ? this.room(context, pacing, slots, summary) : { room: 0, batch: 1 };
       if (batching && room < batch && inFlight > slots && !completed && !stopping) {
-        // Until the refill is due at the rate trials end, not a pass per completion.
-        await context.pause(pacing.timeFor(batch - room));
+        // Until the refill is due at the rate trials end, not a pass per completion; while the
+        // queue keeps running dry, the rate understates the workers, and the next change decides.
+        if (pacing.trustsRate()) await context.pause(pacing.timeFor(batch - room));
+        else await context.waitForChange(1000);
         continue;
       }
       // Read after the counts, the backlog may hold trials that ended since: they are observed
@@ -117,21 +119,21 @@ export class SearchStepExecutor implements StepExecutor {
   }
 
   /**
-   * How many more trials to start: up to what the workers can hold (paced by how fast trials
-   * finish, QueuePacing), the in-flight limit and max_trials; and the least room worth a pass.
+   * How many more trials to start: what the queue has room for (paced by how fast trials
+   * finish, QueuePacing), within the in-flight limit and max_trials; and the least room worth
+   * a pass. Trials are queued ahead of the slots, so a slot that frees takes the next trial at
+   * once instead of waiting for observe → suggest → insert. With no worker registered, or none
+   * able to hold this step's trials, one trial is still created, so that it waits (or is
+   * rejected) with the reason where GetRun shows it.
    */
-  private room(context: StepContext, pacing: QueuePacing, slots: number, total: number, inFlight: number): { room: number; batch: number } {
+  private room(context: StepContext, pacing: QueuePacing, slots: number, summary: TrialSummary): { room: number; batch: number } {
     const limits = context.config.general.limits;
-    // Trials queued ahead of the slots, so a slot that frees takes the next trial at once
-    // instead of waiting for observe → suggest → insert. With no worker registered, or none
-    // able to hold this step's trials, one trial is still created, so that it waits (or is
-    // rejected) with the reason where GetRun shows it.
-    const plan = pacing.plan(slots);
-    const target = Math.min(limits.trials_in_flight ?? Infinity, plan.target);
-    const left = limits.max_trials === undefined ? Infinity : limits.max_trials - total;
-    const room = Math.max(0, Math.min(target - inFlight, left));
+    const plan = pacing.plan({ slots, inFlight: summary.inFlight, queued: summary.queued });
+    const inFlightLimit = limits.trials_in_flight ?? Infinity;
+    const left = limits.max_trials === undefined ? Infinity : limits.max_trials - summary.total;
+    const room = Math.max(0, Math.min(plan.room, inFlightLimit - summary.inFlight, left));
     // A batch never waits for more room than the limits can ever give.
-    return { room, batch: Math.max(1, Math.min(plan.batch, target, left)) };
+    return { room, batch: Math.max(1, Math.min(plan.batch, inFlightLimit, left)) };
   }
 
   /** New suggestions become trials; promotions continue their trial as a new attempt with the larger budget. */
