@@ -501,6 +501,15 @@ function report(results: readonly Result[], trials: number): string {
     }
   }
   lines.push('');
+  // Little's law: with every slot of the run sharing one control plane, a slot runs
+  // throughput ÷ slots trials a second, so between two of its trials it waits at least
+  // slots ÷ throughput minus a trial's training, on average, however the waits fall.
+  for (const r of results) {
+    const slotCount = r.workers * r.slots;
+    const floor = (slotCount / r.busyThroughput) * 1000 - r.breakdown['training (InstantTrainer)'].mean;
+    lines.push(`${r.workers} × ${r.slots}: ${slotCount} slots at ${fmt(r.busyThroughput)} trials/s wait on average at least ${fmt(floor)} ms between trials (measured mean of (1): ${fmt(r.slotIdle.mean)} ms).`);
+  }
+  lines.push('');
   lines.push('Where a trial\'s time goes, ms (p50 / p99 / mean):');
   lines.push('');
   lines.push(`| stage | ${results.map((r) => `${r.workers} × ${r.slots}`).join(' | ')} |`);
