@@ -108,16 +108,16 @@ describe('QueuePacing', () => {
     expect(pacing.shortTrials(1)).toBe(true);
   });
 
-  it('tells how long a number of completions takes at the current rate, at most a second', () => {
+  it('pauses half the time a number of completions takes at the current rate, at most half a second', () => {
     const { pacing, advance } = paced();
-    expect(pacing.timeFor(4)).toBe(0);
+    expect(pacing.pauseFor(4)).toBe(0);
     pacing.observe(0, flowing);
     advance(500);
     pacing.observe(25, flowing);
     // 50 a second: 4 more take 80 ms; 100 more would take two seconds.
-    expect(pacing.timeFor(4)).toBeCloseTo(80);
-    expect(pacing.timeFor(100)).toBe(1000);
-    expect(pacing.timeFor(-1)).toBe(0);
+    expect(pacing.pauseFor(4)).toBeCloseTo(40);
+    expect(pacing.pauseFor(100)).toBe(500);
+    expect(pacing.pauseFor(-1)).toBe(0);
   });
 
   it('while trials speed up, times a pause by the latest window, so the queue does not run dry during it', () => {
@@ -128,11 +128,11 @@ describe('QueuePacing', () => {
     advance(500);
     // 50, then 150 a second: the smoothed rate (100) lags, the latest does not.
     pacing.observe(100, flowing);
-    expect(pacing.timeFor(15)).toBeCloseTo(100);
+    expect(pacing.pauseFor(15)).toBeCloseTo(50);
     // Slowing down to 20 a second, the smoothed rate (60) is the faster one.
     advance(500);
     pacing.observe(110, flowing);
-    expect(pacing.timeFor(11)).toBeCloseTo(1000 * (11 / 60));
+    expect(pacing.pauseFor(11)).toBeCloseTo(500 * (11 / 60));
   });
 
   it('creates one trial with no slot to run it, so that it waits where GetRun shows why', () => {

@@ -43,7 +43,7 @@ export class SearchStepExecutor implements StepExecutor {
       if (batching && room < batch && inFlight > slots && !completed && !stopping) {
         // Until the refill is due at the rate trials end, not a pass per completion; while the
         // queue keeps running dry, the rate understates the workers, and the next change decides.
-        if (pacing.trustsRate()) await context.pause(pacing.timeFor(batch - room));
+        if (pacing.trustsRate()) await context.pause(pacing.pauseFor(batch - room));
         else await context.waitForChange(1000);
         continue;
       }
