@@ -36,6 +36,26 @@ export interface QueuePlan {
   readonly batch: number;
 }
 
+/** The run's limits on a step's queue (`general.limits`); absent where none is set. */
+export interface QueueLimits {
+  /** `trials_in_flight`. */
+  readonly inFlight?: number;
+  /** What `max_trials` leaves to create. */
+  readonly trialsLeft?: number;
+}
+
+/**
+ * A plan cut to the run's limits, `inFlight` trials being in flight; `capped` when they cut
+ * its room (an empty queue is then the limits' doing, not the workers').
+ */
+export function withinLimits(plan: QueuePlan, inFlight: number, limits: QueueLimits): QueuePlan & { readonly capped: boolean } {
+  const inFlightLimit = limits.inFlight ?? Infinity;
+  const left = limits.trialsLeft ?? Infinity;
+  const room = Math.max(0, Math.min(plan.room, inFlightLimit - inFlight, left));
+  // A batch never waits for more room than the limits can ever give.
+  return { room, batch: Math.max(1, Math.min(plan.batch, inFlightLimit, left)), capped: room < plan.room };
+}
+
 /**
  * Paces a search step's queue by how fast its trials finish (the completions the driver sees
  * in its summaries).
@@ -51,9 +71,10 @@ export interface QueuePlan {
  * waited in the queue for it.
  *
  * Trials end no faster than the queue supplies them, so a rate measured from a queue that
- * ran dry understates what the workers could take (at a step's start, the rate of its first
- * few trials). A pass that finds the queue empty doubles a floor under the cover; each rate
- * window halves it again, so it lasts only while the queue keeps running dry.
+ * ran dry understates what the workers could take (right after a step's trials turn out
+ * short, the rate of its first few). A pass that finds the queue empty while the run's limits
+ * allow more doubles a floor under the cover (queueRanDry); each rate window halves it again,
+ * so it lasts only while the queue keeps running dry.
  */
 export class QueuePacing {
   /** Completions per second, smoothed; undefined until a window has passed. */
@@ -66,14 +87,12 @@ export class QueuePacing {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** The step's count of ended trials, and its queue, at a pass. */
-  observe(finished: number, queue: QueueState): void {
-    if (queue.queued === 0 && queue.inFlight > 0 && queue.slots > 0) {
-      this.starvedCover = Math.min(MAX_STARVED_COVER_PER_SLOT * queue.slots, Math.max(2 * queue.slots, 2 * this.starvedCover));
-    }
+  /** The step's count of ended trials at a pass. */
+  observe(finished: number): void {
     const at = this.now();
     if (!this.window || finished < this.window.finished) {
       this.window = { finished, at };
+      this.starvedCover = 0;
       return;
     }
     const elapsed = at - this.window.at;
@@ -92,6 +111,20 @@ export class QueuePacing {
   }
 
   /**
+   * A pass found the queue empty with trials in flight, and the run's limits would have let it
+   * hold more: for short trials, the workers may take more than the rate shows, so the floor
+   * under the cover doubles (from two trials per slot, at most MAX_STARVED_COVER_PER_SLOT).
+   * With trials of seconds an empty queue is the usual state between refills, and says nothing.
+   * Before a rate is known it may be either: the floor is raised, so that a step whose trials
+   * turn out short starts with a queue that lasts (it only applies once they do, and the rate
+   * windows of long trials halve it away).
+   */
+  queueRanDry(slots: number): void {
+    if (this.rate !== undefined && !this.shortTrials(slots)) return;
+    this.starvedCover = Math.min(MAX_STARVED_COVER_PER_SLOT * slots, Math.max(2 * slots, 2 * this.starvedCover));
+  }
+
+  /**
    * Whether the rate shows what the workers can take: not while passes find the queue empty
    * (the starved cover lasts), when trials may end much faster than measured so far. A pause
    * timed by such a rate outlasts the queue; the driver waits for the queue's next change
@@ -102,16 +135,16 @@ export class QueuePacing {
   }
 
   /**
-   * How long the driver pauses before it counts again, when a refill is due after
-   * `completions` more trials end: half the time they take at the current rate, at most half a
-   * second, 0 before a rate is known. Half, because trials leave the queue in bursts (a
-   * worker leases several ahead at once) rather than at the rate they end: paused for the
-   * whole time, the driver found 30 queued trials gone. At the faster of the smoothed and the
-   * latest rate, so a pause never outlasts the queue while trials speed up.
+   * How long the driver pauses before it counts again, when a refill is due once `trials`
+   * more leave the queue: half the time that many trials take to end at the current rate, at
+   * most half a second, 0 before a rate is known. Trials leave the queue as workers lease
+   * them, in bursts (a worker leases several ahead at once), not at the rate they end: paused
+   * for the whole time, the driver found 30 queued trials gone. At the faster of the smoothed
+   * and the latest rate, so a pause never outlasts the queue while trials speed up.
    */
-  pauseFor(completions: number): number {
+  pauseFor(trials: number): number {
     const rate = this.fastRate();
-    return rate ? Math.min(1000, (Math.max(0, completions) / rate) * 1000) / 2 : 0;
+    return rate ? Math.min(1000, (Math.max(0, trials) / rate) * 1000) / 2 : 0;
   }
 
   /** The room and least refill for a queue in `state`. */
@@ -119,7 +152,8 @@ export class QueuePacing {
     if (slots === 0) return { room: Math.max(0, 1 - inFlight), batch: 1 };
     if (!this.shortTrials(slots)) return { room: Math.max(0, 2 * slots - inFlight), batch: 1 };
     const rate = this.fastRate();
-    const cover = Math.max(slots, this.starvedCover, Math.ceil((rate * REFILL_COVER_MS) / 1000));
+    const starved = Math.min(this.starvedCover, MAX_STARVED_COVER_PER_SLOT * slots);
+    const cover = Math.max(slots, starved, Math.ceil((rate * REFILL_COVER_MS) / 1000));
     const batch = Math.max(slots, Math.ceil((rate * REFILL_BATCH_MS) / 1000));
     return { room: Math.max(0, cover + batch - queued), batch };
   }

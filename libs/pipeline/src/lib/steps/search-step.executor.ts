@@ -6,7 +6,7 @@ import type { StepContext, TrialSummary } from '../step-context';
 import { touchRuns } from '../trial-queue.service';
 import { StepEarlyStopping } from './early-stopping';
 import { deepMerge, modelsFrom, type ChosenModel } from './model-sources';
-import { QueuePacing } from './queue-pacing';
+import { QueuePacing, withinLimits, type QueuePlan } from './queue-pacing';
 import { checkLimits } from './run-limits';
 import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
 
@@ -34,7 +34,7 @@ export class SearchStepExecutor implements StepExecutor {
       const counted = await context.summaryAndBacklog(!batching);
       const { summary } = counted;
       const inFlight = summary.inFlight;
-      pacing.observe(summary.total - inFlight, { slots, inFlight, queued: summary.queued });
+      pacing.observe(summary.total - inFlight);
       if (!stopping) {
         stopping = await checkLimits(context, summary);
         if (stopping && inFlight > 0) await context.queue.requestStop({ runId: context.run.id, step: context.step.name }, 'LIMIT_REACHED', stopping);
@@ -126,14 +126,16 @@ export class SearchStepExecutor implements StepExecutor {
    * able to hold this step's trials, one trial is still created, so that it waits (or is
    * rejected) with the reason where GetRun shows it.
    */
-  private room(context: StepContext, pacing: QueuePacing, slots: number, summary: TrialSummary): { room: number; batch: number } {
+  private room(context: StepContext, pacing: QueuePacing, slots: number, summary: TrialSummary): QueuePlan {
     const limits = context.config.general.limits;
-    const plan = pacing.plan({ slots, inFlight: summary.inFlight, queued: summary.queued });
-    const inFlightLimit = limits.trials_in_flight ?? Infinity;
-    const left = limits.max_trials === undefined ? Infinity : limits.max_trials - summary.total;
-    const room = Math.max(0, Math.min(plan.room, inFlightLimit - summary.inFlight, left));
-    // A batch never waits for more room than the limits can ever give.
-    return { room, batch: Math.max(1, Math.min(plan.batch, inFlightLimit, left)) };
+    const plan = withinLimits(pacing.plan({ slots, inFlight: summary.inFlight, queued: summary.queued }), summary.inFlight, {
+      inFlight: limits.trials_in_flight,
+      trialsLeft: limits.max_trials === undefined ? undefined : limits.max_trials - summary.total,
+    });
+    // Workers that empty the queue while the limits leave it room take more than the rate
+    // shows; under trials_in_flight or at max_trials, the limit keeps it empty.
+    if (summary.queued === 0 && summary.inFlight > 0 && !plan.capped) pacing.queueRanDry(slots);
+    return plan;
   }
 
   /** New suggestions become trials; promotions continue their trial as a new attempt with the larger budget. */
