@@ -134,7 +134,7 @@ export class TrainingProcess {
 
   /** Trains one attempt after those sent before it (taking a reservation, if any); resolves with its outcome (never rejects). */
   train(trial: Trial, events: TrialEvents): Promise<TrainingOutcome> {
-    if (this.reserved > 0) this.reserved--;
+    this.unreserve();
     if (this.exited) return Promise.resolve({ outcome: 'STOPPED', error: 'the training process had exited', notStarted: true });
     return new Promise<TrainingOutcome>((resolveOutcome) => {
       this.sent.push({ trialId: trial.id, label: `${trial.stepId} trial ${trial.number}`, events, resolve: resolveOutcome });
