@@ -5,8 +5,11 @@
  * training process through VELA_PLUGINS). Every service is a real process started by
  * `startLocalCluster` on a fresh test database (DATABASE_URL's server, else an embedded one).
  *
- *   node -r @swc-node/register benchmarks/control-plane/control-plane.ts [--trials 2000] [--workers 1,4] [--slots 2] [--warmup N] [--out DIR] [--cpu-prof]
+ *   node -r @swc-node/register benchmarks/control-plane/control-plane.ts [--trials 2000] [--workers 1,4] [--slots 2] [--warmup N] [--trials-in-flight N] [--out DIR] [--cpu-prof]
  *
+ * `--trials-in-flight N` sets the run's `general.limits.trials_in_flight`: the queue then
+ * holds fewer trials ahead of the slots, which trades throughput and the slots' wait (1) for
+ * a shorter end-to-end time (2).
  * `--warmup N` first runs N trials on the same cluster and measures the next run only: the
  * services then run compiled code (V8 optimises a function after many calls, and a trial
  * calls most of the hot path once per process), as a long-running deployment does.
@@ -94,6 +97,8 @@ interface TraceRow {
 interface Result {
   readonly workers: number;
   readonly slots: number;
+  /** The run's `trials_in_flight` limit, where one was set. */
+  readonly trialsInFlight?: number;
   readonly trials: number;
   readonly succeeded: number;
   readonly wallSeconds: number;
@@ -117,12 +122,12 @@ interface Result {
   readonly progressRaces: number;
 }
 
-function config(trials: number, workDir: string): string {
+function config(trials: number, workDir: string, trialsInFlight: number | undefined): string {
   return `
 general:
   seed: 7
   task: { local_base_path: ${workDir} }
-  limits: { max_retries: 0 }
+  limits: { max_retries: 0${trialsInFlight === undefined ? '' : `, trials_in_flight: ${trialsInFlight}`} }
 pipeline: [hpo]
 hpo:
   pipe_step: { type: SearchPipeStep }
@@ -146,9 +151,15 @@ function loadAverage(): string {
 }
 
 /** Submits a run of `trials` and follows it to its end, printing progress every 5 s. */
-async function runToEnd(pipeline: AsyncClient<PipelineServiceServer>, trials: number, workDir: string, displayName: string): Promise<{ run: Run; submitted: number; ended: number }> {
+async function runToEnd(
+  pipeline: AsyncClient<PipelineServiceServer>,
+  trials: number,
+  workDir: string,
+  displayName: string,
+  trialsInFlight: number | undefined,
+): Promise<{ run: Run; submitted: number; ended: number }> {
   const submitted = Date.now();
-  const run = (await pipeline.createRun({ configYaml: config(trials, workDir), overrides: [], displayName, requestId: '', validateOnly: false })).run!;
+  const run = (await pipeline.createRun({ configYaml: config(trials, workDir, trialsInFlight), overrides: [], displayName, requestId: '', validateOnly: false })).run!;
   let final = run;
   let lastPrint = 0;
   for await (const { run: seen } of pipeline.watchRun({ name: run.name, afterRevision: 0 })) {
@@ -163,7 +174,18 @@ async function runToEnd(pipeline: AsyncClient<PipelineServiceServer>, trials: nu
   return { run, submitted, ended: Date.now() };
 }
 
-async function benchmark(workers: number, slots: number, trials: number, warmup: number, outDir: string, cpuProf: boolean): Promise<Result> {
+interface BenchmarkOptions {
+  readonly workers: number;
+  readonly slots: number;
+  readonly trials: number;
+  readonly warmup: number;
+  /** The run's `trials_in_flight` limit; none when undefined. */
+  readonly trialsInFlight?: number;
+  readonly outDir: string;
+  readonly cpuProf: boolean;
+}
+
+async function benchmark({ workers, slots, trials, warmup, trialsInFlight, outDir, cpuProf }: BenchmarkOptions): Promise<Result> {
   const database = await createTestDatabase();
   const workDir = await mkdtemp(join(tmpdir(), 'vela-control-plane-'));
   const traceDir = join(workDir, 'trace');
@@ -200,7 +222,7 @@ async function benchmark(workers: number, slots: number, trials: number, warmup:
   try {
     if (warmup > 0) {
       console.error(`[${workers} worker(s) × ${slots} slot(s)] warming up with ${warmup} trials`);
-      await runToEnd(pipeline, warmup, workDir, 'control-plane benchmark warm-up');
+      await runToEnd(pipeline, warmup, workDir, 'control-plane benchmark warm-up', trialsInFlight);
       // Only the measured run's trials in the traces (each process reopens its file per trial).
       for (const file of await readdir(traceDir)) await rm(join(traceDir, file));
     }
@@ -208,7 +230,7 @@ async function benchmark(workers: number, slots: number, trials: number, warmup:
     const load = loadAverage();
     console.error(`[${workers} worker(s) × ${slots} slot(s)] submitting ${trials} trials (load average ${load})`);
     const before = await cpuSnapshot(database.name);
-    const { run, submitted, ended } = await runToEnd(pipeline, trials, workDir, 'control-plane benchmark');
+    const { run, submitted, ended } = await runToEnd(pipeline, trials, workDir, 'control-plane benchmark', trialsInFlight);
     const { cpuSeconds, syscalls, contextSwitches } = cpuSpent(before, await cpuSnapshot(database.name));
     const stats = statsDelta(await databaseStats(database.url), statsBefore);
     await flushLog();
@@ -216,7 +238,7 @@ async function benchmark(workers: number, slots: number, trials: number, warmup:
     const rows = await trialRows(database.url, run.id);
     const traces = await traceRows(traceDir);
     await writeFile(join(outDir, `trials-${trials}-${workers}w.json`), JSON.stringify({ rows, traces }));
-    return { ...analyse(workers, slots, trials, (ended - submitted) / 1000, rows, traces, load), cpuSeconds, syscalls, contextSwitches, database: stats, progressRaces };
+    return { ...analyse(workers, slots, trials, (ended - submitted) / 1000, rows, traces, load), trialsInFlight, cpuSeconds, syscalls, contextSwitches, database: stats, progressRaces };
   } finally {
     pipeline.close();
     await cluster.stop();
@@ -471,6 +493,11 @@ function analyse(
   };
 }
 
+/** `workers × slots`, and the in-flight limit where the run had one. */
+function label(result: Result): string {
+  return `${result.workers} × ${result.slots}${result.trialsInFlight === undefined ? '' : ` (≤ ${result.trialsInFlight} in flight)`}`;
+}
+
 function report(results: readonly Result[], trials: number): string {
   const lines: string[] = [];
   lines.push(`## Control plane: ${trials} trials, InstantTrainer, RandomSearch`);
@@ -479,7 +506,7 @@ function report(results: readonly Result[], trials: number): string {
   lines.push('|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     lines.push(
-      `| ${r.workers} × ${r.slots} | ${fmt(r.throughput)} | ${fmt(r.busyThroughput)} | ${fmt(r.firstFifthThroughput)} / ${fmt(r.lastFifthThroughput)} | ${fmt(r.throughput / OPTUNA.oneProcess.trialsPerSecond, 2)} | ${fmt(r.throughput / OPTUNA.twoProcesses.trialsPerSecond, 2)} | ${fmt(r.throughput / FLOOR.trialsPerSecond, 2)} | ${fmt(r.throughput / GOAL.trialsPerSecond, 2)} | ${r.load} |`,
+      `| ${label(r)} | ${fmt(r.throughput)} | ${fmt(r.busyThroughput)} | ${fmt(r.firstFifthThroughput)} / ${fmt(r.lastFifthThroughput)} | ${fmt(r.throughput / OPTUNA.oneProcess.trialsPerSecond, 2)} | ${fmt(r.throughput / OPTUNA.twoProcesses.trialsPerSecond, 2)} | ${fmt(r.throughput / FLOOR.trialsPerSecond, 2)} | ${fmt(r.throughput / GOAL.trialsPerSecond, 2)} | ${r.load} |`,
     );
   }
   lines.push('');
@@ -496,7 +523,7 @@ function report(results: readonly Result[], trials: number): string {
     ];
     for (const [name, d] of rows) {
       lines.push(
-        `| ${r.workers} × ${r.slots} | ${name} | ${d.n} | ${fmt(d.p50)} | ${fmt(d.p99)} | ${fmt(d.mean)} | ${fmt(d.max)} | ${fmt(d.p50 / OPTUNA.oneProcess.p50, 2)} | ${fmt(d.p99 / OPTUNA.oneProcess.p99, 2)} | ${fmt(d.p99 / FLOOR.p99, 2)} | ${fmt(d.p99 / GOAL.p99, 2)} |`,
+        `| ${label(r)} | ${name} | ${d.n} | ${fmt(d.p50)} | ${fmt(d.p99)} | ${fmt(d.mean)} | ${fmt(d.max)} | ${fmt(d.p50 / OPTUNA.oneProcess.p50, 2)} | ${fmt(d.p99 / OPTUNA.oneProcess.p99, 2)} | ${fmt(d.p99 / FLOOR.p99, 2)} | ${fmt(d.p99 / GOAL.p99, 2)} |`,
       );
     }
   }
@@ -507,12 +534,12 @@ function report(results: readonly Result[], trials: number): string {
   for (const r of results) {
     const slotCount = r.workers * r.slots;
     const floor = (slotCount / r.busyThroughput) * 1000 - r.breakdown['training (InstantTrainer)'].mean;
-    lines.push(`${r.workers} × ${r.slots}: ${slotCount} slots at ${fmt(r.busyThroughput)} trials/s wait on average at least ${fmt(floor)} ms between trials (measured mean of (1): ${fmt(r.slotIdle.mean)} ms).`);
+    lines.push(`${label(r)}: ${slotCount} slots at ${fmt(r.busyThroughput)} trials/s wait on average at least ${fmt(floor)} ms between trials (measured mean of (1): ${fmt(r.slotIdle.mean)} ms).`);
   }
   lines.push('');
   lines.push('Where a trial\'s time goes, ms (p50 / p99 / mean):');
   lines.push('');
-  lines.push(`| stage | ${results.map((r) => `${r.workers} × ${r.slots}`).join(' | ')} |`);
+  lines.push(`| stage | ${results.map((r) => `${label(r)}`).join(' | ')} |`);
   lines.push(`|---|${results.map(() => '---').join('|')}|`);
   for (const stage of Object.keys(results[0]?.breakdown ?? {})) {
     lines.push(`| ${stage} | ${results.map((r) => { const d = r.breakdown[stage]; return `${fmt(d.p50)} / ${fmt(d.p99)} / ${fmt(d.mean)}`; }).join(' | ')} |`);
@@ -521,7 +548,7 @@ function report(results: readonly Result[], trials: number): string {
   lines.push('CPU seconds per trial by process kind (CreateRun → end; the machine has 2 cores, shared), and Postgres:');
   lines.push('');
   const kinds = [...new Set(results.flatMap((r) => Object.keys(r.cpuSeconds)))].sort();
-  lines.push(`| | ${results.map((r) => `${r.workers} × ${r.slots}`).join(' | ')} |`);
+  lines.push(`| | ${results.map((r) => `${label(r)}`).join(' | ')} |`);
   lines.push(`|---|${results.map(() => '---').join('|')}|`);
   for (const kind of kinds) lines.push(`| ${kind}: CPU ms per trial | ${results.map((r) => fmt(((r.cpuSeconds[kind] ?? 0) * 1000) / r.succeeded)).join(' | ')} |`);
   lines.push(`| all: CPU ms per trial | ${results.map((r) => fmt((Object.values(r.cpuSeconds).reduce((a, b) => a + b, 0) * 1000) / r.succeeded)).join(' | ')} |`);
@@ -548,11 +575,14 @@ async function main(): Promise<void> {
   const slots = Number(argument('slots', '2'));
   const warmup = Number(argument('warmup', '0'));
   const outDir = resolve(argument('out', join(tmpdir(), 'vela-control-plane-out')));
+  const inFlightArgument = argument('trials-in-flight', '');
+  const trialsInFlight = inFlightArgument === '' ? undefined : Number(inFlightArgument);
+  if (trialsInFlight !== undefined && !(Number.isInteger(trialsInFlight) && trialsInFlight > 0)) throw new Error(`--trials-in-flight: must be a positive integer, got ${inFlightArgument}`);
   const cpuProf = process.argv.includes('--cpu-prof');
   await mkdir(outDir, { recursive: true });
   const results: Result[] = [];
   for (const workers of workerCounts) {
-    const result = await benchmark(workers, slots, trials, warmup, outDir, cpuProf);
+    const result = await benchmark({ workers, slots, trials, warmup, trialsInFlight, outDir, cpuProf });
     results.push(result);
     console.error(`[${workers} worker(s)] ${result.succeeded}/${trials} in ${result.wallSeconds.toFixed(1)} s: ${result.throughput.toFixed(1)} trials/s`);
   }
