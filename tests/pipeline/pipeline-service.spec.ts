@@ -159,6 +159,43 @@ describe('the pipeline master over gRPC', () => {
     await until('the run to fail', async () => ((await getRun(run)).state === RunState.RUN_STATE_FAILED ? true : undefined));
   });
 
+  it('takes back what a deregistering worker holds at once, and counts only failed and stale attempts against the retries', async () => {
+    await register('w-leaving', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 1, inFlight: 1 }));
+    const held = await until('a leased trial', async () => (await acquire('w-leaving', 1, 1000)).trials[0]);
+    await cluster.clients.pipeline.deregisterWorker({ name: 'workers/w-leaving', reason: 'SIGTERM' });
+    // Queued again at once (the lease has 3 s left), as attempt 2; attempt 1 is fenced.
+    const handedBack = (await cluster.clients.pipeline.getTrial({ name: held.name })).trial!;
+    expect(handedBack).toMatchObject({ state: TrialState.TRIAL_STATE_PENDING, attempt: 2 });
+    expect(handedBack.attempts[0]).toMatchObject({ attempt: 1, state: 6 /* ATTEMPT_STATE_CANCELLED */, error: "handed back: worker 'w-leaving' deregistered" });
+    await expect(
+      cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: held.name, attempt: 1, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED })),
+    ).rejects.toMatchObject({ code: status.FAILED_PRECONDITION });
+    // max_retries: 1 allows two failed attempts; the hand-back was none of them.
+    await register('w-staying', 1);
+    const second = await until('attempt 2', async () => (await acquire('w-staying', 1, 1000)).trials.find((trial) => trial.id === held.id));
+    const failed = await cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: held.name, attempt: second.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_FAILED, errorMessage: 'boom' }));
+    expect(failed.trial).toMatchObject({ state: TrialState.TRIAL_STATE_PENDING, attempt: 3 });
+    const third = await until('attempt 3', async () => (await acquire('w-staying', 1, 1000)).trials.find((trial) => trial.id === held.id));
+    await train(third, 0.8);
+    await until('the run to succeed', async () => ((await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined));
+  });
+
+  it('ends a trial that was asked to stop as CANCELLED when its lease expires, instead of queueing it for ever', async () => {
+    await register('w-vanishing', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 1, inFlight: 1 }));
+    const held = await until('a leased trial', async () => (await acquire('w-vanishing', 1, 1000)).trials[0]);
+    await cluster.clients.pipeline.cancelRun({ name: run.name, reason: 'cancelled while its worker went silent' });
+    // The worker never hears of the stop; its lease (3 s) expires.
+    const ended = await until('the trial to end', async () => {
+      const trial = (await cluster.clients.pipeline.getTrial({ name: held.name })).trial!;
+      return trial.state === TrialState.TRIAL_STATE_LEASED ? undefined : trial;
+    }, 20000);
+    expect(ended).toMatchObject({ state: TrialState.TRIAL_STATE_CANCELLED, attempt: 1, error: expect.stringContaining('cancelled while its worker went silent') });
+    expect(ended.attempts[0]).toMatchObject({ attempt: 1, state: 5 /* ATTEMPT_STATE_STALE */ });
+    expect((await getRun(run)).state).toBe(RunState.RUN_STATE_CANCELLED);
+  });
+
   it('leases the next trial in the statement of a successful completion, and nothing along a refused one', async () => {
     await register('w-chain', 1);
     const run = await createRun(searchConfig(cluster.workDir, { samples: 3, inFlight: 2 }));

@@ -10,10 +10,16 @@ import { writeStepOutputs } from './step-outputs';
 import { maxAttempts } from './steps/run-limits';
 import { StepFailedError } from './steps/step-executor';
 import './registrations';
-import { touchRuns, TrialQueueService } from './trial-queue.service';
+import { touchRuns, TrialQueueService, type ReleasedLease } from './trial-queue.service';
 import { WorkerRegistryService } from './worker-registry.service';
 
 const TICK_MS = 1000;
+/** What became of a trial whose lease expired, for the log. */
+const EXPIRED_OUTCOME: Record<ReleasedLease['outcome'], string> = {
+  RETRIED: 'queued again',
+  FAILED: 'no attempts left, FAILED',
+  CANCELLED: 'it was asked to stop, CANCELLED',
+};
 /** The master's hot tables, whose statistics it keeps up with their growth (refreshStatistics). */
 const QUEUE_TABLES = ['trials', 'attempts', 'runs', 'steps', 'workers'];
 
@@ -57,7 +63,7 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
       const runs = await this.prisma.run.findMany({ where: { state: { in: ['PENDING', 'RUNNING'] } } });
       const limits = new Map(runs.map((run) => [run.id, maxAttempts((run.limits ?? {}) as VelaConfig['general']['limits'])]));
       const expired = await this.queue.expireLeases((runId) => limits.get(runId) ?? maxAttempts(undefined));
-      for (const trial of expired) this.logger.warn(`trial ${trial.trialId}: attempt ${trial.staleAttempt} is STALE (lease expired)${trial.failed ? '; no attempts left, FAILED' : '; queued again'}`);
+      for (const trial of expired) this.logger.warn(`trial ${trial.trialId}: attempt ${trial.releasedAttempt} is STALE (lease expired); ${EXPIRED_OUTCOME[trial.outcome]}`);
       await this.workers.markLost(this.queue.settings.leaseSeconds);
       for (const [runId, controller] of this.driving) {
         if (!runs.some((run) => run.id === runId)) controller.abort();

@@ -277,7 +277,7 @@ export class TrialQueueService {
     });
     // Each trial moves on (retried: `retry` in the SET clauses, which read the row as it was),
     // its attempt ends, the runs are bumped and watched: one statement, no transaction round trips.
-    const retry = Prisma.sql`(b.outcome = 'FAILED' AND t.attempt < b.max_attempts AND NOT t.stop_requested)`;
+    const retry = Prisma.sql`(b.outcome = 'FAILED' AND l.failures + 1 < b.max_attempts AND NOT t.stop_requested)`;
     const movedPending = Prisma.sql`EXISTS (SELECT 1 FROM moved WHERE state = 'PENDING')`;
     // A failure may be retried as a new attempt, which the statement's own snapshot cannot
     // offer as a candidate: the worker's next trials are then leased after it, so it gets the retry.
@@ -289,7 +289,8 @@ export class TrialQueueService {
       -- Rows are locked in id order, so two statements completing or marking several trials
       -- cannot each hold a row the other waits for.
       locked AS (
-        SELECT t.id, b.position FROM batch b JOIN trials t ON t.run_id = b.run_id AND t.step = b.step AND t.number = b.number
+        SELECT t.id, b.position, CASE WHEN b.outcome = 'FAILED' THEN ${earlierFailuresSql('t')} ELSE 0 END AS failures
+        FROM batch b JOIN trials t ON t.run_id = b.run_id AND t.step = b.step AND t.number = b.number
         WHERE t.attempt = b.attempt AND t.state IN ('LEASED', 'RUNNING') ORDER BY t.id FOR UPDATE OF t),
       moved AS (
         UPDATE trials t SET
@@ -342,32 +343,55 @@ export class TrialQueueService {
 
   /**
    * Expired leases: the attempt becomes STALE (not FAILED) and the trial returns to PENDING
-   * with the next attempt, unless that exceeds `maxAttemptsOfRun`, when it FAILS. Returns
-   * the trials it touched. Safe to call from every master replica.
+   * with the next attempt, unless its failed and stale attempts reach `maxAttemptsOfRun`, when
+   * it FAILS, or it was asked to stop, when it is CANCELLED (a stopped trial is never leased
+   * again). Returns the trials it touched. Safe to call from every master replica.
    */
-  async expireLeases(maxAttemptsOfRun: (runId: string) => number): Promise<{ trialId: string; runId: string; staleAttempt: number; failed: boolean }[]> {
+  async expireLeases(maxAttemptsOfRun: (runId: string) => number): Promise<ReleasedLease[]> {
+    return this.releaseLeases(Prisma.sql`lease_expires_at < now()`, (trial) => ({
+      attemptState: 'STALE',
+      why: `lease of worker '${trial.lease_owner}' expired (no heartbeat for ${this.settings.leaseSeconds} s)`,
+      failed: trial.failures + 1 >= maxAttemptsOfRun(trial.run_id),
+    }));
+  }
+
+  /**
+   * A deregistering worker's leases: handed back at once. The attempt is CANCELLED, which
+   * uses up no retry, and the trial returns to PENDING with the next attempt (a late
+   * completion of the old one is fenced), or is CANCELLED when it was asked to stop.
+   */
+  async handBack(workerId: string): Promise<ReleasedLease[]> {
+    return this.releaseLeases(Prisma.sql`lease_owner = ${workerId}`, () => ({ attemptState: 'CANCELLED', why: `handed back: worker '${workerId}' deregistered`, failed: false }));
+  }
+
+  private async releaseLeases(
+    where: Prisma.Sql,
+    decide: (trial: { run_id: string; lease_owner: string | null; failures: number }) => { attemptState: 'STALE' | 'CANCELLED'; why: string; failed: boolean },
+  ): Promise<ReleasedLease[]> {
     return this.prisma.$transaction(async (tx) => {
-      const expired = await tx.$queryRaw<{ id: string; run_id: string; attempt: number; lease_owner: string | null }[]>`
-        SELECT id, run_id, attempt, lease_owner FROM trials
-        WHERE state IN ('LEASED', 'RUNNING') AND lease_expires_at < now() FOR UPDATE SKIP LOCKED`;
-      const touched = [];
-      for (const trial of expired) {
-        const failed = trial.attempt >= maxAttemptsOfRun(trial.run_id);
-        const why = `lease of worker '${trial.lease_owner}' expired (no heartbeat for ${this.settings.leaseSeconds} s)`;
+      const held = await tx.$queryRaw<{ id: string; run_id: string; attempt: number; lease_owner: string | null; stop_requested: boolean; failures: number }[]>`
+        SELECT t.id, t.run_id, t.attempt, t.lease_owner, t.stop_requested, ${earlierFailuresSql('t')}::int AS failures FROM trials t
+        WHERE state IN ('LEASED', 'RUNNING') AND ${where} ORDER BY t.id FOR UPDATE OF t SKIP LOCKED`;
+      const touched: ReleasedLease[] = [];
+      for (const trial of held) {
+        const { attemptState, why, failed } = decide(trial);
+        const outcome = trial.stop_requested ? 'CANCELLED' : failed ? 'FAILED' : 'RETRIED';
         await tx.$executeRaw`
-          UPDATE attempts SET state = 'STALE', ended_at = now(), error = ${why} WHERE trial_id = ${trial.id}::uuid AND attempt = ${trial.attempt}`;
-        if (failed) {
-          await tx.$executeRaw`
-            UPDATE trials SET state = 'FAILED', lease_owner = NULL, lease_expires_at = NULL, ended_at = now(),
-                   error = ${`${why}; no attempts left`} WHERE id = ${trial.id}::uuid`;
-        } else {
+          UPDATE attempts SET state = ${attemptState}::attempt_state, ended_at = now(), error = ${why} WHERE trial_id = ${trial.id}::uuid AND attempt = ${trial.attempt}`;
+        if (outcome === 'RETRIED') {
           await tx.$executeRaw`
             UPDATE trials SET state = 'PENDING', attempt = attempt + 1, lease_owner = NULL, lease_expires_at = NULL, progress_epoch = 0
             WHERE id = ${trial.id}::uuid`;
+        } else {
+          // A stopped trial keeps the stop's message (requestStop wrote it) and ends as it asked.
+          await tx.$executeRaw`
+            UPDATE trials SET state = ${outcome}::trial_state, lease_owner = NULL, lease_expires_at = NULL, ended_at = now(),
+                   error = ${outcome === 'FAILED' ? Prisma.sql`${`${why}; no attempts left`}` : Prisma.sql`COALESCE(error, ${why})`}
+            WHERE id = ${trial.id}::uuid`;
         }
-        touched.push({ trialId: trial.id, runId: trial.run_id, staleAttempt: trial.attempt, failed });
+        touched.push({ trialId: trial.id, runId: trial.run_id, releasedAttempt: trial.attempt, outcome });
       }
-      await touchRuns(tx, [...new Set(touched.map((trial) => trial.runId))], { queued: touched.some((trial) => !trial.failed) });
+      await touchRuns(tx, [...new Set(touched.map((trial) => trial.runId))], { queued: touched.some((trial) => trial.outcome === 'RETRIED') });
       return touched;
     });
   }
@@ -395,6 +419,23 @@ export class TrialQueueService {
     if (!trial) return new NotFoundError(`trial '${keyName(key)}' not found`);
     return fenceErrorOf(keyName(key), trial, attempt, what);
   }
+}
+
+/** A lease that expired or was handed back: the trial queued again (RETRIED), or ended. */
+export interface ReleasedLease {
+  readonly trialId: string;
+  readonly runId: string;
+  readonly releasedAttempt: number;
+  readonly outcome: 'RETRIED' | 'FAILED' | 'CANCELLED';
+}
+
+/**
+ * The trial `t`'s earlier attempts that used up a retry: FAILED or STALE ones. A promotion's
+ * finished rung (SUCCEEDED) and a hand-back (CANCELLED) use up none.
+ */
+function earlierFailuresSql(t: string): Prisma.Sql {
+  const trial = Prisma.raw(t);
+  return Prisma.sql`(SELECT count(*) FROM attempts a WHERE a.trial_id = ${trial}.id AND a.attempt < ${trial}.attempt AND a.state IN ('FAILED', 'STALE'))`;
 }
 
 function fenceErrorOf(name: string, trial: { attempt: number; state: string }, attempt: number, what: string): VelaError {

@@ -79,11 +79,17 @@ export class WorkerRegistryService {
     return { ...leases, state: worker.state === 'LOST' ? 'ACTIVE' : worker.state };
   }
 
-  /** A worker leaving: it takes no more work; what it still holds returns to the queue when its leases expire or it completes them. */
+  /**
+   * A worker leaving: it takes no more work, and what it still holds goes back to the queue at
+   * once (TrialQueueService.handBack), not when its leases expire. A worker deregisters once
+   * it has completed what it could; a trial it still trains is fenced and stops at its next
+   * report.
+   */
   async deregister(workerId: string): Promise<WorkerView> {
     const updated = await this.prisma.worker.updateMany({ where: { id: workerId }, data: { state: 'DRAINING' } });
     if (updated.count === 0) throw new NotFoundError(`worker '${workerId}' is not registered`);
     this.totals = undefined;
+    await this.queue.handBack(workerId);
     return this.view(workerId);
   }
 

@@ -4306,8 +4306,9 @@ export const PipelineServiceService = {
     responseDeserialize: (value: Buffer): ListWorkersResponse => ListWorkersResponse.decode(value),
   },
   /**
-   * Removes a worker; the trials it holds go back to PENDING at once (their
-   * attempts become STALE).
+   * Drains a worker (it is offered nothing more); the trials it holds go back
+   * to PENDING at once as their next attempt (the attempts it held end
+   * CANCELLED and use up no retry; a trial asked to stop ends CANCELLED).
    */
   deregisterWorker: {
     path: "/vela.v1.PipelineService/DeregisterWorker" as const,
@@ -4373,8 +4374,9 @@ export interface PipelineServiceServer extends UntypedServiceImplementation {
   /** Lists registered workers. */
   listWorkers: handleUnaryCall<ListWorkersRequest, ListWorkersResponse>;
   /**
-   * Removes a worker; the trials it holds go back to PENDING at once (their
-   * attempts become STALE).
+   * Drains a worker (it is offered nothing more); the trials it holds go back
+   * to PENDING at once as their next attempt (the attempts it held end
+   * CANCELLED and use up no retry; a trial asked to stop ends CANCELLED).
    */
   deregisterWorker: handleUnaryCall<DeregisterWorkerRequest, DeregisterWorkerResponse>;
 }
@@ -4617,8 +4619,9 @@ export interface PipelineServiceClient extends Client {
     callback: (error: ServiceError | null, response: ListWorkersResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Removes a worker; the trials it holds go back to PENDING at once (their
-   * attempts become STALE).
+   * Drains a worker (it is offered nothing more); the trials it holds go back
+   * to PENDING at once as their next attempt (the attempts it held end
+   * CANCELLED and use up no retry; a trial asked to stop ends CANCELLED).
    */
   deregisterWorker(
     request: DeregisterWorkerRequest,
