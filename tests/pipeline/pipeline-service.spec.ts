@@ -76,6 +76,8 @@ describe('the pipeline master over gRPC', () => {
         expect(trial.stepConfig).toMatchObject({ trainer: { epochs: 2 }, dataset: { type: 'Synthetic' } });
         expect(trial.desc).toMatchObject({ modules: ['backbone'], backbone: { type: 'MLP' } });
         expect(trial.hyperparameters).toHaveProperty('trainer.optimizer.params.lr');
+        // general.seed (3) + the trial's number − 1, whichever refill created it.
+        expect(trial.seed).toBe(3 + trial.number - 1);
         await train(trial, (accuracy += 0.1));
         trained.push(trial.id);
       }

@@ -30,7 +30,8 @@ export interface TrialSummary {
 export interface NewTrial {
   readonly desc: Record<string, unknown>;
   readonly hyperparameters: Record<string, unknown>;
-  readonly seed: number;
+  /** The suggestion's own seed; without one, `general.seed` + the trial's number − 1, so a trial's seed does not depend on how trials were batched. */
+  readonly seed?: number;
   readonly budget?: number;
   readonly rung?: number;
   readonly parentTrialId?: string;
@@ -157,9 +158,10 @@ export class StepContext {
       created AS (
         INSERT INTO trials (run_id, step, number, "desc", hyperparameters, seed, budget, rung, parent_trial_id, checkpoint_artifact_id,
                             resume_epoch, suggestion, task, gpus, cpu_slots, memory_bytes, labels)
-        SELECT ${this.run.id}::uuid, ${this.step.name}, base.n + t.ord, t.descs::jsonb, t.hps::jsonb, t.seed, t.budget, t.rung, t.parent::uuid, t.checkpoint::uuid,
+        SELECT ${this.run.id}::uuid, ${this.step.name}, base.n + t.ord, t.descs::jsonb, t.hps::jsonb,
+               COALESCE(t.seed, ((${this.config.general.seed}::bigint + base.n + t.ord - 1) % 2147483648)::int), t.budget, t.rung, t.parent::uuid, t.checkpoint::uuid,
                t.resume, t.suggestion::jsonb, t.task, ${gpus}, ${cpuSlots}, ${memoryBytes}, ${JSON.stringify(labels)}::jsonb
-        FROM base, unnest(${column((t) => json(t.desc))}::text[], ${column((t) => json(t.hyperparameters))}::text[], ${column((t) => t.seed)}::int[],
+        FROM base, unnest(${column((t) => json(t.desc))}::text[], ${column((t) => json(t.hyperparameters))}::text[], ${column((t) => t.seed ?? null)}::int[],
                           ${column((t) => t.budget ?? null)}::int[], ${column((t) => t.rung ?? null)}::int[], ${column((t) => t.parentTrialId ?? null)}::text[],
                           ${column((t) => t.checkpointArtifactId ?? null)}::text[], ${column((t) => t.resumeEpoch ?? null)}::int[],
                           ${column((t) => json(t.suggestion))}::text[], ${column((t) => t.task ?? 'train')}::text[])

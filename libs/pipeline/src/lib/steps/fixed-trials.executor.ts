@@ -18,10 +18,9 @@ export class FixedTrialsExecutor implements StepExecutor {
       const models = await this.chooseModels(context);
       const epochs = (context.stepConfig.trainer as { epochs?: number } | undefined)?.epochs;
       await context.createTrials(
-        models.map((model, index) => ({
+        models.map((model) => ({
           desc: model.desc,
           hyperparameters: model.hyperparameters,
-          seed: context.config.general.seed + index,
           budget: this.task === 'train' ? epochs : undefined,
           checkpointArtifactId: this.task === 'evaluate' ? model.checkpointArtifactId : undefined,
           task: this.task,

@@ -142,10 +142,10 @@ export class SearchStepExecutor implements StepExecutor {
   private async persist(context: StepContext, suggestions: readonly Suggestion[], base: ChosenModel): Promise<void> {
     const fresh = suggestions.filter((suggestion) => !suggestion.continueTrialId);
     await context.createTrials(
-      fresh.map((suggestion, index) => ({
+      fresh.map((suggestion) => ({
         desc: deepMerge(base.desc, suggestion.desc ?? {}),
         hyperparameters: deepMerge(base.hyperparameters, suggestion.hyperparameters ?? {}),
-        seed: suggestion.seed || context.config.general.seed + index,
+        seed: suggestion.seed || undefined,
         budget: suggestion.budgetEpochs || undefined,
         rung: suggestion.rung || undefined,
         parentTrialId: suggestion.parentTrialId || undefined,
