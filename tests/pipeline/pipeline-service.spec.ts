@@ -135,12 +135,13 @@ describe('the pipeline master over gRPC', () => {
       attempt: 1,
       outcome: TrialOutcome.TRIAL_OUTCOME_FAILED,
       errorMessage: 'boom',
+      logTail: 'epoch 1: loss nan\nTraceback: boom',
       requestId: 'retry-1',
       acquireNext: { worker: 'workers/w-retry', freeCapacity: { cpuSlots: 1 }, maxTrials: 1 },
     });
     const answer = await cluster.clients.pipeline.completeTrial(failed);
     expect(answer.trial).toMatchObject({ state: TrialState.TRIAL_STATE_PENDING, attempt: 2, error: 'boom' });
-    expect(answer.trial!.attempts[0]).toMatchObject({ attempt: 1, state: 4 /* ATTEMPT_STATE_FAILED */, error: 'boom' });
+    expect(answer.trial!.attempts[0]).toMatchObject({ attempt: 1, state: 4 /* ATTEMPT_STATE_FAILED */, error: 'boom', logTail: 'epoch 1: loss nan\nTraceback: boom' });
     const [second] = answer.acquiredTrials;
     expect(second).toMatchObject({ id: first.id, attempt: 2, state: TrialState.TRIAL_STATE_LEASED, leaseOwner: 'w-retry' });
     expect(second.attempts.map((a) => a.state)).toEqual([4 /* FAILED */, 1 /* LEASED */]);

@@ -178,6 +178,7 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
       attempt: request.attempt,
       outcome: outcomeConverter.toName(request.outcome, `${field}outcome`),
       errorMessage: request.errorMessage || undefined,
+      logTail: request.logTail || undefined,
       finalEpoch: request.finalEpoch,
       checkpointArtifactId: request.checkpointArtifact ? request.checkpointArtifact.replace(/^artifacts\//, '') : undefined,
       requestId: request.requestId || undefined,

@@ -110,6 +110,7 @@ export function trialToProto(trial: Trial, stepConfig: unknown, objectives: read
       startTime: attempt.startedAt,
       endTime: attempt.endedAt ?? undefined,
       error: attempt.error ?? '',
+      logTail: attempt.logTail ?? '',
     })),
     createTime: trial.createdAt,
     startTime: trial.startedAt ?? undefined,

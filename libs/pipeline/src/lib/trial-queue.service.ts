@@ -49,6 +49,8 @@ export interface Completion {
   readonly attempt: number;
   readonly outcome: Outcome;
   readonly errorMessage?: string;
+  /** The last lines of the attempt's training log (FAILED). */
+  readonly logTail?: string;
   readonly finalEpoch?: number;
   readonly checkpointArtifactId?: string;
   readonly requestId?: string;
@@ -267,6 +269,7 @@ export class TrialQueueService {
         attempt: completion.attempt,
         outcome: completion.outcome,
         error: completion.errorMessage ?? null,
+        log_tail: completion.logTail ?? null,
         final_epoch: completion.finalEpoch ?? null,
         checkpoint_artifact_id: completion.checkpointArtifactId ?? null,
         request_id: completion.requestId ?? null,
@@ -284,7 +287,7 @@ export class TrialQueueService {
     const inOne = requests.every(({ completion }) => completion.outcome === 'SUCCEEDED') ? along : undefined;
     const rows = await queryRows<{ role: 'completed' | 'leased'; batch_position: number | null }>(this.prisma, Prisma.sql`
       WITH RECURSIVE batch AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) AS b(
-        position int, run_id uuid, step text, number int, attempt int, outcome text, error text, final_epoch int,
+        position int, run_id uuid, step text, number int, attempt int, outcome text, error text, log_tail text, final_epoch int,
         checkpoint_artifact_id uuid, request_id text, final_objectives jsonb, max_attempts int)),
       -- Rows are locked in id order, so two statements completing or marking several trials
       -- cannot each hold a row the other waits for.
@@ -305,7 +308,7 @@ export class TrialQueueService {
         WHERE t.id = l.id AND t.attempt = b.attempt AND t.state IN ('LEASED', 'RUNNING')
         RETURNING t.*, b.position AS batch_position),
       moved_from AS (SELECT m.id, b.* FROM moved m JOIN batch b ON b.position = m.batch_position),
-      ended AS (UPDATE attempts a SET state = f.outcome::attempt_state, ended_at = now(), error = f.error
+      ended AS (UPDATE attempts a SET state = f.outcome::attempt_state, ended_at = now(), error = f.error, log_tail = f.log_tail
                 FROM moved_from f WHERE a.trial_id = f.id AND a.attempt = f.attempt RETURNING a.*),
       ${inOne ? Prisma.sql`${this.acquireSql(inOne, Prisma.sql`EXISTS (SELECT 1 FROM moved)`)},` : Prisma.empty}
       ${

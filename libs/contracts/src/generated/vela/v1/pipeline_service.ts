@@ -313,7 +313,8 @@ export interface CompleteTrialRequest {
   requestId: string;
   /**
    * The last lines of the attempt's training log, for a FAILED outcome (the
-   * failure record in Report carries them too), so GetRun can show why.
+   * failure record in Report carries them too): kept in the trial's attempt,
+   * so GetTrial and ListTrials show why it failed.
    */
   logTail: string;
   /**

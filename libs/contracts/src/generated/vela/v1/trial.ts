@@ -297,6 +297,8 @@ export interface Attempt {
     | undefined;
   /** The error message of a failed or stale attempt. */
   error: string;
+  /** The last lines of a failed attempt's training log. */
+  logTail: string;
 }
 
 /** The master's order to stop one trial, delivered in heartbeat and progress answers. */
@@ -630,7 +632,7 @@ export const ResourceRequest_LabelsEntry: MessageFns<ResourceRequest_LabelsEntry
 };
 
 function createBaseAttempt(): Attempt {
-  return { attempt: 0, state: 0, workerId: "", startTime: undefined, endTime: undefined, error: "" };
+  return { attempt: 0, state: 0, workerId: "", startTime: undefined, endTime: undefined, error: "", logTail: "" };
 }
 
 export const Attempt: MessageFns<Attempt> = {
@@ -652,6 +654,9 @@ export const Attempt: MessageFns<Attempt> = {
     }
     if (message.error !== "") {
       writer.uint32(50).string(message.error);
+    }
+    if (message.logTail !== "") {
+      writer.uint32(58).string(message.logTail);
     }
     return writer;
   },
@@ -717,6 +722,14 @@ export const Attempt: MessageFns<Attempt> = {
             message.error = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.logTail = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -749,6 +762,11 @@ export const Attempt: MessageFns<Attempt> = {
         ? fromJsonTimestamp(object.end_time)
         : undefined,
       error: isSet(object.error) ? globalThis.String(object.error) : "",
+      logTail: isSet(object.logTail)
+        ? globalThis.String(object.logTail)
+        : isSet(object.log_tail)
+        ? globalThis.String(object.log_tail)
+        : "",
     };
   },
 
@@ -772,6 +790,9 @@ export const Attempt: MessageFns<Attempt> = {
     if (message.error !== "") {
       obj.error = message.error;
     }
+    if (message.logTail !== "") {
+      obj.logTail = message.logTail;
+    }
     return obj;
   },
 
@@ -786,6 +807,7 @@ export const Attempt: MessageFns<Attempt> = {
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
     message.error = object.error ?? "";
+    message.logTail = object.logTail ?? "";
     return message;
   },
 };

@@ -1220,6 +1220,7 @@ export const AttemptScalarFieldEnum = {
   state: 'state',
   workerId: 'workerId',
   error: 'error',
+  logTail: 'logTail',
   startedAt: 'startedAt',
   endedAt: 'endedAt'
 } as const

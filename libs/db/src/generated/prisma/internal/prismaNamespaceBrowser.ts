@@ -168,6 +168,7 @@ export const AttemptScalarFieldEnum = {
   state: 'state',
   workerId: 'workerId',
   error: 'error',
+  logTail: 'logTail',
   startedAt: 'startedAt',
   endedAt: 'endedAt'
 } as const

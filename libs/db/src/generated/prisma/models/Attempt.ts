@@ -40,6 +40,7 @@ export type AttemptMinAggregateOutputType = {
   state: $Enums.AttemptState | null
   workerId: string | null
   error: string | null
+  logTail: string | null
   startedAt: Date | null
   endedAt: Date | null
 }
@@ -50,6 +51,7 @@ export type AttemptMaxAggregateOutputType = {
   state: $Enums.AttemptState | null
   workerId: string | null
   error: string | null
+  logTail: string | null
   startedAt: Date | null
   endedAt: Date | null
 }
@@ -60,6 +62,7 @@ export type AttemptCountAggregateOutputType = {
   state: number
   workerId: number
   error: number
+  logTail: number
   startedAt: number
   endedAt: number
   _all: number
@@ -80,6 +83,7 @@ export type AttemptMinAggregateInputType = {
   state?: true
   workerId?: true
   error?: true
+  logTail?: true
   startedAt?: true
   endedAt?: true
 }
@@ -90,6 +94,7 @@ export type AttemptMaxAggregateInputType = {
   state?: true
   workerId?: true
   error?: true
+  logTail?: true
   startedAt?: true
   endedAt?: true
 }
@@ -100,6 +105,7 @@ export type AttemptCountAggregateInputType = {
   state?: true
   workerId?: true
   error?: true
+  logTail?: true
   startedAt?: true
   endedAt?: true
   _all?: true
@@ -197,6 +203,7 @@ export type AttemptGroupByOutputType = {
   state: $Enums.AttemptState
   workerId: string | null
   error: string | null
+  logTail: string | null
   startedAt: Date
   endedAt: Date | null
   _count: AttemptCountAggregateOutputType | null
@@ -230,6 +237,7 @@ export type AttemptWhereInput = {
   state?: Prisma.EnumAttemptStateFilter<"Attempt"> | $Enums.AttemptState
   workerId?: Prisma.StringNullableFilter<"Attempt"> | string | null
   error?: Prisma.StringNullableFilter<"Attempt"> | string | null
+  logTail?: Prisma.StringNullableFilter<"Attempt"> | string | null
   startedAt?: Prisma.DateTimeFilter<"Attempt"> | Date | string
   endedAt?: Prisma.DateTimeNullableFilter<"Attempt"> | Date | string | null
   trial?: Prisma.XOR<Prisma.TrialScalarRelationFilter, Prisma.TrialWhereInput>
@@ -242,6 +250,7 @@ export type AttemptOrderByWithRelationInput = {
   state?: Prisma.SortOrder
   workerId?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
+  logTail?: Prisma.SortOrderInput | Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   trial?: Prisma.TrialOrderByWithRelationInput
@@ -258,6 +267,7 @@ export type AttemptWhereUniqueInput = Prisma.AtLeast<{
   state?: Prisma.EnumAttemptStateFilter<"Attempt"> | $Enums.AttemptState
   workerId?: Prisma.StringNullableFilter<"Attempt"> | string | null
   error?: Prisma.StringNullableFilter<"Attempt"> | string | null
+  logTail?: Prisma.StringNullableFilter<"Attempt"> | string | null
   startedAt?: Prisma.DateTimeFilter<"Attempt"> | Date | string
   endedAt?: Prisma.DateTimeNullableFilter<"Attempt"> | Date | string | null
   trial?: Prisma.XOR<Prisma.TrialScalarRelationFilter, Prisma.TrialWhereInput>
@@ -270,6 +280,7 @@ export type AttemptOrderByWithAggregationInput = {
   state?: Prisma.SortOrder
   workerId?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
+  logTail?: Prisma.SortOrderInput | Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.AttemptCountOrderByAggregateInput
@@ -288,6 +299,7 @@ export type AttemptScalarWhereWithAggregatesInput = {
   state?: Prisma.EnumAttemptStateWithAggregatesFilter<"Attempt"> | $Enums.AttemptState
   workerId?: Prisma.StringNullableWithAggregatesFilter<"Attempt"> | string | null
   error?: Prisma.StringNullableWithAggregatesFilter<"Attempt"> | string | null
+  logTail?: Prisma.StringNullableWithAggregatesFilter<"Attempt"> | string | null
   startedAt?: Prisma.DateTimeWithAggregatesFilter<"Attempt"> | Date | string
   endedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Attempt"> | Date | string | null
 }
@@ -296,6 +308,7 @@ export type AttemptCreateInput = {
   attempt: number
   state?: $Enums.AttemptState
   error?: string | null
+  logTail?: string | null
   startedAt?: Date | string
   endedAt?: Date | string | null
   trial: Prisma.TrialCreateNestedOneWithoutAttemptsInput
@@ -308,6 +321,7 @@ export type AttemptUncheckedCreateInput = {
   state?: $Enums.AttemptState
   workerId?: string | null
   error?: string | null
+  logTail?: string | null
   startedAt?: Date | string
   endedAt?: Date | string | null
 }
@@ -316,6 +330,7 @@ export type AttemptUpdateInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   startedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   trial?: Prisma.TrialUpdateOneRequiredWithoutAttemptsNestedInput
@@ -328,6 +343,7 @@ export type AttemptUncheckedUpdateInput = {
   state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
   workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   startedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -338,6 +354,7 @@ export type AttemptCreateManyInput = {
   state?: $Enums.AttemptState
   workerId?: string | null
   error?: string | null
+  logTail?: string | null
   startedAt?: Date | string
   endedAt?: Date | string | null
 }
@@ -346,6 +363,7 @@ export type AttemptUpdateManyMutationInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   startedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -356,6 +374,7 @@ export type AttemptUncheckedUpdateManyInput = {
   state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
   workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   startedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -381,6 +400,7 @@ export type AttemptCountOrderByAggregateInput = {
   state?: Prisma.SortOrder
   workerId?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  logTail?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
 }
@@ -395,6 +415,7 @@ export type AttemptMaxOrderByAggregateInput = {
   state?: Prisma.SortOrder
   workerId?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  logTail?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
 }
@@ -405,6 +426,7 @@ export type AttemptMinOrderByAggregateInput = {
   state?: Prisma.SortOrder
   workerId?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  logTail?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
 }
@@ -505,6 +527,7 @@ export type AttemptCreateWithoutTrialInput = {
   attempt: number
   state?: $Enums.AttemptState
   error?: string | null
+  logTail?: string | null
   startedAt?: Date | string
   endedAt?: Date | string | null
   worker?: Prisma.WorkerCreateNestedOneWithoutAttemptsInput
@@ -515,6 +538,7 @@ export type AttemptUncheckedCreateWithoutTrialInput = {
   state?: $Enums.AttemptState
   workerId?: string | null
   error?: string | null
+  logTail?: string | null
   startedAt?: Date | string
   endedAt?: Date | string | null
 }
@@ -554,6 +578,7 @@ export type AttemptScalarWhereInput = {
   state?: Prisma.EnumAttemptStateFilter<"Attempt"> | $Enums.AttemptState
   workerId?: Prisma.StringNullableFilter<"Attempt"> | string | null
   error?: Prisma.StringNullableFilter<"Attempt"> | string | null
+  logTail?: Prisma.StringNullableFilter<"Attempt"> | string | null
   startedAt?: Prisma.DateTimeFilter<"Attempt"> | Date | string
   endedAt?: Prisma.DateTimeNullableFilter<"Attempt"> | Date | string | null
 }
@@ -562,6 +587,7 @@ export type AttemptCreateWithoutWorkerInput = {
   attempt: number
   state?: $Enums.AttemptState
   error?: string | null
+  logTail?: string | null
   startedAt?: Date | string
   endedAt?: Date | string | null
   trial: Prisma.TrialCreateNestedOneWithoutAttemptsInput
@@ -572,6 +598,7 @@ export type AttemptUncheckedCreateWithoutWorkerInput = {
   attempt: number
   state?: $Enums.AttemptState
   error?: string | null
+  logTail?: string | null
   startedAt?: Date | string
   endedAt?: Date | string | null
 }
@@ -607,6 +634,7 @@ export type AttemptCreateManyTrialInput = {
   state?: $Enums.AttemptState
   workerId?: string | null
   error?: string | null
+  logTail?: string | null
   startedAt?: Date | string
   endedAt?: Date | string | null
 }
@@ -615,6 +643,7 @@ export type AttemptUpdateWithoutTrialInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   startedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   worker?: Prisma.WorkerUpdateOneWithoutAttemptsNestedInput
@@ -625,6 +654,7 @@ export type AttemptUncheckedUpdateWithoutTrialInput = {
   state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
   workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   startedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -634,6 +664,7 @@ export type AttemptUncheckedUpdateManyWithoutTrialInput = {
   state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
   workerId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   startedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -643,6 +674,7 @@ export type AttemptCreateManyWorkerInput = {
   attempt: number
   state?: $Enums.AttemptState
   error?: string | null
+  logTail?: string | null
   startedAt?: Date | string
   endedAt?: Date | string | null
 }
@@ -651,6 +683,7 @@ export type AttemptUpdateWithoutWorkerInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   startedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   trial?: Prisma.TrialUpdateOneRequiredWithoutAttemptsNestedInput
@@ -661,6 +694,7 @@ export type AttemptUncheckedUpdateWithoutWorkerInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   startedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -670,6 +704,7 @@ export type AttemptUncheckedUpdateManyWithoutWorkerInput = {
   attempt?: Prisma.IntFieldUpdateOperationsInput | number
   state?: Prisma.EnumAttemptStateFieldUpdateOperationsInput | $Enums.AttemptState
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  logTail?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   startedAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
@@ -682,6 +717,7 @@ export type AttemptSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs 
   state?: boolean
   workerId?: boolean
   error?: boolean
+  logTail?: boolean
   startedAt?: boolean
   endedAt?: boolean
   trial?: boolean | Prisma.TrialDefaultArgs<ExtArgs>
@@ -694,6 +730,7 @@ export type AttemptSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Exten
   state?: boolean
   workerId?: boolean
   error?: boolean
+  logTail?: boolean
   startedAt?: boolean
   endedAt?: boolean
   trial?: boolean | Prisma.TrialDefaultArgs<ExtArgs>
@@ -706,6 +743,7 @@ export type AttemptSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Exten
   state?: boolean
   workerId?: boolean
   error?: boolean
+  logTail?: boolean
   startedAt?: boolean
   endedAt?: boolean
   trial?: boolean | Prisma.TrialDefaultArgs<ExtArgs>
@@ -718,11 +756,12 @@ export type AttemptSelectScalar = {
   state?: boolean
   workerId?: boolean
   error?: boolean
+  logTail?: boolean
   startedAt?: boolean
   endedAt?: boolean
 }
 
-export type AttemptOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"trialId" | "attempt" | "state" | "workerId" | "error" | "startedAt" | "endedAt", ExtArgs["result"]["attempt"]>
+export type AttemptOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"trialId" | "attempt" | "state" | "workerId" | "error" | "logTail" | "startedAt" | "endedAt", ExtArgs["result"]["attempt"]>
 export type AttemptInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   trial?: boolean | Prisma.TrialDefaultArgs<ExtArgs>
   worker?: boolean | Prisma.Attempt$workerArgs<ExtArgs>
@@ -748,6 +787,10 @@ export type $AttemptPayload<ExtArgs extends runtime.Types.Extensions.InternalArg
     state: $Enums.AttemptState
     workerId: string | null
     error: string | null
+    /**
+     * The last lines of a FAILED attempt's training log, as the worker sent them.
+     */
+    logTail: string | null
     startedAt: Date
     endedAt: Date | null
   }, ExtArgs["result"]["attempt"]>
@@ -1180,6 +1223,7 @@ export interface AttemptFieldRefs {
   readonly state: Prisma.FieldRef<"Attempt", 'AttemptState'>
   readonly workerId: Prisma.FieldRef<"Attempt", 'String'>
   readonly error: Prisma.FieldRef<"Attempt", 'String'>
+  readonly logTail: Prisma.FieldRef<"Attempt", 'String'>
   readonly startedAt: Prisma.FieldRef<"Attempt", 'DateTime'>
   readonly endedAt: Prisma.FieldRef<"Attempt", 'DateTime'>
 }
