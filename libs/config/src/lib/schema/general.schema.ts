@@ -32,13 +32,13 @@ export const OBJECTIVE_GOALS = ['MAXIMIZE', 'MINIMIZE'] as const;
 const limitsSchema = section({
   /** Trials per search step. */
   max_trials: positiveInteger.optional(),
-  /** Failed trials in the whole run before it fails. */
+  /** Failed trials in the whole run before it fails (counted by every step). */
   max_failed_trials: nonNegativeInteger.optional(),
   /** Trials of one step running at once. */
   trials_in_flight: positiveInteger.optional(),
   /** Attempts after the first when an attempt fails or its lease goes stale. */
   max_retries: nonNegativeInteger.optional(),
-  /** Wall-clock budget of the whole run. */
+  /** Wall-clock budget of the whole run: search steps stop taking new trials once it is spent (train and benchmark steps run to their end). */
   max_duration: durationSeconds.optional(),
   /** A search step stops once a trial's objective reaches this value. */
   target: section({

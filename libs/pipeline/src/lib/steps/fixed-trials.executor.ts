@@ -35,6 +35,7 @@ export class FixedTrialsExecutor implements StepExecutor {
         }
         return;
       }
+      // Only the failed-trial limit applies here (it throws): the budget and the target stop searches.
       await checkLimits(context, await context.trialSummary());
       await context.explainWaiting();
       await context.waitForChange(1000);

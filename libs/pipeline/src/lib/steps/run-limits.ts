@@ -13,12 +13,19 @@ export function maxAttempts(limits: RunLimits | undefined): number {
 /**
  * The run limits that end a step early (DESIGN.md: maximum failed trials, a wall-clock
  * budget, a target objective value): returns why the step should stop taking new trials, or
- * throws StepFailedError when it cannot succeed.
+ * throws StepFailedError when it cannot succeed. Failed trials count across the whole run;
+ * the budget and the target only stop search steps (their callers), so that a run whose
+ * search was cut short still trains and benchmarks what it found.
  */
 export async function checkLimits(context: StepContext, summary: TrialSummary, now = Date.now()): Promise<string | undefined> {
   const limits = context.config.general.limits;
-  if (limits.max_failed_trials !== undefined && summary.failed > limits.max_failed_trials) {
-    throw new StepFailedError(`${summary.failed} trials failed, more than general.limits.max_failed_trials (${limits.max_failed_trials}); last error: ${summary.lastError ?? 'none recorded'}`);
+  if (limits.max_failed_trials !== undefined) {
+    const failed = await context.prisma.trial.count({ where: { runId: context.run.id, state: 'FAILED' } });
+    if (failed > limits.max_failed_trials) {
+      throw new StepFailedError(
+        `${failed} trials of the run failed, more than general.limits.max_failed_trials (${limits.max_failed_trials}); last error of ${context.step.name}: ${summary.lastError ?? 'none recorded'}`,
+      );
+    }
   }
   if (limits.max_duration_s !== undefined && context.run.startedAt && now - context.run.startedAt.getTime() > limits.max_duration_s * 1000) {
     return `the run's wall-clock budget (general.limits.max_duration: ${limits.max_duration_s} s) is spent`;

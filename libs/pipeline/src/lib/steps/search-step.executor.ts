@@ -59,7 +59,8 @@ export class SearchStepExecutor implements StepExecutor {
         await context.writeForwarded();
         if (await this.allForwarded(context)) {
           if (!summary.anySucceeded) {
-            throw new StepFailedError(`no trial of ${context.step.name} succeeded (${summary.total} ended); last error: ${summary.lastError ?? 'none recorded'}`);
+            const why = stopping ? `it stopped: ${stopping}` : `last error: ${summary.lastError ?? 'none recorded'}`;
+            throw new StepFailedError(`no trial of ${context.step.name} succeeded (${summary.total} ended); ${why}`);
           }
           break;
         }
