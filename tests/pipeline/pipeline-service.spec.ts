@@ -351,4 +351,21 @@ describe('the pipeline master over gRPC', () => {
     await cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: second.name, attempt: second.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_CANCELLED }));
     await until('the run to end', async () => ((await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined));
   });
+
+  it('makes each trial ask for devices_per_trainer devices: as many CPU slots, or GPUs on a worker without slots', async () => {
+    await register('w-one-slot', 1);
+    await register('w-two-gpus', 0, 2);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 1, inFlight: 1 }).replace('  seed: 3\n', '  seed: 3\n  devices_per_trainer: 2\n'));
+    // One free slot is not enough for it; two free GPUs are.
+    const oneSlot = await acquire('w-one-slot', 1, 1000);
+    expect(oneSlot.trials.filter((trial) => trial.runId === run.id)).toEqual([]);
+    const onGpus = await until('the trial on the GPU worker', async () =>
+      (
+        await cluster.clients.pipeline.acquireTrials(AcquireTrialsRequest.fromPartial({ name: 'workers/w-two-gpus', freeCapacity: { gpus: 2 }, maxTrials: 2, waitTimeout: { seconds: 1 } }))
+      ).trials.find((trial) => trial.runId === run.id),
+    );
+    expect(onGpus.resources).toMatchObject({ gpus: 0, cpuSlots: 2 });
+    await train(onGpus, 0.9);
+    await until('the run to succeed', async () => ((await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined));
+  });
 });

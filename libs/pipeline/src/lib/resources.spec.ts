@@ -6,7 +6,14 @@ describe('resources', () => {
   it('fits a CPU trial into a free CPU slot, or a GPU when there is no slot', () => {
     expect(whyItDoesNotFit(capacity(0, 1), capacity(0, 2))).toBeUndefined();
     expect(whyItDoesNotFit(capacity(0, 1), capacity(1, 0))).toBeUndefined();
-    expect(whyItDoesNotFit(capacity(0, 1), capacity(0, 0))).toBe('needs 1 CPU slot(s), 0 free');
+    expect(whyItDoesNotFit(capacity(0, 1), capacity(0, 0))).toBe('needs 1 CPU slot(s) or GPU(s), 0 slot(s) and 0 GPU(s) free');
+  });
+
+  it('fits a trial of several devices (devices_per_trainer) into as many CPU slots, or as many GPUs', () => {
+    expect(whyItDoesNotFit(capacity(0, 2), capacity(0, 2))).toBeUndefined();
+    expect(whyItDoesNotFit(capacity(0, 2), capacity(2, 0))).toBeUndefined();
+    expect(whyItDoesNotFit(capacity(0, 2), capacity(1, 1))).toBe('needs 2 CPU slot(s) or GPU(s), 1 slot(s) and 1 GPU(s) free');
+    expect(subtractCapacity(capacity(4, 0), capacity(0, 2))).toMatchObject({ gpus: 2, cpuSlots: 0 });
   });
 
   it('needs GPUs for a GPU trial', () => {

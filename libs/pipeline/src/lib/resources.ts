@@ -14,13 +14,15 @@ export const NO_CAPACITY: Capacity = { gpus: 0, cpuSlots: 0, memoryBytes: 0, lab
  * Why `request` does not fit into `capacity`, or undefined when it fits. TrialQueueService's
  * acquire statement applies the same rules (and subtractCapacity's) in SQL; its spec checks
  * that the two agree. A trial that asks
- * for GPUs needs GPUs; one that asks for none trains in a CPU slot (a GPU worker with no CPU
- * slots still takes it on a GPU, as Vega's devices_per_trainer does).
+ * for GPUs needs GPUs; one that asks for none asks for devices: its CPU slots, or as many GPUs
+ * where the worker has too few free slots (a GPU worker offers none), as Vega's
+ * devices_per_trainer does.
  */
 export function whyItDoesNotFit(request: Capacity, capacity: Capacity): string | undefined {
   if (request.gpus > 0 && capacity.gpus < request.gpus) return `needs ${request.gpus} GPU(s), ${capacity.gpus} free`;
-  if (request.gpus === 0 && capacity.cpuSlots < Math.max(1, request.cpuSlots) && capacity.gpus < 1) {
-    return `needs ${Math.max(1, request.cpuSlots)} CPU slot(s), ${capacity.cpuSlots} free`;
+  const devices = Math.max(1, request.cpuSlots);
+  if (request.gpus === 0 && capacity.cpuSlots < devices && capacity.gpus < devices) {
+    return `needs ${devices} CPU slot(s) or GPU(s), ${capacity.cpuSlots} slot(s) and ${capacity.gpus} GPU(s) free`;
   }
   if (request.memoryBytes > 0 && capacity.memoryBytes > 0 && capacity.memoryBytes < request.memoryBytes) {
     return `needs ${formatBytes(request.memoryBytes)} of memory, ${formatBytes(capacity.memoryBytes)} free`;
@@ -33,10 +35,11 @@ export function whyItDoesNotFit(request: Capacity, capacity: Capacity): string |
 
 /** What is left of `capacity` after `request` took its share (see whyItDoesNotFit for CPU trials on GPU workers). */
 export function subtractCapacity(capacity: Capacity, request: Capacity): Capacity {
-  const usesGpu = request.gpus > 0 || capacity.cpuSlots < Math.max(1, request.cpuSlots);
+  const devices = Math.max(1, request.cpuSlots);
+  const usesGpu = request.gpus > 0 || capacity.cpuSlots < devices;
   return {
-    gpus: capacity.gpus - (usesGpu ? Math.max(1, request.gpus) : 0),
-    cpuSlots: usesGpu ? capacity.cpuSlots : capacity.cpuSlots - Math.max(1, request.cpuSlots),
+    gpus: capacity.gpus - (usesGpu ? (request.gpus > 0 ? request.gpus : devices) : 0),
+    cpuSlots: usesGpu ? capacity.cpuSlots : capacity.cpuSlots - devices,
     memoryBytes: capacity.memoryBytes > 0 ? Math.max(0, capacity.memoryBytes - request.memoryBytes) : 0,
     labels: capacity.labels,
   };

@@ -78,12 +78,16 @@ export class StepContext {
     return this.step.objectives as unknown as ObjectiveSpec[];
   }
 
-  /** The resources each trial of this step asks for: `trainer.resources`, else `general.devices_per_trainer` as GPUs where asked, else one CPU slot. */
+  /**
+   * The resources each trial of this step asks for: `trainer.resources`, else
+   * `general.devices_per_trainer` devices: that many CPU slots, or GPUs on a worker that offers
+   * GPUs only (resources.ts).
+   */
   get resources(): { gpus: number; cpuSlots: number; memoryBytes: bigint; labels: Record<string, string> } {
     const asked = (this.stepConfig.trainer as { resources?: { gpus?: number; cpu_slots?: number; memory_bytes?: number; labels?: Record<string, string> } } | undefined)?.resources;
     return {
       gpus: asked?.gpus ?? 0,
-      cpuSlots: asked?.cpu_slots ?? Math.max(1, asked?.gpus ? 0 : 1),
+      cpuSlots: asked?.cpu_slots ?? (asked?.gpus ? 0 : Math.max(1, this.config.general.devices_per_trainer)),
       memoryBytes: BigInt(asked?.memory_bytes ?? 0),
       labels: asked?.labels ?? {},
     };

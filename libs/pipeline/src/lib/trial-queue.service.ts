@@ -161,14 +161,14 @@ export class TrialQueueService {
         SELECT 0::bigint, NULL::uuid, false, ${free.gpus}::int, ${free.cpuSlots}::int, ${free.memoryBytes}::bigint, 0
         UNION ALL
         SELECT o.position, o.id, d.fits,
-               CASE WHEN d.fits AND d.uses_gpu THEN w.gpus - greatest(1, o.gpus) ELSE w.gpus END,
+               CASE WHEN d.fits AND d.uses_gpu THEN w.gpus - CASE WHEN o.gpus > 0 THEN o.gpus ELSE greatest(1, o.cpu_slots) END ELSE w.gpus END,
                CASE WHEN d.fits AND NOT d.uses_gpu THEN w.cpu_slots - greatest(1, o.cpu_slots) ELSE w.cpu_slots END,
                CASE WHEN d.fits AND w.memory_bytes > 0 THEN greatest(0, w.memory_bytes - o.memory_bytes) ELSE w.memory_bytes END,
                w.taken + CASE WHEN d.fits THEN 1 ELSE 0 END
         FROM walk w JOIN ordered o ON o.position = w.position + 1
         CROSS JOIN LATERAL (SELECT
           NOT (o.gpus > 0 AND w.gpus < o.gpus)
-            AND NOT (o.gpus = 0 AND w.cpu_slots < greatest(1, o.cpu_slots) AND w.gpus < 1)
+            AND NOT (o.gpus = 0 AND w.cpu_slots < greatest(1, o.cpu_slots) AND w.gpus < greatest(1, o.cpu_slots))
             AND NOT (o.memory_bytes > 0 AND w.memory_bytes > 0 AND w.memory_bytes < o.memory_bytes)
             AND o.labels <@ ${JSON.stringify(free.labels)}::jsonb AS fits,
           (o.gpus > 0 OR w.cpu_slots < greatest(1, o.cpu_slots)) AS uses_gpu) d

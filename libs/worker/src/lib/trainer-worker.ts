@@ -476,7 +476,8 @@ export class TrainerWorker {
 
   private begin(trial: Trial): void {
     const request = trial.resources;
-    const wanted = Math.max(1, this.slotKind === 'gpus' ? (request?.gpus ?? 0) : (request?.cpuSlots ?? 0));
+    // A trial that asks for no GPU asks for devices: on a GPU worker, as many GPUs as CPU slots (resources.ts).
+    const wanted = Math.max(1, this.slotKind === 'gpus' ? request?.gpus || request?.cpuSlots || 0 : (request?.cpuSlots ?? 0));
     const gpuIndices = this.slotKind === 'gpus' ? this.freeGpus.splice(0, Math.min(wanted, this.freeGpus.length)) : undefined;
     const held: HeldTrial = { trial, slots: wanted, gpuIndices, reportedAt: Date.now() };
     this.held.set(trial.id, held);
