@@ -264,9 +264,13 @@ export function stopReasonToJSON(object: StopReason): string {
 
 /** The compute one trial needs. */
 export interface ResourceRequest {
-  /** The number of GPUs (Vega's `general.devices_per_trainer` on GPU hosts). */
+  /** The number of GPUs the trial needs; 0: it asks for devices instead (cpu_slots). */
   gpus: number;
-  /** The number of CPU slots; one slot runs one training process. */
+  /**
+   * The number of CPU slots; one slot runs one training process. With gpus 0,
+   * a worker with too few free slots may give as many GPUs instead (Vega's
+   * `general.devices_per_trainer` sets it).
+   */
   cpuSlots: number;
   /** The memory in bytes; 0 means no requirement. */
   memoryBytes: number;
