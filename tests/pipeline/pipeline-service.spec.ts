@@ -368,4 +368,20 @@ describe('the pipeline master over gRPC', () => {
     await train(onGpus, 0.9);
     await until('the run to succeed', async () => ((await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined));
   });
+
+  it('shares a worker between runs: one acquire of two trials takes one of each run that has none in flight', async () => {
+    await register('w-shared', 2);
+    const first = await createRun(searchConfig(cluster.workDir, { samples: 2, inFlight: 2 }));
+    const second = await createRun(searchConfig(cluster.workDir, { samples: 2, inFlight: 2 }));
+    const queued = async (run: Run) => (await getRun(run)).steps[0]?.trialCounts?.pending ?? 0;
+    await until('both runs to queue their trials', async () => ((await queued(first)) === 2 && (await queued(second)) === 2 ? true : undefined));
+    const { trials } = await acquire('w-shared', 2, 1000);
+    expect(trials.map((trial) => trial.runId).sort()).toEqual([first.id, second.id].sort());
+    for (const trial of trials) await train(trial, 0.8);
+    await until('both runs to succeed', async () => {
+      for (const trial of (await acquire('w-shared', 2, 500)).trials) await train(trial, 0.8);
+      const states = [(await getRun(first)).state, (await getRun(second)).state];
+      return states.every((state) => state === RunState.RUN_STATE_SUCCEEDED) ? true : undefined;
+    });
+  });
 });

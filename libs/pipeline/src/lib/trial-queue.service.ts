@@ -98,7 +98,7 @@ export class TrialQueueService {
   /**
    * Leases up to `maxTrials` PENDING trials that fit into `free`, waiting up to `waitMs` for
    * one to appear (a unary long poll). Runs share workers fairly: the run with the fewest
-   * trials in flight goes first, then the oldest trial.
+   * trials in flight goes first, and runs take turns within one acquire (tryAcquire).
    */
   async acquire(workerId: string, free: Capacity, maxTrials: number, waitMs: number, signal?: AbortSignal): Promise<TrialWithAttempts[]> {
     const deadline = Date.now() + waitMs;
@@ -122,7 +122,9 @@ export class TrialQueueService {
    * free (resources.ts's rules: a CPU trial on a GPU worker without free CPU slots takes a GPU;
    * labels must match), up to `maxTrials`, leases those, opens their attempts and bumps their
    * runs. Runs with the fewest trials in flight go first (one aggregate, not a count per
-   * candidate), then the oldest trial. The answer lists the leased trials oldest first (the
+   * candidate), then the oldest trial; among the candidates, runs take turns: a run's k-th
+   * comes at turn (its trials in flight + k), so one acquire of several trials alternates
+   * between runs that have as many in flight. The answer lists the leased trials oldest first (the
    * order a worker starts them in), not in the order the update happened to write them.
    */
   private async tryAcquire(request: AcquireRequest): Promise<TrialWithAttempts[]> {
@@ -138,7 +140,7 @@ export class TrialQueueService {
 
   /**
    * The acquire as CTEs of a `WITH RECURSIVE` statement (known, renewed, worker, in_flight,
-   * candidates, ordered, walk, leased, opened; see tryAcquire); it looks for candidates only
+   * candidates, turns, ordered, walk, leased, opened; see tryAcquire); it looks for candidates only
    * where `when` holds.
    */
   private acquireSql({ workerId, free, maxTrials }: AcquireRequest, when: Prisma.Sql = Prisma.sql`true`): Prisma.Sql {
@@ -151,12 +153,13 @@ export class TrialQueueService {
       worker AS (SELECT COALESCE((SELECT state FROM renewed), known.state) AS state FROM known),
       in_flight AS (SELECT run_id, count(*) AS n FROM trials WHERE state IN ('LEASED', 'RUNNING') GROUP BY run_id),
       candidates AS (
-        SELECT t.id, t.gpus, t.cpu_slots, t.memory_bytes, t.labels, COALESCE(f.n, 0) AS run_in_flight, t.created_at, t.number
+        SELECT t.id, t.run_id, t.gpus, t.cpu_slots, t.memory_bytes, t.labels, COALESCE(f.n, 0) AS run_in_flight, t.created_at, t.number
         FROM trials t JOIN runs r ON r.id = t.run_id LEFT JOIN in_flight f ON f.run_id = t.run_id
         WHERE t.state = 'PENDING' AND r.state = 'RUNNING' AND NOT t.stop_requested AND (SELECT state FROM worker) = 'ACTIVE' AND ${when}
         ORDER BY COALESCE(f.n, 0), t.created_at, t.number
         LIMIT ${CANDIDATES} FOR UPDATE OF t SKIP LOCKED),
-      ordered AS (SELECT c.*, row_number() OVER (ORDER BY c.run_in_flight, c.created_at, c.number) AS position FROM candidates c),
+      turns AS (SELECT c.*, c.run_in_flight + row_number() OVER (PARTITION BY c.run_id ORDER BY c.created_at, c.number) AS turn FROM candidates c),
+      ordered AS (SELECT c.*, row_number() OVER (ORDER BY c.turn, c.created_at, c.number) AS position FROM turns c),
       walk (position, id, fits, gpus, cpu_slots, memory_bytes, taken) AS (
         SELECT 0::bigint, NULL::uuid, false, ${free.gpus}::int, ${free.cpuSlots}::int, ${free.memoryBytes}::bigint, 0
         UNION ALL
