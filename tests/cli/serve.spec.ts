@@ -1,43 +1,87 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListRecordsRequest, ReportServiceService, type ReportServiceServer } from '@vela/contracts';
+import { createAsyncClient, type AsyncClient } from '@vela/grpc-server';
 import { useTestDatabase } from '@vela/testing';
 import { VELA, vela } from './vela';
 
-// `vela serve all`: report, generator, pipeline and dashboard in one process, configured by
-// flags and environment; the inspection commands reach it; Ctrl-C stops it cleanly.
+// `vela serve`, the image's command: `all` serves report, generator, pipeline and dashboard
+// in one process, configured by flags and environment; the inspection commands reach it;
+// Ctrl-C stops it cleanly. One service starts as its own apps/<service>/src/main.ts does.
 jest.setTimeout(240000);
 
-describe('vela serve all', () => {
+/** `vela serve <args>` as a real process, after the modules `preload` names (`node -r`). */
+function serve(args: readonly string[], env: NodeJS.ProcessEnv, preload: readonly string[] = []) {
+  const child = spawn(process.execPath, [...preload.flatMap((module) => ['-r', module]), VELA, 'serve', ...args], {
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return {
+    child,
+    exited: once(child, 'exit') as Promise<[number | null, string | null]>,
+    output: () => output,
+    /** Resolves once the output matches `pattern`; throws if the process ends first. */
+    async waitFor(pattern: RegExp): Promise<RegExpMatchArray> {
+      const deadline = Date.now() + 180000;
+      for (;;) {
+        const match = output.match(pattern);
+        if (match) return match;
+        if (Date.now() > deadline || child.exitCode !== null || child.signalCode !== null) throw new Error(`vela serve ${args[0]} did not print ${pattern}; output:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
+  };
+}
+
+describe('vela serve', () => {
   const database = useTestDatabase();
 
   it('serves every service in one process until SIGINT', async () => {
     const token = 'serve-all-token';
     const ports = { VELA_PIPELINE_PORT: '0', VELA_GENERATOR_PORT: '0', VELA_REPORT_PORT: '0', VELA_DASHBOARD_PORT: '0' };
-    const child = spawn(process.execPath, [VELA, 'serve', 'all', '--database-url', database.url, '--token', token], {
-      env: { ...process.env, ...ports, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+    const served = serve(['all', '--database-url', database.url, '--token', token], ports);
     try {
-      const deadline = Date.now() + 180000;
-      while (!/pipeline listening on/.test(output)) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`vela serve all did not start; output:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-      const address = (service: string) => output.match(new RegExp(`^${service} listening on (\\S+)$`, 'm'))?.[1];
+      await served.waitFor(/pipeline listening on/);
+      const address = (service: string) => served.output().match(new RegExp(`^${service} listening on (\\S+)$`, 'm'))?.[1];
       expect([address('report'), address('generator'), address('dashboard'), address('pipeline')]).toEqual([expect.any(String), expect.any(String), expect.any(String), expect.any(String)]);
       const runs = await vela(['runs', '--pipeline-address', address('pipeline')!, '--token', token]);
       expect(runs).toMatchObject({ status: 0, stdout: 'no runs yet; start one with `vela run <config.yml>`\n' });
       const dashboard = await fetch(`http://${address('dashboard')}/api/runs`, { headers: { authorization: `Bearer ${token}` } });
       expect(dashboard.status).toBe(200);
     } finally {
-      child.kill('SIGINT');
+      served.child.kill('SIGINT');
     }
-    const [code] = await exited;
-    expect({ code, output }).toMatchObject({ code: 0 });
+    const [code] = await served.exited;
+    expect({ code, output: served.output() }).toMatchObject({ code: 0 });
+  });
+
+  it('serves one service as its own main does: a stray rejection is logged, not fatal', async () => {
+    const token = 'serve-report-token';
+    const artifactRoot = await mkdtemp(join(tmpdir(), 'vela-artifacts-'));
+    const report = serve(['report', '--database-url', database.url, '--port', '0', '--token', token], { VELA_ARTIFACT_ROOT: artifactRoot }, [
+      require.resolve('@swc-node/register'),
+      join(__dirname, 'stray-rejection.ts'),
+    ]);
+    let client: AsyncClient<ReportServiceServer> | undefined;
+    try {
+      const [, address] = await report.waitFor(/^report listening on (\S+)$/m);
+      report.child.kill('SIGUSR2');
+      await report.waitFor(/^report: unhandled rejection: Error: stray rejection from the test$/m);
+      client = createAsyncClient<ReportServiceServer>(ReportServiceService, 'vela.v1.ReportService', address, token);
+      await expect(client.listRecords(ListRecordsRequest.fromPartial({}))).resolves.toMatchObject({ records: [] });
+    } finally {
+      client?.close();
+      report.child.kill('SIGINT');
+    }
+    const [code] = await report.exited;
+    await rm(artifactRoot, { recursive: true, force: true });
+    expect({ code, output: report.output() }).toMatchObject({ code: 0 });
   });
 
   it('refuses --port with all, and an unknown service, with exit code 2', async () => {

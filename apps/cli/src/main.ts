@@ -105,7 +105,10 @@ program
   .option('--generator-address <host:port>', 'the generator, for the master [VELA_GENERATOR_ADDRESS]')
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(async (service: ServedService, flags: ServeFlags) => {
-    const { runUntilSignalled } = await import('@vela/grpc-server');
+    const { logStrayRejections, runUntilSignalled } = await import('@vela/grpc-server');
+    // Stray rejections logged as by apps/<service>/src/main.ts, which local mode runs: the
+    // image runs this command, and a container should behave as the local process does.
+    logStrayRejections(service === 'all' ? 'vela' : service);
     if (service !== 'all') {
       const env = serveEnvironment(service, flags);
       return runUntilSignalled(service, await serveOne(service, await STARTERS[service](), env));

@@ -49,14 +49,21 @@ export async function runUntilSignalled(service: string, running: { address: str
 }
 
 /**
+ * What every process that serves does first (serviceMain, `vela serve`): a stray rejection (a
+ * query that lost its connection in a background loop) is logged, not fatal: the loops
+ * retry, and a service that exits would take its callers down with it.
+ */
+export function logStrayRejections(label: string): void {
+  process.on('unhandledRejection', (reason) => process.stderr.write(`${label}: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`));
+}
+
+/**
  * The whole `main` of a service process: start it, serve until a signal, exit 0; on any
  * error print one line `<service>: <message>` and exit 1. Every `apps/<svc>/src/main.ts` is
  * this one call.
  */
 export function serviceMain(service: ServiceName, start: (settings: ServiceSettings) => Promise<{ address: string; stop(): Promise<void> }>): void {
-  // A stray rejection (a query that lost its connection in a background loop) is logged, not
-  // fatal: the loops retry, and a service that exits would take its callers down with it.
-  process.on('unhandledRejection', (reason) => process.stderr.write(`${service}: unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}\n`));
+  logStrayRejections(service);
   Promise.resolve()
     .then(() => start(serviceSettingsFromEnv(service)))
     .then((running) => runUntilSignalled(service, running))
