@@ -56,7 +56,8 @@ describe('the generator restarted mid-search', () => {
   let cluster: FaultCluster;
 
   beforeAll(async () => {
-    cluster = await startFaultCluster(database.url, { VELA_LEASE_SECONDS: '20', VELA_HEARTBEAT_SECONDS: '2' });
+    // A snapshot every 5 observations: the restarted generator restores one and replays the log after it.
+    cluster = await startFaultCluster(database.url, { VELA_LEASE_SECONDS: '20', VELA_HEARTBEAT_SECONDS: '2', VELA_GENERATOR_SNAPSHOT_EVERY: '5' });
     await cluster.clients.pipeline.registerWorker(
       RegisterWorkerRequest.fromPartial({ worker: { id: 'w-scripted', hostname: 'test', capacity: { cpuSlots: 1 }, backend: 'wasm', device: 'cpu' } }),
     );
@@ -138,14 +139,17 @@ describe('the generator restarted mid-search', () => {
     const restarted = await createRun(cluster, config(cluster.workDir), 'restarted');
     const pidBefore = cluster.service('generator').child.pid;
     let observedAtRestart = -1;
+    let snapshotAtRestart = -1;
     const ended = await drive(restarted, async (count) => {
       if (count !== RESTART_AFTER) return;
-      const [search] = await sql<{ observed_seq: string }>(database.url, 'SELECT observed_seq::text FROM searches WHERE run_id = $1', [restarted.id]);
+      const [search] = await sql<{ observed_seq: string; state_seq: string }>(database.url, 'SELECT observed_seq::text, state_seq::text FROM searches WHERE run_id = $1', [restarted.id]);
       observedAtRestart = Number(search.observed_seq);
+      snapshotAtRestart = Number(search.state_seq);
       await cluster.restart('generator');
     });
     expect(cluster.service('generator').child.pid).not.toBe(pidBefore);
     expect(observedAtRestart).toBeGreaterThan(0); // the search had observations when it went down
+    expect(snapshotAtRestart).toBeGreaterThan(0); // and a snapshot of some of them, which the restart restored
     expect({ state: ended.state, error: ended.error }).toEqual({ state: RunState.RUN_STATE_SUCCEEDED, error: '' });
     const actual = await suggestionsOf(restarted);
     // Both searches applied the same observations in the same order (the premise).

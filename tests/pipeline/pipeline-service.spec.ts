@@ -309,6 +309,10 @@ describe('the pipeline master over gRPC', () => {
     expect(details).toContain('RandomSerch');
     expect(details).toContain("did you mean 'RandomSearch'");
     expect(details).toContain('hpo.trainer.epochs');
+    // YAML that does not parse: where, and the master goes on serving.
+    const unparsable = createRun('general:\n  seed: 3\npipeline: [hpo\nhpo: {pipe_step: {type: SearchPipeStep}\n');
+    await expect(unparsable).rejects.toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/line \d+/) });
+    await expect(cluster.clients.pipeline.listRuns({ pageSize: 1, pageToken: '' })).resolves.toBeDefined();
     const anonymous = createAsyncClient<PipelineServiceServer>(PipelineServiceService, 'vela.v1.PipelineService', cluster.pipeline.address);
     await expect(anonymous.listRuns({ pageSize: 1, pageToken: '' })).rejects.toMatchObject({ code: status.UNAUTHENTICATED });
     anonymous.close();

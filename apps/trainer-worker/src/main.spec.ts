@@ -43,13 +43,27 @@ describe('the trainer-worker process', () => {
     VELA_WORKER_ACQUIRE_WAIT_MS: '500',
   });
 
-  it('exits 1 with a message saying what to set when its token is refused', async () => {
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'main.ts')], { env: { ...process.env, ...env('wrong') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Runs the worker process until it exits by itself: its exit code and stderr. */
+  const runToExit = async (settings: NodeJS.ProcessEnv) => {
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', join(__dirname, 'main.ts')], { env: { ...process.env, ...settings }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const [code] = await once(child, 'exit');
+    return { code, stderr };
+  };
+
+  it('exits 1 with a message saying what to set when its token is refused', async () => {
+    const { code, stderr } = await runToExit(env('wrong'));
     expect(code).toBe(1);
     expect(stderr).toMatch(/^worker: Report refused the worker's token \(.*wrong token.*\); set VELA_TOKEN to the token the services were started with$/m);
+  });
+
+  it('exits 1 without registering when it has no CPU slot and sees no GPU, saying what to set', async () => {
+    const registrations = master.calls.filter((call) => call.method === 'registerWorker').length;
+    const { code, stderr } = await runToExit({ ...env(TOKEN), VELA_WORKER_ID: 'no-capacity', VELA_WORKER_CPU_SLOTS: '0' });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^worker: VELA_WORKER_CPU_SLOTS: is 0 and no GPU is visible, so this worker could train nothing; set it to 1 or more$/m);
+    expect(master.calls.filter((call) => call.method === 'registerWorker')).toHaveLength(registrations);
   });
 
   it('on SIGTERM stops its trial at a step boundary, hands it back with its records in Report, deregisters and exits 0', async () => {
