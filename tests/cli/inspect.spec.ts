@@ -10,6 +10,8 @@ import {
   type Run,
   type Trial,
 } from '@vela/contracts';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { useTestDatabase } from '@vela/testing';
 import { TOKEN, searchConfig, startTestCluster, until, type TestCluster } from '../pipeline/cluster';
 import { vela } from './vela';
@@ -147,5 +149,21 @@ describe('vela status, runs, workers, report, cancel against a running master', 
     expect(wrongToken.status).toBe(1);
     expect(wrongToken.stderr).toMatch(/^vela: the master at \S+ refused the call \(UNAUTHENTICATED: .*\); set --token or VELA_TOKEN to the token the services run with\n$/);
     expect(missingStep).toMatchObject({ status: 2, stderr: `vela: run ${finished.id} has no step 'nas'; its steps are hpo\n` });
+  });
+
+  it('submits a config to the running master, and refuses an invalid one with exit code 2', async () => {
+    const path = join(cluster.workDir, 'submitted.yml');
+    await writeFile(path, searchConfig(cluster.workDir, { samples: 2, inFlight: 1 }));
+    const submitted = await vela(['submit', path, '--set', 'hpo.trainer.epochs=1', '--json'], env);
+    expect(submitted.status).toBe(0);
+    const { run } = JSON.parse(submitted.stdout);
+    expect(run).toMatchObject({ state: 'RUN_STATE_RUNNING', displayName: 'submitted.yml', steps: [{ id: 'hpo' }] });
+    const created = await getRun(run);
+    expect(created.steps[0].id).toBe('hpo');
+    await writeFile(path, searchConfig(cluster.workDir).replace('RandomSearch', 'RandomSerch'));
+    const refused = await vela(['submit', path], env);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain("did you mean 'RandomSearch'");
+    expect(await vela(['cancel', run.id], env)).toMatchObject({ status: 0 });
   });
 });

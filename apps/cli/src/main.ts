@@ -16,6 +16,7 @@ import {
   serveAll,
   serveEnvironment,
   serveOne,
+  submitRun,
   validateConfig,
   type CommandOutput,
   type ConnectionFlags,
@@ -186,6 +187,11 @@ inspectionCommand('report', "a run's results or pareto fronts", "Show a run's tr
   .option('--step <step>', 'only this step')
   .option('--pareto', 'only the results on the pareto front of the step objectives')
   .action((run: string, flags: ConnectionFlags & { json?: boolean; step?: string; pareto?: boolean }) => inspect(flags, (connection) => runReport(connection, run, flags)));
+
+inspectionCommand('submit', 'start a run on a running master', "Create a run of a config on a running master (a deployment's); its workers train it. Prints the run's id.")
+  .argument('<config>', 'the Vega-style YAML config')
+  .option('--set <key=value...>', 'override config values, e.g. --set hpo.trainer.epochs=2', collect)
+  .action((config: string, flags: ConnectionFlags & { json?: boolean; set?: string[] }) => inspect(flags, (connection) => submitRun(connection, config, flags.set)));
 
 inspectionCommand('cancel', 'cancel a run', 'Cancel a run: pending trials are cancelled, running ones stop at their next step boundary.')
   .argument('<run>', RUN_ARGUMENT)

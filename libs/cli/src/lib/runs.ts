@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { Run, RunState, StepState, TrialState, runName, stepName, type Step } from '@vela/contracts';
 import { isUuid } from '@vela/records';
@@ -6,6 +8,7 @@ import { ServiceCallError, type ServiceConnection } from './connection';
 import { CliError, EXIT } from './exit-codes';
 import { enumLabel, formatAgo, formatDuration, formatTime, inFlight } from './format';
 import { formatTable } from './table';
+import { readConfigFile } from './validate';
 
 /** How many runs a prefix is matched against. */
 const PREFIX_SEARCH_LIMIT = 1000;
@@ -98,6 +101,23 @@ export async function activeRunsStatus(connection: ServiceConnection): Promise<C
 }
 
 /** `vela cancel RUN`: cancels through the master (pending trials cancelled, running ones told to stop). */
+/**
+ * `vela submit <config.yml>`: creates a run on a running master (a deployment's, see the
+ * README's Scaling out), which validates the config as `vela validate` does and drives the
+ * run on its workers; the command returns once the run is created.
+ */
+export async function submitRun(connection: ServiceConnection, path: string, overrides: readonly string[] = []): Promise<CommandOutput> {
+  const configYaml = await readConfigFile(path);
+  const { run } = await connection.pipeline((client) =>
+    client.createRun({ configYaml, overrides: [...overrides], displayName: basename(path), requestId: randomUUID(), validateOnly: false }, connection.callOptions),
+  );
+  const created = run!;
+  return {
+    json: { run: summaryJson(created) },
+    lines: [`run ${created.id} ${enumLabel(RunState, created.state)}: ${created.steps.map((step) => step.id).join(' → ')}; follow it with \`vela status ${created.id}\``],
+  };
+}
+
 export async function cancelRun(connection: ServiceConnection, reference: string, reason: string): Promise<CommandOutput> {
   const found = await findRun(connection, reference);
   const { run } = await connection.pipeline((client) => client.cancelRun({ name: found.name, reason }, connection.callOptions));

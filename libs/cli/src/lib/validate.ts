@@ -3,6 +3,13 @@ import { ConfigValidationError, loadConfig } from '@vela/config';
 import type { CommandOutput } from './command-output';
 import { CliError, EXIT } from './exit-codes';
 
+/** A config file's text; one that cannot be read is a usage error naming it. */
+export function readConfigFile(path: string): Promise<string> {
+  return readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, EXIT.usage);
+  });
+}
+
 /**
  * `vela validate <config.yml>`: loads the config as the master would (overrides, `ref:`,
  * schema and registry) without a master. An invalid config exits 2 and lists every problem,
@@ -10,9 +17,7 @@ import { CliError, EXIT } from './exit-codes';
  * names (`type:`) must be registered first: the caller loads the libs that register them.
  */
 export async function validateConfig(path: string, overrides: readonly string[] = []): Promise<CommandOutput> {
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new CliError(`cannot read ${path}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, EXIT.usage);
-  });
+  const text = await readConfigFile(path);
   try {
     const { config, warnings } = loadConfig(text, { overrides, filePath: path });
     const steps = config.pipeline.map((step) => step.name);
