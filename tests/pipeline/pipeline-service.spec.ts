@@ -14,6 +14,7 @@ import {
   StopReason,
   TrialOutcome,
   TrialState,
+  WorkerState,
   type Run,
   type Trial,
 } from '@vela/contracts';
@@ -387,5 +388,27 @@ describe('the pipeline master over gRPC', () => {
       const states = [(await getRun(first)).state, (await getRun(second)).state];
       return states.every((state) => state === RunState.RUN_STATE_SUCCEEDED) ? true : undefined;
     });
+  });
+
+  it('keeps a trial that only a LOST worker could hold waiting for it, and gives it to the worker when it is back', async () => {
+    await register('w-gpus-away', 0, 2);
+    await until('the GPU worker to be LOST', async () => {
+      const { workers } = await cluster.clients.pipeline.listWorkers({ filter: undefined, pageSize: 100, pageToken: '' });
+      return workers.find((worker) => worker.id === 'w-gpus-away')?.state === WorkerState.WORKER_STATE_LOST ? true : undefined;
+    }, 20000);
+    await register('w-cpu-here', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 1, gpus: 2 }));
+    const reason = await until('the wait reason', async () => (await getRun(run)).steps[0]?.waitReason || undefined);
+    expect(reason).toBe('1 trial(s) wait for a worker to take them');
+    const { trials } = await cluster.clients.pipeline.listTrials({ parent: `${run.name}/steps/-`, pageSize: 10, pageToken: '', filter: undefined });
+    expect(trials.map((trial) => trial.state)).toEqual([TrialState.TRIAL_STATE_PENDING]);
+    // Back: its acquire renews it, and it takes the trial.
+    const back = await until('the trial on the returning worker', async () =>
+      (
+        await cluster.clients.pipeline.acquireTrials(AcquireTrialsRequest.fromPartial({ name: 'workers/w-gpus-away', freeCapacity: { gpus: 2 }, maxTrials: 1, waitTimeout: { seconds: 1 } }))
+      ).trials.find((trial) => trial.runId === run.id),
+    );
+    await train(back, 0.9);
+    await until('the run to succeed', async () => ((await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined));
   });
 });

@@ -237,15 +237,20 @@ export class StepContext {
       if (this.step.waitReason) await this.setStep({ waitReason: null });
       return;
     }
-    const views = await this.workers.list({ states: ['ACTIVE'] });
+    // A LOST worker may come back (its heartbeats stopped for a lease, as in a network or
+    // database outage): a trial only it could hold waits for it rather than being rejected.
+    const registered = await this.workers.list({ states: ['ACTIVE', 'LOST'] });
+    const views = registered.filter((view) => view.worker.state === 'ACTIVE');
     let stepReason: string;
     if (views.length === 0) {
-      stepReason = 'no trainer-worker is registered: start one (vela serve worker) pointing at this master';
+      stepReason = registered.length
+        ? `no trainer-worker is active: ${registered.length} lost its connection to this master (no heartbeat for a lease)`
+        : 'no trainer-worker is registered: start one (vela serve worker) pointing at this master';
     } else {
       const impossible: Trial[] = [];
       for (const trial of pending) {
-        const reasons = views.map((view) => `${view.worker.id}: ${whyItDoesNotFit(requestOf(trial), capacityOfView(view)) ?? 'fits'}`);
-        if (views.every((view) => whyItDoesNotFit(requestOf(trial), capacityOfView(view)) !== undefined)) {
+        const reasons = registered.map((view) => `${view.worker.id}: ${whyItDoesNotFit(requestOf(trial), capacityOfView(view)) ?? 'fits'}`);
+        if (registered.every((view) => whyItDoesNotFit(requestOf(trial), capacityOfView(view)) !== undefined)) {
           impossible.push(trial);
           await this.prisma.trial.update({
             where: { id: trial.id },
