@@ -162,7 +162,7 @@ async function runToEnd(
   const run = (await pipeline.createRun({ configYaml: config(trials, workDir, trialsInFlight), overrides: [], displayName, requestId: '', validateOnly: false })).run!;
   let final = run;
   let lastPrint = 0;
-  for await (const { run: seen } of pipeline.watchRun({ name: run.name, afterRevision: 0 })) {
+  for await (const { run: seen } of pipeline.watchRun({ name: run.name, afterRevision: 0, includeTrialEvents: false })) {
     final = seen!;
     if (Date.now() - lastPrint > 5000) {
       lastPrint = Date.now();

@@ -16,6 +16,7 @@ import {
   TrialState,
   WorkerState,
   type Run,
+  type TrialEvent,
   type Trial,
 } from '@vela/contracts';
 import { PipelineServiceService, type PipelineServiceServer } from '@vela/contracts';
@@ -62,7 +63,11 @@ describe('the pipeline master over gRPC', () => {
         }),
       });
     }
-    return cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: trial.name, attempt: trial.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: epochs, requestId: `${trial.id}/${trial.attempt}` }));
+    // As a worker does, the completion carries the last record's objectives.
+    const finalObjectives = [{ key: 'accuracy', goal: ObjectiveGoal.OBJECTIVE_GOAL_MAXIMIZE, value: accuracy }];
+    return cluster.clients.pipeline.completeTrial(
+      CompleteTrialRequest.fromPartial({ name: trial.name, attempt: trial.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: epochs, requestId: `${trial.id}/${trial.attempt}`, finalObjectives }),
+    );
   };
 
   it('runs a search step from suggestion to pareto front and writes Vega-style outputs', async () => {
@@ -410,5 +415,43 @@ describe('the pipeline master over gRPC', () => {
     );
     await train(back, 0.9);
     await until('the run to succeed', async () => ((await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined));
+  });
+
+  it('streams trial events with WatchRun when asked: each change of a trial once, to its result', async () => {
+    await register('w-watched', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 2, inFlight: 1 }));
+    const events: TrialEvent[] = [];
+    const watching = (async () => {
+      for await (const { run: seen, trialEvents } of cluster.clients.pipeline.watchRun({ name: run.name, afterRevision: 0, includeTrialEvents: true })) {
+        events.push(...trialEvents);
+        if (seen?.state === RunState.RUN_STATE_SUCCEEDED) return;
+      }
+    })();
+    let accuracy = 0.5;
+    await until('the run to succeed', async () => {
+      for (const trial of (await acquire('w-watched', 1, 500)).trials) await train(trial, (accuracy += 0.2));
+      return (await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined;
+    });
+    await watching;
+    const byTrial = (number: number) => events.filter((event) => event.number === number);
+    // Changes closer together than a message come as one event: a trial's events follow its lifecycle, whichever it skips.
+    const lifecycle = [TrialState.TRIAL_STATE_PENDING, TrialState.TRIAL_STATE_LEASED, TrialState.TRIAL_STATE_RUNNING, TrialState.TRIAL_STATE_SUCCEEDED];
+    for (const number of [1, 2]) {
+      const seen = byTrial(number);
+      expect(seen[0]).toMatchObject({ trial: `${run.name}/steps/hpo/trials/${number}`, stepId: 'hpo', attempt: 1 });
+      const steps = seen.map((event) => lifecycle.indexOf(event.state));
+      expect(steps).toEqual([...steps].sort((a, b) => a - b));
+      expect(seen[seen.length - 1]).toMatchObject({ state: TrialState.TRIAL_STATE_SUCCEEDED, epoch: 2, objectives: [expect.objectContaining({ key: 'accuracy', value: expect.closeTo(number === 1 ? 0.7 : 0.9) })] });
+      // Each change once: no two events of a trial in the same state and attempt.
+      expect(new Set(seen.map((event) => `${event.state}/${event.attempt}`)).size).toBe(seen.length);
+    }
+    // A watch that starts after the end gets every trial as it is, in its first message.
+    for await (const { trialEvents } of cluster.clients.pipeline.watchRun({ name: run.name, afterRevision: 0, includeTrialEvents: true })) {
+      expect(trialEvents.map((event) => [event.number, event.state])).toEqual([
+        [1, TrialState.TRIAL_STATE_SUCCEEDED],
+        [2, TrialState.TRIAL_STATE_SUCCEEDED],
+      ]);
+      break;
+    }
   });
 });

@@ -229,7 +229,7 @@ export class RunIndex {
   }
 
   private async watchRun(): Promise<boolean> {
-    for await (const { run } of this.clients.pipeline.watchRun({ name: this.current.name, afterRevision: this.current.revision }, { signal: this.closing.signal })) {
+    for await (const { run } of this.clients.pipeline.watchRun({ name: this.current.name, afterRevision: this.current.revision, includeTrialEvents: false }, { signal: this.closing.signal })) {
       if (!run) continue;
       this.current = run;
       this.emit({ kind: 'run' });

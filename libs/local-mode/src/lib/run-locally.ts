@@ -83,7 +83,7 @@ export async function runLocally(options: RunLocallyOptions): Promise<LocalRunRe
     else options.signal?.addEventListener('abort', cancel, { once: true });
     const best = new BestResults(report);
     try {
-      for await (const { run } of pipeline.watchRun({ name: created.name, afterRevision: 0 }, { signal: watching.signal })) {
+      for await (const { run } of pipeline.watchRun({ name: created.name, afterRevision: 0, includeTrialEvents: false }, { signal: watching.signal })) {
         display.update(run!, await best.update(run!));
       }
     } catch (error) {

@@ -45,7 +45,7 @@ import {
 } from '@vela/contracts';
 import { answerEach, InvalidArgumentError, valueOrRefusal, VelaError } from '@vela/errors';
 import { itemStatus, type CallContext, type AsyncService } from '@vela/grpc-server';
-import { capacityFromProto, outcomeConverter, runStateConverter, runToProto, stopToProto, workerToProto } from './pipeline.converters';
+import { capacityFromProto, outcomeConverter, runStateConverter, runToProto, stopToProto, trialEventToProto, workerToProto } from './pipeline.converters';
 import { RunService, type RunStateName } from './run.service';
 import { TrialQueueService, type AcquireRequest, type Completion, type TrialWithAttempts } from './trial-queue.service';
 import { TrialViewService } from './trial-view.service';
@@ -85,7 +85,10 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
   }
 
   async *watchRun(request: WatchRunRequest, context: CallContext): AsyncIterable<WatchRunResponse> {
-    for await (const view of this.runs.watchRun(parseRunName(request.name).run, request.afterRevision, context.signal)) yield { run: runToProto(view) };
+    const runId = parseRunName(request.name).run;
+    for await (const view of this.runs.watchRun(runId, request.afterRevision, context.signal, request.includeTrialEvents)) {
+      yield { run: runToProto(view), trialEvents: (view.trialEvents ?? []).map(trialEventToProto) };
+    }
   }
 
   async listTrials(request: ListTrialsRequest): Promise<ListTrialsResponse> {

@@ -16,13 +16,16 @@ import {
   type Run as RunProto,
   type StopSignal,
   type Trial as TrialProto,
+  type TrialEvent as TrialEventProto,
+  objectiveToProto,
   type Worker as WorkerProto,
   durationFromMillis,
 } from '@vela/contracts';
 import type { Attempt, Trial } from '@vela/db';
+import type { ObjectiveValue } from '@vela/records';
 import { objectivesToProto } from './objectives';
 import type { Capacity } from './resources';
-import type { RunView } from './run.service';
+import type { RunView, TrialEventRow } from './run.service';
 import type { Outcome, StopReasonName, StopSignalInfo } from './trial-queue.service';
 import type { WorkerView } from './worker-registry.service';
 
@@ -75,6 +78,20 @@ export function runToProto(view: RunView): RunProto {
     createTime: run.createdAt,
     startTime: run.startedAt ?? undefined,
     endTime: run.endedAt ?? undefined,
+  };
+}
+
+/** A trial change as WatchRun reports it. */
+export function trialEventToProto(event: TrialEventRow): TrialEventProto {
+  return {
+    trial: trialName(event.runId, event.step, String(event.number)),
+    stepId: event.step,
+    number: event.number,
+    state: trialStateConverter.toProto(event.state),
+    attempt: event.attempt,
+    epoch: event.progressEpoch,
+    objectives: ((event.progressObjectives ?? []) as ObjectiveValue[]).map(objectiveToProto),
+    error: event.error ?? '',
   };
 }
 

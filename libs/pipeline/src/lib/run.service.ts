@@ -4,7 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { loadConfig, type VelaConfig } from '@vela/config';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@vela/contracts';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@vela/errors';
-import { Prisma, PrismaClient, type Run, type Step } from '@vela/db';
+import { Prisma, PrismaClient, type Run, type Step, type Trial } from '@vela/db';
 import { objectivesOf } from './objectives';
 import { PipelineEvents, RUNS_CHANNEL } from './pipeline-events';
 import { TrialQueueService, touchRuns } from './trial-queue.service';
@@ -28,6 +28,74 @@ export interface StepView {
 export interface RunView {
   readonly run: Run;
   readonly steps: readonly StepView[];
+}
+
+/** A trial as a WatchRun event reports it (TrialEvent). */
+export interface TrialEventRow {
+  readonly runId: string;
+  readonly step: string;
+  readonly number: number;
+  readonly state: Trial['state'];
+  readonly attempt: number;
+  readonly progressEpoch: number;
+  readonly progressObjectives: unknown;
+  readonly error: string | null;
+}
+
+/** A view WatchRun sends, with the trial events since the last one where they were asked for. */
+export interface WatchedRun extends RunView {
+  readonly trialEvents?: readonly TrialEventRow[];
+}
+
+/**
+ * How long before a watch's last read a trial may have ended and still be read again: a
+ * statement's clock is its start, and it commits a moment later.
+ */
+const ENDED_MARGIN = '5 seconds';
+
+/**
+ * The trial changes of one watch: each read returns the trials created, or whose state or
+ * attempt changed, since the last. It reads the run's unfinished trials and those that ended
+ * since shortly before its last read, not every trial of a long run each time.
+ */
+class TrialChanges {
+  private readonly seen = new Map<string, string>();
+  private lastRead?: Date;
+
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly runId: string,
+  ) {}
+
+  async next(): Promise<TrialEventRow[]> {
+    const recent = this.lastRead
+      ? Prisma.sql`AND (t.state IN ('PENDING', 'LEASED', 'RUNNING') OR t.ended_at >= ${this.lastRead}::timestamptz - ${ENDED_MARGIN}::interval)`
+      : Prisma.empty;
+    const rows = await this.prisma.$queryRaw<({ read_at: Date; id: string | null } & Record<string, unknown>)[]>`
+      WITH clock AS (SELECT now() AS read_at)
+      SELECT clock.read_at, t.id, t.step, t.number, t.state::text AS state, t.attempt, t.progress_epoch, t.progress_objectives, t.error
+      FROM clock LEFT JOIN trials t ON t.run_id = ${this.runId}::uuid ${recent}
+      ORDER BY t.step, t.number`;
+    this.lastRead = rows[0]?.read_at;
+    const events: TrialEventRow[] = [];
+    for (const row of rows) {
+      if (row.id === null) continue;
+      const key = `${row['state']}/${row['attempt']}`;
+      if (this.seen.get(row.id) === key) continue;
+      this.seen.set(row.id, key);
+      events.push({
+        runId: this.runId,
+        step: row['step'] as string,
+        number: row['number'] as number,
+        state: row['state'] as Trial['state'],
+        attempt: row['attempt'] as number,
+        progressEpoch: row['progress_epoch'] as number,
+        progressObjectives: row['progress_objectives'],
+        error: row['error'] as string | null,
+      });
+    }
+    return events;
+  }
 }
 
 export interface CreateRunInput {
@@ -156,11 +224,12 @@ export class RunService {
 
   /**
    * The run now (if its revision is past `afterRevision`), then each time it changes, until it
-   * ends or the caller aborts. Changes closer together than WATCH_INTERVAL_MS come as one view:
+   * ends or the caller aborts; with `withTrialEvents`, each with the trial events since the last. Changes closer together than WATCH_INTERVAL_MS come as one view:
    * a busy run changes several times per trial, and each view is three queries.
    */
-  async *watchRun(runId: string, afterRevision: number, signal: AbortSignal): AsyncGenerator<RunView> {
+  async *watchRun(runId: string, afterRevision: number, signal: AbortSignal, withTrialEvents = false): AsyncGenerator<WatchedRun> {
     let seen = afterRevision;
+    const trialChanges = withTrialEvents ? new TrialChanges(this.prisma, runId) : undefined;
     const changes = this.events.latch(RUNS_CHANNEL, runId);
     let readAt = 0;
     try {
@@ -171,7 +240,7 @@ export class RunService {
         const view = await this.view(runId);
         if (view.run.revision > seen) {
           seen = view.run.revision;
-          yield view;
+          yield trialChanges ? { ...view, trialEvents: await trialChanges.next() } : view;
         }
         if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(view.run.state)) return;
         await changes.next(2000, signal);

@@ -127,12 +127,44 @@ export interface WatchRunRequest {
    * The stream first sends the current run if its revision is newer.
    */
   afterRevision: number;
+  /**
+   * With true, each message also carries the trial events since the previous
+   * one: the first message one event per trial of the run, as it is then.
+   */
+  includeTrialEvents: boolean;
 }
 
 /** One message of the WatchRun stream. */
 export interface WatchRunResponse {
   /** The whole run as of `run.revision`; each message supersedes the previous one. */
-  run?: Run | undefined;
+  run?:
+    | Run
+    | undefined;
+  /**
+   * With include_trial_events: the trials created, or whose state or attempt
+   * changed, since the previous message, each as it is now.
+   */
+  trialEvents: TrialEvent[];
+}
+
+/** A trial as a WatchRun event reports it: enough to render progress. */
+export interface TrialEvent {
+  /** The trial's name, `runs/{run}/steps/{step}/trials/{trial}`. */
+  trial: string;
+  /** The step name. */
+  stepId: string;
+  /** The number of the trial within its step, from 1. */
+  number: number;
+  /** The state it reached. */
+  state: TrialState;
+  /** Its current attempt, from 1. */
+  attempt: number;
+  /** The last epoch it reported. */
+  epoch: number;
+  /** The objectives of that epoch (its result once SUCCEEDED). */
+  objectives: Objective[];
+  /** Why it FAILED or was CANCELLED, if it did. */
+  error: string;
 }
 
 /** Which trials ListTrials returns; empty fields match everything. */
@@ -1258,7 +1290,7 @@ export const CancelRunResponse: MessageFns<CancelRunResponse> = {
 };
 
 function createBaseWatchRunRequest(): WatchRunRequest {
-  return { name: "", afterRevision: 0 };
+  return { name: "", afterRevision: 0, includeTrialEvents: false };
 }
 
 export const WatchRunRequest: MessageFns<WatchRunRequest> = {
@@ -1268,6 +1300,9 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
     }
     if (message.afterRevision !== 0) {
       writer.uint32(16).int64(message.afterRevision);
+    }
+    if (message.includeTrialEvents !== false) {
+      writer.uint32(24).bool(message.includeTrialEvents);
     }
     return writer;
   },
@@ -1301,6 +1336,14 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
             message.afterRevision = longToNumber(reader.int64());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.includeTrialEvents = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1321,6 +1364,11 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
         : isSet(object.after_revision)
         ? globalThis.Number(object.after_revision)
         : 0,
+      includeTrialEvents: isSet(object.includeTrialEvents)
+        ? globalThis.Boolean(object.includeTrialEvents)
+        : isSet(object.include_trial_events)
+        ? globalThis.Boolean(object.include_trial_events)
+        : false,
     };
   },
 
@@ -1332,6 +1380,9 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
     if (message.afterRevision !== 0) {
       obj.afterRevision = Math.round(message.afterRevision);
     }
+    if (message.includeTrialEvents !== false) {
+      obj.includeTrialEvents = message.includeTrialEvents;
+    }
     return obj;
   },
 
@@ -1342,18 +1393,22 @@ export const WatchRunRequest: MessageFns<WatchRunRequest> = {
     const message = createBaseWatchRunRequest();
     message.name = object.name ?? "";
     message.afterRevision = object.afterRevision ?? 0;
+    message.includeTrialEvents = object.includeTrialEvents ?? false;
     return message;
   },
 };
 
 function createBaseWatchRunResponse(): WatchRunResponse {
-  return { run: undefined };
+  return { run: undefined, trialEvents: [] };
 }
 
 export const WatchRunResponse: MessageFns<WatchRunResponse> = {
   encode(message: WatchRunResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.run !== undefined) {
       Run.encode(message.run, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.trialEvents) {
+      TrialEvent.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1379,6 +1434,14 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
             message.run = Run.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.trialEvents.push(TrialEvent.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1392,13 +1455,23 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
   },
 
   fromJSON(object: any): WatchRunResponse {
-    return { run: isSet(object.run) ? Run.fromJSON(object.run) : undefined };
+    return {
+      run: isSet(object.run) ? Run.fromJSON(object.run) : undefined,
+      trialEvents: globalThis.Array.isArray(object?.trialEvents)
+        ? object.trialEvents.map((e: any) => TrialEvent.fromJSON(e))
+        : globalThis.Array.isArray(object?.trial_events)
+        ? object.trial_events.map((e: any) => TrialEvent.fromJSON(e))
+        : [],
+    };
   },
 
   toJSON(message: WatchRunResponse): unknown {
     const obj: any = {};
     if (message.run !== undefined) {
       obj.run = Run.toJSON(message.run);
+    }
+    if (message.trialEvents?.length) {
+      obj.trialEvents = message.trialEvents.map((e) => TrialEvent.toJSON(e));
     }
     return obj;
   },
@@ -1409,6 +1482,194 @@ export const WatchRunResponse: MessageFns<WatchRunResponse> = {
   fromPartial<I extends Exact<DeepPartial<WatchRunResponse>, I>>(object: I): WatchRunResponse {
     const message = createBaseWatchRunResponse();
     message.run = (object.run !== undefined && object.run !== null) ? Run.fromPartial(object.run) : undefined;
+    message.trialEvents = object.trialEvents?.map((e) => TrialEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTrialEvent(): TrialEvent {
+  return { trial: "", stepId: "", number: 0, state: 0, attempt: 0, epoch: 0, objectives: [], error: "" };
+}
+
+export const TrialEvent: MessageFns<TrialEvent> = {
+  encode(message: TrialEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.trial !== "") {
+      writer.uint32(10).string(message.trial);
+    }
+    if (message.stepId !== "") {
+      writer.uint32(18).string(message.stepId);
+    }
+    if (message.number !== 0) {
+      writer.uint32(24).int32(message.number);
+    }
+    if (message.state !== 0) {
+      writer.uint32(32).int32(message.state);
+    }
+    if (message.attempt !== 0) {
+      writer.uint32(40).int32(message.attempt);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(48).int32(message.epoch);
+    }
+    for (const v of message.objectives) {
+      Objective.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.error !== "") {
+      writer.uint32(66).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TrialEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTrialEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.trial = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stepId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.number = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.attempt = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.epoch = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.objectives.push(Objective.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TrialEvent {
+    return {
+      trial: isSet(object.trial) ? globalThis.String(object.trial) : "",
+      stepId: isSet(object.stepId)
+        ? globalThis.String(object.stepId)
+        : isSet(object.step_id)
+        ? globalThis.String(object.step_id)
+        : "",
+      number: isSet(object.number) ? globalThis.Number(object.number) : 0,
+      state: isSet(object.state) ? trialStateFromJSON(object.state) : 0,
+      attempt: isSet(object.attempt) ? globalThis.Number(object.attempt) : 0,
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      objectives: globalThis.Array.isArray(object?.objectives)
+        ? object.objectives.map((e: any) => Objective.fromJSON(e))
+        : [],
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: TrialEvent): unknown {
+    const obj: any = {};
+    if (message.trial !== "") {
+      obj.trial = message.trial;
+    }
+    if (message.stepId !== "") {
+      obj.stepId = message.stepId;
+    }
+    if (message.number !== 0) {
+      obj.number = Math.round(message.number);
+    }
+    if (message.state !== 0) {
+      obj.state = trialStateToJSON(message.state);
+    }
+    if (message.attempt !== 0) {
+      obj.attempt = Math.round(message.attempt);
+    }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    if (message.objectives?.length) {
+      obj.objectives = message.objectives.map((e) => Objective.toJSON(e));
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<TrialEvent>, I>>(base?: I): TrialEvent {
+    return TrialEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TrialEvent>, I>>(object: I): TrialEvent {
+    const message = createBaseTrialEvent();
+    message.trial = object.trial ?? "";
+    message.stepId = object.stepId ?? "";
+    message.number = object.number ?? 0;
+    message.state = object.state ?? 0;
+    message.attempt = object.attempt ?? 0;
+    message.epoch = object.epoch ?? 0;
+    message.objectives = object.objectives?.map((e) => Objective.fromPartial(e)) || [];
+    message.error = object.error ?? "";
     return message;
   },
 };
