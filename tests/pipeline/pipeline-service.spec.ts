@@ -454,4 +454,23 @@ describe('the pipeline master over gRPC', () => {
       break;
     }
   });
+
+  it('says a pending trial waits for free capacity while every active worker is busy', async () => {
+    // The workers of earlier tests send no heartbeats: once they are LOST, only the busy one is active.
+    await until('the other workers to be LOST', async () => {
+      const { workers } = await cluster.clients.pipeline.listWorkers({ filter: undefined, pageSize: 100, pageToken: '' });
+      return workers.every((worker) => worker.state !== WorkerState.WORKER_STATE_ACTIVE) ? true : undefined;
+    }, 20000);
+    await register('w-busy', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 2, inFlight: 2 }));
+    await until('a trial for the busy worker', async () => (await acquire('w-busy', 1, 1000)).trials.find((trial) => trial.runId === run.id));
+    const reason = await until('the wait reason', async () => {
+      const waitReason = (await getRun(run)).steps[0]?.waitReason;
+      return waitReason?.includes('busy') ? waitReason : undefined;
+    });
+    expect(reason).toBe('1 trial(s) wait for free capacity: all 1 worker(s) are busy');
+    const { trials } = await cluster.clients.pipeline.listTrials({ parent: `${run.name}/steps/-`, pageSize: 10, pageToken: '', filter: { states: [TrialState.TRIAL_STATE_PENDING] } });
+    expect(trials.map((trial) => trial.waitReason)).toEqual([reason]);
+    await cluster.clients.pipeline.cancelRun({ name: run.name, reason: 'the test ends' });
+  });
 });
