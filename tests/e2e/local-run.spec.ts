@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { runLocally } from '@vela/local-mode';
 import { useTestDatabase } from '@vela/testing';
 
@@ -13,6 +14,9 @@ jest.setTimeout(300000);
 describe('vela run (local mode, every service a process)', () => {
   const database = useTestDatabase();
   let workDir: string;
+  /** The first run's trained model and what its benchmark measured, for the second test. */
+  let trainedFolder: string;
+  let measuredAccuracy: number;
   beforeAll(async () => {
     workDir = await mkdtemp(join(tmpdir(), 'vela-local-run-'));
   });
@@ -66,5 +70,48 @@ benchmark:
     expect(measured[0].performance).toMatchObject({ accuracy: expect.any(Number), latency_ms: expect.any(Number), params: expect.any(Number) });
     expect(measured[0].performance).not.toHaveProperty('train_loss');
     expect(measured[0].desc).toEqual(trained[0].desc);
+    trainedFolder = fullyTrain.outputDir;
+    measuredAccuracy = measured[0].performance.accuracy;
+    // The database holds what the outputs say: every trial SUCCEEDED, each with its records (the final one at its last epoch).
+    const client = new Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ step: string; state: string; records: number; last_epoch: number }>(
+        `SELECT t.step, t.state::text, count(r.*)::int AS records, max(r.epoch)::int AS last_epoch
+         FROM trials t LEFT JOIN records r ON r.trial_id = t.id WHERE t.run_id = $1 GROUP BY t.id ORDER BY t.step, t.number`,
+        [result.run.id],
+      );
+      expect(rows.map(({ step, state, last_epoch: lastEpoch }) => [step, state, lastEpoch])).toEqual([
+        ['benchmark', 'SUCCEEDED', expect.any(Number)],
+        ['fully_train', 'SUCCEEDED', 3],
+        ['search', 'SUCCEEDED', 2],
+        ['search', 'SUCCEEDED', 2],
+      ]);
+      expect(rows.every((row) => row.records >= 1)).toBe(true);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('benchmarks in a later run the weights an earlier run wrote to its output folder', async () => {
+    const config = join(workDir, 'benchmark-only.yml');
+    await writeFile(
+      config,
+      `
+general:
+  seed: 5
+  task: { local_base_path: ${join(workDir, 'later')} }
+pipeline: [benchmark]
+benchmark:
+  pipe_step: { type: BenchmarkPipeStep, models_folder: "${trainedFolder}" }
+  dataset: { type: Synthetic, common: { num_samples: 128, num_test: 64, image_size: [6, 6, 1], num_class: 4, batch_size: 32, noise: 0.6 } }
+  trainer: { type: Trainer, epochs: 2, optimizer: { type: SGD, params: { lr: 0.1, momentum: 0.9 } } }
+`,
+    );
+    const result = await runLocally({ configPath: config, env: { ...process.env, DATABASE_URL: database.url }, workers: 1, slotsPerWorker: 1, out: () => undefined });
+    expect(result.succeeded).toBe(true);
+    const measured = JSON.parse(readFileSync(join(result.run.steps[0].outputDir, 'reports.json'), 'utf8'));
+    // The same weights on the same test data: the same accuracy as the first run measured.
+    expect(measured[0].performance.accuracy).toBeCloseTo(measuredAccuracy, 6);
   });
 });

@@ -1,5 +1,5 @@
 import type { StepContext } from '../step-context';
-import { modelsFrom, type ChosenModel } from './model-sources';
+import { modelsFrom, storedWeights, type ChosenModel } from './model-sources';
 import { checkLimits } from './run-limits';
 import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
 
@@ -54,6 +54,8 @@ export class FixedTrialsExecutor implements StepExecutor {
       throw new StepFailedError(`${step.name}: a ${step.pipe_step.type} needs pipe_step.models_folder, model.model_desc or model.model_desc_file`);
     }
     if (models.length === 0) throw new StepFailedError(`${step.name}: no model to ${this.task === 'train' ? 'train' : 'evaluate'} in ${source?.path ?? 'model_desc'}`);
+    // Trained weights from a folder are evaluated as a checkpoint of this run; training starts afresh.
+    if (this.task === 'evaluate') models = await Promise.all(models.map((model) => storedWeights(context, model)));
     if (this.task === 'evaluate' && models.some((model) => !model.checkpointArtifactId)) {
       throw new StepFailedError(`${step.name}: a BenchmarkPipeStep evaluates trained models; ${models.find((model) => !model.checkpointArtifactId)!.origin} has no checkpoint`);
     }

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Record as RecordProto } from '@vela/contracts';
+import { basename, join } from 'node:path';
+import { ArtifactKind, UploadArtifactRequest, type Record as RecordProto } from '@vela/contracts';
 import type { OutputSource } from '@vela/config';
 import { objectivesToProto, type ObjectiveSpec } from '../objectives';
 import type { StepContext } from '../step-context';
@@ -11,9 +12,14 @@ export interface ChosenModel {
   readonly desc: Record<string, unknown>;
   readonly hyperparameters: Record<string, unknown>;
   readonly checkpointArtifactId?: string;
+  /** Trained weights in a models folder (`model_<id>.ckpt`), not yet stored in Report (storedWeights). */
+  readonly weightsFile?: string;
   /** Where it came from, for messages and outputs. */
   readonly origin: string;
 }
+
+/** Upload chunks: Report takes up to 1 MiB per message. */
+const UPLOAD_CHUNK_BYTES = 1 << 20;
 
 /**
  * The best models of an earlier step: its pareto front over its own objectives, from
@@ -42,7 +48,10 @@ function modelOfRecord(record: RecordProto, checkpointArtifactId: string | undef
   return { desc: record.desc ?? {}, hyperparameters: record.hyperparameters ?? {}, checkpointArtifactId, origin };
 }
 
-/** Models written by Vega or an earlier Vela run: `desc_<id>.json` with an optional `hps_<id>.json` beside it. */
+/**
+ * Models written by Vega or an earlier Vela run: `desc_<id>.json` with an optional
+ * `hps_<id>.json` and trained weights `model_<id>.ckpt` beside it.
+ */
 export async function folderModels(folder: string): Promise<ChosenModel[]> {
   const names = await readdir(folder).catch(() => {
     throw new StepFailedError(`models_folder '${folder}' cannot be read`);
@@ -52,9 +61,30 @@ export async function folderModels(folder: string): Promise<ChosenModel[]> {
     const id = name.slice('desc_'.length, -'.json'.length);
     const desc = JSON.parse(await readFile(join(folder, name), 'utf8'));
     const hps = names.includes(`hps_${id}.json`) ? JSON.parse(await readFile(join(folder, `hps_${id}.json`), 'utf8')) : {};
-    models.push({ desc, hyperparameters: hps, origin: join(folder, name) });
+    const weightsFile = names.includes(`model_${id}.ckpt`) ? join(folder, `model_${id}.ckpt`) : undefined;
+    models.push({ desc, hyperparameters: hps, weightsFile, origin: join(folder, name) });
   }
   return models;
+}
+
+/**
+ * A model whose weights are a file (from a models folder) with them stored in Report as a
+ * checkpoint of this run, which workers then load; the same upload again (a restarted
+ * master) returns the artifact stored first.
+ */
+export async function storedWeights(context: StepContext, model: ChosenModel): Promise<ChosenModel> {
+  if (model.checkpointArtifactId || !model.weightsFile) return model;
+  const bytes = await readFile(model.weightsFile).catch((error: Error) => {
+    throw new StepFailedError(`${model.weightsFile} cannot be read: ${error.message}`);
+  });
+  const metadata = {
+    artifact: { runId: context.run.id, kind: ArtifactKind.ARTIFACT_KIND_CHECKPOINT, fileName: basename(model.weightsFile), sizeBytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') },
+    requestId: `${context.run.id}/${context.step.name}/${model.weightsFile}`,
+  };
+  const requests = [UploadArtifactRequest.fromPartial({ metadata })];
+  for (let at = 0; at < bytes.length; at += UPLOAD_CHUNK_BYTES) requests.push(UploadArtifactRequest.fromPartial({ chunk: bytes.subarray(at, at + UPLOAD_CHUNK_BYTES) }));
+  const { artifact } = await context.report.uploadArtifact(requests);
+  return { ...model, checkpointArtifactId: artifact!.id };
 }
 
 /** Models from a `models_folder` / `*_file` source: an earlier step's pareto front, or files. */
