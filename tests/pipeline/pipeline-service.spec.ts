@@ -473,4 +473,13 @@ describe('the pipeline master over gRPC', () => {
     expect(trials.map((trial) => trial.waitReason)).toEqual([reason]);
     await cluster.clients.pipeline.cancelRun({ name: run.name, reason: 'the test ends' });
   });
+
+  it('refuses a worker id that a live worker on another host holds, and lets the same host register again', async () => {
+    await register('w-twin', 1);
+    const twin = cluster.clients.pipeline.registerWorker(
+      RegisterWorkerRequest.fromPartial({ worker: { id: 'w-twin', hostname: 'another-host', capacity: { cpuSlots: 1 }, backend: 'wasm', device: 'cpu' } }),
+    );
+    await expect(twin).rejects.toMatchObject({ code: status.ALREADY_EXISTS, details: expect.stringContaining("held by a live worker on host 'test'") });
+    await expect(register('w-twin', 1)).resolves.toMatchObject({ worker: expect.objectContaining({ id: 'w-twin', hostname: 'test' }) });
+  });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InvalidArgumentError, NotFoundError } from '@vela/errors';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError } from '@vela/errors';
 import { PrismaClient, type Trial, type Worker } from '@vela/db';
 import { NO_CAPACITY, subtractCapacity, type Capacity } from './resources';
 import { checkCapacity, fromRawTrial, requestOf, TrialQueueService, type HeldLease } from './trial-queue.service';
@@ -60,7 +60,19 @@ export class WorkerRegistryService {
       state: 'ACTIVE' as const,
       lastHeartbeatAt: new Date(),
     };
-    await this.prisma.worker.upsert({ where: { id: registration.id }, create: { id: registration.id, ...data }, update: data });
+    await this.prisma.$transaction(async (tx) => {
+      const [holder] = await tx.$queryRaw<{ hostname: string; state: string; quiet_seconds: number }[]>`
+        SELECT hostname, state::text, extract(epoch FROM now() - last_heartbeat_at)::float8 AS quiet_seconds FROM workers WHERE id = ${registration.id} FOR UPDATE`;
+      // Another host's live worker under this id would have its leases taken over (and its
+      // trials trained twice): two workers given the same VELA_WORKER_ID. The same host
+      // registering again is a restart, which resumes its leases.
+      if (holder && holder.state === 'ACTIVE' && holder.hostname !== registration.hostname && holder.quiet_seconds < this.queue.settings.leaseSeconds) {
+        throw new AlreadyExistsError(
+          `worker id '${registration.id}' is held by a live worker on host '${holder.hostname}' (its last heartbeat ${Math.round(holder.quiet_seconds)} s ago); give each worker its own VELA_WORKER_ID`,
+        );
+      }
+      await tx.worker.upsert({ where: { id: registration.id }, create: { id: registration.id, ...data }, update: data });
+    });
     this.totals = undefined;
     const leasedTrials = (
       await this.prisma.$queryRaw<Trial[]>`
