@@ -468,9 +468,12 @@ describe('the pipeline master over gRPC', () => {
       const waitReason = (await getRun(run)).steps[0]?.waitReason;
       return waitReason?.includes('busy') ? waitReason : undefined;
     });
-    expect(reason).toBe('1 trial(s) wait for free capacity: all 1 worker(s) are busy');
+    // One of the run's two trials waits, or both where the worker's slot went to another run's trial first.
+    const busy = /^[12] trial\(s\) wait for free capacity: all 1 worker\(s\) are busy$/;
+    expect(reason).toMatch(busy);
     const { trials } = await cluster.clients.pipeline.listTrials({ parent: `${run.name}/steps/-`, pageSize: 10, pageToken: '', filter: { states: [TrialState.TRIAL_STATE_PENDING] } });
-    expect(trials.map((trial) => trial.waitReason)).toEqual([reason]);
+    expect(trials.length).toBeGreaterThanOrEqual(1);
+    for (const trial of trials) expect(trial.waitReason).toMatch(busy);
     await cluster.clients.pipeline.cancelRun({ name: run.name, reason: 'the test ends' });
   });
 
