@@ -77,10 +77,10 @@ describe('vela status, runs, workers, report, cancel against a running master', 
   it('reports the results and the pareto front of a finished run', async () => {
     await register();
     finished = await createRun(3);
-    let accuracy = 0.6;
     await until('the run to succeed', async () => {
       const { trials } = await cluster.clients.pipeline.acquireTrials(AcquireTrialsRequest.fromPartial({ name: 'workers/cli-worker', freeCapacity: { cpuSlots: 3 }, maxTrials: 3, waitTimeout: { seconds: 1 } }));
-      for (const trial of trials) await train(trial, (accuracy += 0.1));
+      // By number, not by the order they come in (an acquire skips a trial another statement holds locked for a moment).
+      for (const trial of trials) await train(trial, 0.6 + 0.1 * trial.number);
       return (await getRun(finished)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined;
     });
     const [table, json, pareto, paretoJson] = await Promise.all([
