@@ -74,7 +74,6 @@ describe('the pipeline master over gRPC', () => {
     await register('w-search', 2);
     const run = await createRun(searchConfig(cluster.workDir, { samples: 3, inFlight: 2 }));
     expect(run.state).toBe(RunState.RUN_STATE_RUNNING);
-    let accuracy = 0.5;
     const trained: string[] = [];
     await until('the run to succeed', async () => {
       const { trials } = await acquire('w-search', 2, 1000);
@@ -84,7 +83,7 @@ describe('the pipeline master over gRPC', () => {
         expect(trial.hyperparameters).toHaveProperty('trainer.optimizer.params.lr');
         // general.seed (3) + the trial's number − 1, whichever refill created it.
         expect(trial.seed).toBe(3 + trial.number - 1);
-        await train(trial, (accuracy += 0.1));
+        await train(trial, 0.5 + 0.1 * trial.number);
         trained.push(trial.id);
       }
       const current = await getRun(run);
@@ -427,9 +426,8 @@ describe('the pipeline master over gRPC', () => {
         if (seen?.state === RunState.RUN_STATE_SUCCEEDED) return;
       }
     })();
-    let accuracy = 0.5;
     await until('the run to succeed', async () => {
-      for (const trial of (await acquire('w-watched', 1, 500)).trials) await train(trial, (accuracy += 0.2));
+      for (const trial of (await acquire('w-watched', 1, 500)).trials) await train(trial, 0.5 + 0.2 * trial.number);
       return (await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined;
     });
     await watching;
