@@ -198,9 +198,13 @@ describe('withinLimits', () => {
     expect(withinLimits({ room: 12, batch: 6 }, 20, { inFlight: 40, trialsLeft: 100 })).toEqual({ room: 12, batch: 6, capped: false });
   });
 
-  it('cuts the room to trials_in_flight, and a batch to what the limit can ever give', () => {
-    expect(withinLimits({ room: 12, batch: 12 }, 3, { inFlight: 5 })).toEqual({ room: 2, batch: 5, capped: true });
-    expect(withinLimits({ room: 12, batch: 12 }, 5, { inFlight: 5 })).toEqual({ room: 0, batch: 5, capped: true });
+  it('cuts the room to trials_in_flight, and refills a quarter of the limit at a time', () => {
+    expect(withinLimits({ room: 12, batch: 12 }, 3, { inFlight: 5 })).toEqual({ room: 2, batch: 2, capped: true });
+    expect(withinLimits({ room: 12, batch: 12 }, 5, { inFlight: 5 })).toEqual({ room: 0, batch: 2, capped: true });
+    expect(withinLimits({ room: 20, batch: 12 }, 4, { inFlight: 12 })).toEqual({ room: 8, batch: 3, capped: true });
+    // A rate-sized batch smaller than the share stays as it is; a limit of 1 or 2 refills one at a time.
+    expect(withinLimits({ room: 4, batch: 2 }, 0, { inFlight: 40 })).toEqual({ room: 4, batch: 2, capped: false });
+    expect(withinLimits({ room: 12, batch: 12 }, 1, { inFlight: 2 })).toEqual({ room: 1, batch: 1, capped: true });
   });
 
   it('creates nothing once max_trials is reached, and waits for no batch larger than what is left', () => {
