@@ -84,6 +84,44 @@ describe('vela serve', () => {
     expect({ code, output: report.output() }).toMatchObject({ code: 0 });
   });
 
+  it('gives workers started on one host without VELA_WORKER_ID ids of their own, and the first id back after a restart', async () => {
+    const token = 'serve-workers-token';
+    const pidFolder = await mkdtemp(join(tmpdir(), 'vela-host-'));
+    const ports = { VELA_PIPELINE_PORT: '0', VELA_GENERATOR_PORT: '0', VELA_REPORT_PORT: '0', VELA_DASHBOARD_PORT: '0' };
+    const services = serve(['all', '--database-url', database.url, '--token', token], ports);
+    const workers: ReturnType<typeof serve>[] = [];
+    try {
+      const [, pipeline] = await services.waitFor(/^pipeline listening on (\S+)$/m);
+      const [, report] = await services.waitFor(/^report listening on (\S+)$/m);
+      // TMPDIR: the pid files of this test's "host", apart from any other worker on the machine.
+      const worker = () =>
+        serve(['worker', '--pipeline-address', pipeline, '--report-address', report, '--token', token, '--port', '0'], { VELA_WORKER_ID: '', VELA_WORKER_CPU_SLOTS: '1', TMPDIR: pidFolder });
+      const registered = /^worker (\S+): registered with/m;
+      workers.push(worker());
+      const [, first] = await workers[0].waitFor(registered);
+      workers.push(worker());
+      const [, second] = await workers[1].waitFor(registered);
+      expect(second).toBe(`${first}-2`);
+      expect(workers[1].output()).toContain(`worker id '${first}-2': another worker on this host holds '${first}'`);
+      const listed = await vela(['workers', '--pipeline-address', pipeline, '--token', token, '--json']);
+      expect((JSON.parse(listed.stdout) as { workers: { id: string; state: string }[] }).workers.map(({ id, state }) => `${id} ${state}`).sort()).toEqual([
+        `${first} WORKER_STATE_ACTIVE`,
+        `${first}-2 WORKER_STATE_ACTIVE`,
+      ]);
+      // The first worker stops (and frees its id); started again, it is the first worker again.
+      workers[0].child.kill('SIGTERM');
+      expect((await workers[0].exited)[0]).toBe(0);
+      workers.push(worker());
+      expect((await workers[2].waitFor(registered))[1]).toBe(first);
+    } finally {
+      for (const started of workers) started.child.kill('SIGTERM');
+      await Promise.all(workers.map((started) => started.exited));
+      services.child.kill('SIGINT');
+      await services.exited;
+      await rm(pidFolder, { recursive: true, force: true });
+    }
+  });
+
   it('refuses --port with all, and an unknown service, with exit code 2', async () => {
     const [port, unknown] = await Promise.all([vela(['serve', 'all', '--port', '5000']), vela(['serve', 'everything'])]);
     expect(port).toMatchObject({ status: 2, stderr: expect.stringContaining('--port names one port; `vela serve all` takes VELA_PIPELINE_PORT') });

@@ -2,6 +2,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { VelaError } from '@vela/errors';
 import type { ServiceSettings } from '@vela/grpc-server';
 import { HealthImplementation } from 'grpc-health-check';
+import { claimHostWorkerId } from './host-worker-id';
 import { TrainerWorker } from './trainer-worker';
 import { workerSettingsFromEnv } from './worker-settings';
 
@@ -28,10 +29,17 @@ export interface RunningWorker {
  * worker's registration with the master, and a gRPC health endpoint on `host:port` (port 0
  * picks a free one) that reads SERVING while the worker runs. A worker serves no API of its
  * own; it only calls the master and Report. Used by `apps/trainer-worker` and `vela serve
- * worker` alike.
+ * worker` alike. Without VELA_WORKER_ID, workers running on one host at once get ids of
+ * their own (claimHostWorkerId): the host name, then `<host>-2`, ...
  */
 export async function serveWorker(options: WorkerServeOptions): Promise<RunningWorker> {
-  const settings = workerSettingsFromEnv({ ...(options.env ?? process.env), ...(options.token ? { VELA_TOKEN: options.token } : {}) });
+  const env = options.env ?? process.env;
+  const fromEnv = workerSettingsFromEnv({ ...env, ...(options.token ? { VELA_TOKEN: options.token } : {}) });
+  const claimed = env['VELA_WORKER_ID'] ? undefined : claimHostWorkerId(fromEnv.workerId);
+  const settings = claimed ? { ...fromEnv, workerId: claimed.id } : fromEnv;
+  if (claimed && claimed.id !== fromEnv.workerId) {
+    (options.log ?? console.log)(`worker id '${claimed.id}': another worker on this host holds '${fromEnv.workerId}' (set VELA_WORKER_ID to choose one)`);
+  }
   const onFatal =
     options.onFatal ??
     ((error: VelaError) => {
@@ -39,7 +47,12 @@ export async function serveWorker(options: WorkerServeOptions): Promise<RunningW
       process.exit(1);
     });
   const worker = new TrainerWorker({ settings, log: options.log, onFatal, version: process.env['npm_package_version'] });
-  await worker.start();
+  try {
+    await worker.start();
+  } catch (error) {
+    claimed?.release();
+    throw error;
+  }
   const health = new HealthImplementation({ '': 'SERVING' });
   const server = new Server();
   health.addToServer(server);
@@ -57,10 +70,12 @@ export async function serveWorker(options: WorkerServeOptions): Promise<RunningW
           health.setStatus('', 'NOT_SERVING');
           await worker.stop();
           server.forceShutdown();
+          claimed?.release();
         })()),
     };
   } catch (error) {
     await worker.stop();
+    claimed?.release();
     throw error;
   }
 }

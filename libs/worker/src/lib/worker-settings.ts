@@ -50,7 +50,7 @@ export function defaultWorkerId(hostname = os.hostname()): string {
  * | `VELA_PIPELINE_ADDRESS` | `127.0.0.1:50051` |
  * | `VELA_REPORT_ADDRESS` | `127.0.0.1:50053` |
  * | `VELA_TOKEN` | none |
- * | `VELA_WORKER_ID` | the host name (several workers on one host need their own ids) |
+ * | `VELA_WORKER_ID` | the host name (serveWorker gives more workers running on the host at once `<host>-2`, ...) |
  * | `VELA_WORKER_CPU_SLOTS` | one per core (used when no GPU is visible) |
  * | `VELA_WORKER_MEMORY_BYTES` | the host's total memory |
  * | `VELA_WORKER_LABELS` | none; `key=value,key=value` |

@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { claimHostWorkerId } from './host-worker-id';
+
+describe('claimHostWorkerId', () => {
+  const folder = () => mkdtempSync(join(tmpdir(), 'vela-worker-ids-'));
+  const running = new Set<number>();
+  const alive = (pid: number) => running.has(pid);
+  beforeEach(() => running.clear());
+
+  it('gives the first worker the host name and workers running beside it their own ids', () => {
+    const dir = folder();
+    running.add(101).add(102).add(103);
+    expect(claimHostWorkerId('gpu-1', dir, 101, alive).id).toBe('gpu-1');
+    expect(claimHostWorkerId('gpu-1', dir, 102, alive).id).toBe('gpu-1-2');
+    expect(claimHostWorkerId('gpu-1', dir, 103, alive).id).toBe('gpu-1-3');
+    expect(readFileSync(join(dir, 'gpu-1-2.pid'), 'utf8')).toBe('102');
+  });
+
+  it('gives a released id to the next worker, and a restarted worker its id back once its old process is gone', () => {
+    const dir = folder();
+    running.add(201).add(202);
+    const first = claimHostWorkerId('host', dir, 201, alive);
+    expect(claimHostWorkerId('host', dir, 202, alive).id).toBe('host-2');
+    first.release();
+    expect(existsSync(join(dir, 'host.pid'))).toBe(false);
+    running.add(203);
+    expect(claimHostWorkerId('host', dir, 203, alive).id).toBe('host');
+    // 202 was killed without releasing: its restart (a new pid) takes the file over.
+    running.delete(202);
+    running.add(204);
+    expect(claimHostWorkerId('host', dir, 204, alive).id).toBe('host-2');
+    expect(readFileSync(join(dir, 'host-2.pid'), 'utf8')).toBe('204');
+  });
+
+  it('takes over a file that names no process, and a release leaves a file another process took', () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'box.pid'), 'garbage');
+    running.add(301).add(302);
+    const claimed = claimHostWorkerId('box', dir, 301, alive);
+    expect(claimed.id).toBe('box');
+    writeFileSync(join(dir, 'box.pid'), '302');
+    claimed.release();
+    expect(readFileSync(join(dir, 'box.pid'), 'utf8')).toBe('302');
+  });
+
+  it('refuses a 65th worker without an id of its own, naming VELA_WORKER_ID', () => {
+    const dir = folder();
+    for (let pid = 1000; pid < 1064; pid++) {
+      running.add(pid);
+      claimHostWorkerId('farm', dir, pid, alive);
+    }
+    running.add(1064);
+    expect(() => claimHostWorkerId('farm', dir, 1064, alive)).toThrow(/more than 64 workers run on this host without VELA_WORKER_ID/);
+  });
+
+  it('checks pids with the operating system by default: this process is alive, so a second claim moves on', () => {
+    const dir = folder();
+    const mine = claimHostWorkerId('me', dir);
+    // Another claimant (a made-up pid that no process has) sees this live process hold 'me'.
+    expect(claimHostWorkerId('me', dir, 2 ** 22 + 12345).id).toBe('me-2');
+    mine.release();
+  });
+});

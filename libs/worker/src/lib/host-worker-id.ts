@@ -1,0 +1,80 @@
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A default worker id this process holds on its host until it releases it. */
+export interface ClaimedWorkerId {
+  readonly id: string;
+  release(): void;
+}
+
+/** More workers than this on one host without ids of their own is a mistake, not a fleet. */
+const MAX_WORKERS_PER_HOST = 64;
+
+/** Whether a process with this pid runs on this host (signal 0 only checks). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Claims the default id of a worker without VELA_WORKER_ID: `base` (the host name) for the
+ * first worker running on the host, `<base>-2`, `<base>-3`, ... for the others at the same
+ * time. Two workers under one id would each take the other's leases as their own; a worker
+ * that restarts finds its id free again (the pid file of a process that is gone is taken
+ * over), so it keeps getting its own trials back.
+ *
+ * Each claim is a pid file created exclusively in `directory` (the host's temporary folder,
+ * which a container has its own of, as it has its own host name).
+ */
+export function claimHostWorkerId(
+  base: string,
+  directory = join(tmpdir(), 'vela-worker-ids'),
+  pid = process.pid,
+  alive: (pid: number) => boolean = processAlive,
+): ClaimedWorkerId {
+  mkdirSync(directory, { recursive: true });
+  for (let n = 1; n <= MAX_WORKERS_PER_HOST; n++) {
+    const id = n === 1 ? base : `${base}-${n}`;
+    const file = join(directory, `${id}.pid`);
+    // A second try after taking over a dead holder's file: another claimant may win it meanwhile.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        writeFileSync(file, String(pid), { flag: 'wx' });
+        return { id, release: () => releaseIfHeld(file, pid) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = Number(readOrEmpty(file));
+      if (holder === pid) return { id, release: () => releaseIfHeld(file, pid) };
+      if (Number.isInteger(holder) && holder > 0 && alive(holder)) break;
+      removeIfPresent(file);
+    }
+  }
+  throw new Error(`more than ${MAX_WORKERS_PER_HOST} workers run on this host without VELA_WORKER_ID (pid files in ${directory}); give each its own id`);
+}
+
+function readOrEmpty(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+function removeIfPresent(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+function releaseIfHeld(file: string, pid: number): void {
+  if (readOrEmpty(file) === String(pid)) removeIfPresent(file);
+}
