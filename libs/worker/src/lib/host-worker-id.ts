@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,8 +29,9 @@ function processAlive(pid: number): boolean {
  * that restarts finds its id free again (the pid file of a process that is gone is taken
  * over), so it keeps getting its own trials back.
  *
- * Each claim is a pid file created exclusively in `directory` (the host's temporary folder,
- * which a container has its own of, as it has its own host name).
+ * Each claim is a pid file in `directory` (the host's temporary folder, which a container has
+ * its own of, as it has its own host name), created whole: written aside and hard-linked into
+ * place, which fails if the file exists, so no claimant ever reads another's file empty.
  */
 export function claimHostWorkerId(
   base: string,
@@ -44,19 +45,30 @@ export function claimHostWorkerId(
     const file = join(directory, `${id}.pid`);
     // A second try after taking over a dead holder's file: another claimant may win it meanwhile.
     for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        writeFileSync(file, String(pid), { flag: 'wx' });
-        return { id, release: () => releaseIfHeld(file, pid) };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const holder = Number(readOrEmpty(file));
-      if (holder === pid) return { id, release: () => releaseIfHeld(file, pid) };
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) break;
-      removeIfPresent(file);
+      if (createWhole(file, String(pid))) return { id, release: () => removeIfHolds(file, String(pid)) };
+      const holder = readOrEmpty(file);
+      if (holder === String(pid)) return { id, release: () => removeIfHolds(file, holder) };
+      const holderPid = Number(holder);
+      if (Number.isInteger(holderPid) && holderPid > 0 && alive(holderPid)) break;
+      removeIfHolds(file, holder);
     }
   }
   throw new Error(`more than ${MAX_WORKERS_PER_HOST} workers run on this host without VELA_WORKER_ID (pid files in ${directory}); give each its own id`);
+}
+
+/** Creates `file` holding `text`, unless it exists (false). */
+function createWhole(file: string, text: string): boolean {
+  const aside = `${file}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(aside, text);
+  try {
+    linkSync(aside, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return false;
+  } finally {
+    unlinkSync(aside);
+  }
 }
 
 function readOrEmpty(file: string): string {
@@ -67,14 +79,12 @@ function readOrEmpty(file: string): string {
   }
 }
 
-function removeIfPresent(file: string): void {
+/** Removes `file` if it still holds `text`: a claimant that took it over meanwhile keeps it. */
+function removeIfHolds(file: string, text: string): void {
+  if (readOrEmpty(file) !== text) return;
   try {
     unlinkSync(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
-}
-
-function releaseIfHeld(file: string, pid: number): void {
-  if (readOrEmpty(file) === String(pid)) removeIfPresent(file);
 }

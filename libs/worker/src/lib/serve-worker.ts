@@ -2,6 +2,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { VelaError } from '@vela/errors';
 import type { ServiceSettings } from '@vela/grpc-server';
 import { HealthImplementation } from 'grpc-health-check';
+import { batchedLog } from './batched-log';
 import { claimHostWorkerId } from './host-worker-id';
 import { TrainerWorker } from './trainer-worker';
 import { workerSettingsFromEnv } from './worker-settings';
@@ -37,8 +38,9 @@ export async function serveWorker(options: WorkerServeOptions): Promise<RunningW
   const fromEnv = workerSettingsFromEnv({ ...env, ...(options.token ? { VELA_TOKEN: options.token } : {}) });
   const claimed = env['VELA_WORKER_ID'] ? undefined : claimHostWorkerId(fromEnv.workerId);
   const settings = claimed ? { ...fromEnv, workerId: claimed.id } : fromEnv;
+  const log = options.log ?? batchedLog();
   if (claimed && claimed.id !== fromEnv.workerId) {
-    (options.log ?? console.log)(`worker id '${claimed.id}': another worker on this host holds '${fromEnv.workerId}' (set VELA_WORKER_ID to choose one)`);
+    log(`worker id '${claimed.id}': another worker on this host holds '${fromEnv.workerId}' (set VELA_WORKER_ID to choose one)`);
   }
   const onFatal =
     options.onFatal ??
@@ -46,7 +48,7 @@ export async function serveWorker(options: WorkerServeOptions): Promise<RunningW
       process.stderr.write(`worker: ${error.message}\n`);
       process.exit(1);
     });
-  const worker = new TrainerWorker({ settings, log: options.log, onFatal, version: process.env['npm_package_version'] });
+  const worker = new TrainerWorker({ settings, log, onFatal, version: process.env['npm_package_version'] });
   try {
     await worker.start();
   } catch (error) {
