@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { diffShapes, shapeOfDatabase, shapeOfPrismaSchema, type SchemaShape } from './drift';
+import { diffShapes, shapeOfDatabase, shapeOfPrismaSchema, withPredicatesAsPostgresWrites, type SchemaShape } from './drift';
 import { migrate } from './migrator';
 import { scratchDatabase } from './test-server';
 
@@ -19,7 +19,7 @@ describe('schema drift', () => {
     await migrate(database.url);
     client = new Client({ connectionString: database.url });
     await client.connect();
-    expected = shapeOfPrismaSchema(schema);
+    expected = await withPredicatesAsPostgresWrites(client, shapeOfPrismaSchema(schema));
   });
   afterEach(async () => {
     await client.end();
@@ -35,6 +35,9 @@ describe('schema drift', () => {
     );
     expect(actual.enums['attempt_state']).toEqual(['LEASED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'STALE', 'CANCELLED']);
     expect(actual.tables['trials'].indexes).toContain('trials_state_run_id_step_created_at_idx: (state, run_id, step, created_at)');
+    expect(actual.tables['trials'].indexes).toContain(
+      'trials_unforwarded_idx: (run_id, step, number) WHERE (((forwarded_attempt <> attempt) OR (forwarded_state IS DISTINCT FROM state) OR (progress_epoch > forwarded_epoch)) IS TRUE)',
+    );
     expect(actual.tables['records'].columns['seq']).toEqual({ type: 'bigint', nullable: false, default: "nextval('records_seq_seq'::regclass)" });
     expect(actual.tables['trials'].columns['lease_expires_at'].type).toBe('timestamp(3) with time zone');
   });
@@ -50,6 +53,8 @@ describe('schema drift', () => {
       ALTER TABLE "steps" DROP CONSTRAINT "steps_run_id_fkey";
       ALTER TABLE "steps" ADD CONSTRAINT "steps_run_id_fkey" FOREIGN KEY ("run_id") REFERENCES "runs"("id");
       CREATE UNIQUE INDEX "workers_hostname_key" ON "workers"("hostname");
+      DROP INDEX "trials_unforwarded_idx";
+      CREATE INDEX "trials_unforwarded_idx" ON "trials"("run_id", "step", "number") WHERE forwarded_attempt <> attempt;
       DROP TABLE "artifacts";`);
     expect(diffShapes(expected, await shapeOfDatabase(client))).toEqual([
       'enum worker_state: schema.prisma has [ACTIVE, DRAINING, LOST], the database [ACTIVE, DRAINING, LOST, GONE]',
@@ -61,6 +66,8 @@ describe('schema drift', () => {
       'foreign key on steps: steps_run_id_fkey: (run_id) -> runs(id) ON DELETE NO ACTION ON UPDATE NO ACTION: in the database but not in schema.prisma',
       'column trials.desc: schema.prisma has it NOT NULL, the database nullable',
       'index on trials: trials_lease_expires_at_idx: (lease_expires_at): missing from the database',
+      'index on trials: trials_unforwarded_idx: (run_id, step, number) WHERE (((forwarded_attempt <> attempt) OR (forwarded_state IS DISTINCT FROM state) OR (progress_epoch > forwarded_epoch)) IS TRUE): missing from the database',
+      'index on trials: trials_unforwarded_idx: (run_id, step, number) WHERE (forwarded_attempt <> attempt): in the database but not in schema.prisma',
       'index on workers: workers_hostname_key: UNIQUE (hostname): in the database but not in schema.prisma',
     ]);
   });
@@ -70,7 +77,7 @@ describe('schema drift', () => {
       .replace('  hostname        String      @default("")', '  hostname        String      @default("")\n  zone            String?')
       .replace('  @@map("artifacts")', '  @@index([kind, createdAt(sort: Desc)])\n  @@map("artifacts")');
     expect(changed).not.toBe(schema);
-    expect(diffShapes(shapeOfPrismaSchema(changed), await shapeOfDatabase(client))).toEqual([
+    expect(diffShapes(await withPredicatesAsPostgresWrites(client, shapeOfPrismaSchema(changed)), await shapeOfDatabase(client))).toEqual([
       'index on artifacts: artifacts_kind_created_at_idx: (kind, created_at DESC): missing from the database',
       'column workers.zone: missing from the database',
     ]);

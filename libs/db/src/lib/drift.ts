@@ -73,6 +73,7 @@ export function shapeOfPrismaSchema(schema: string): SchemaShape {
   if ('error' in dmmf) throw new Error(`schema.prisma does not parse: ${dmmf.reason}: ${dmmf.error.message}`);
   const datamodel = dmmf.datamodel as unknown as Datamodel;
 
+  const predicates = partialIndexPredicates(schema);
   const enumDbName = new Map(datamodel.enums.map((e) => [e.name, e.dbName ?? e.name]));
   const enums = Object.fromEntries(datamodel.enums.map((e) => [e.dbName ?? e.name, e.values.map((v) => v.dbName ?? v.name)]));
   const models = new Map(datamodel.models.map((m) => [m.name, m]));
@@ -120,11 +121,63 @@ export function shapeOfPrismaSchema(schema: string): SchemaShape {
         const name = index.dbName ?? (index.type === 'id' ? constraintName(table, [], 'pkey') : constraintName(table, cols, suffix));
         const kind = index.type === 'id' ? 'PRIMARY ' : index.type === 'unique' ? 'UNIQUE ' : '';
         const list = index.fields.map((f, i) => (f.sortOrder === 'desc' ? `${cols[i]} DESC` : cols[i]));
-        return `${name}: ${kind}(${list.join(', ')})`;
+        const predicate = index.dbName ? predicates.get(index.dbName) : undefined;
+        return `${name}: ${kind}(${list.join(', ')})${predicate ? ` WHERE ${predicate}` : ''}`;
       });
     tables[table] = { columns, indexes: indexes.sort(), foreignKeys: foreignKeys.sort() };
   }
   return { enums, tables };
+}
+
+/**
+ * The `where: raw("...")` of each partial index (the partialIndexes preview feature), by its
+ * `map:` name: Prisma's DMMF leaves the predicate out, so it is read from the schema's text.
+ */
+function partialIndexPredicates(schema: string): Map<string, string> {
+  const predicates = new Map<string, string>();
+  for (const line of schema.split('\n')) {
+    if (line.trim().startsWith('//')) continue;
+    const where = /\bwhere:\s*raw\("((?:[^"\\]|\\.)*)"\)/.exec(line);
+    if (!where) continue;
+    const map = /\bmap:\s*"([^"]+)"/.exec(line);
+    if (!map) throw new Error(`drift check: a partial index needs a map: name (drift.ts reads its predicate by it): ${line.trim()}`);
+    predicates.set(map[1], where[1].replace(/\\(.)/g, '$1'));
+  }
+  return predicates;
+}
+
+/**
+ * `shape` with each partial index's predicate as Postgres writes it back (pg_get_expr), as
+ * shapeOfDatabase reads it: the index is created with schema.prisma's predicate on the
+ * database `client` is connected to, read back, and rolled back. Tables missing from the
+ * database keep the predicate as written (diffShapes reports the table).
+ */
+export async function withPredicatesAsPostgresWrites(client: Client, shape: SchemaShape): Promise<SchemaShape> {
+  const tables: Record<string, TableShape> = {};
+  for (const [table, tableShape] of Object.entries(shape.tables)) {
+    const indexes: string[] = [];
+    for (const entry of tableShape.indexes) {
+      const partial = /^(.+?: (?:UNIQUE )?\((.*?)\)) WHERE (.*)$/.exec(entry);
+      indexes.push(partial ? `${partial[1]} WHERE ${await predicateAsPostgresWrites(client, table, partial[2], partial[3])}` : entry);
+    }
+    tables[table] = { ...tableShape, indexes: indexes.sort() };
+  }
+  return { ...shape, tables };
+}
+
+async function predicateAsPostgresWrites(client: Client, table: string, columns: string, predicate: string): Promise<string> {
+  const exists = await client.query(`SELECT to_regclass($1) IS NOT NULL AS found`, [client.escapeIdentifier(table)]);
+  if (!exists.rows[0].found) return predicate;
+  await client.query('BEGIN');
+  try {
+    await client.query(`CREATE INDEX drift_probe ON ${client.escapeIdentifier(table)} (${columns}) WHERE ${predicate}`);
+    const written = await client.query<{ predicate: string }>(`SELECT pg_get_expr(indpred, indrelid) AS predicate FROM pg_index WHERE indexrelid = 'drift_probe'::regclass`);
+    return written.rows[0].predicate;
+  } catch (error) {
+    throw new Error(`drift check: the predicate of a partial index on ${table} in schema.prisma does not hold in Postgres (${(error as Error).message}): ${predicate}`);
+  } finally {
+    await client.query('ROLLBACK');
+  }
 }
 
 /** Prisma's default names: `<table>_<columns>_<suffix>`, cut to Postgres's 63 characters. */

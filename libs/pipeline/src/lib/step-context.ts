@@ -10,6 +10,14 @@ import { whyItDoesNotFit } from './resources';
 import { fromRawTrial, requestOf, touchRuns, touchRunsSql, TrialQueueService } from './trial-queue.service';
 import { capacityOf, WorkerRegistryService, type WorkerView } from './worker-registry.service';
 
+/**
+ * The outbox's backlog: trials whose attempt, state or recorded epochs the generator has not
+ * been told yet. The predicate of the partial index `trials_unforwarded_idx` word for word
+ * (prisma/schema.prisma; `IS TRUE` lets the planner use the statistics kept on it), so
+ * Postgres reads these trials alone instead of every trial of the step.
+ */
+export const UNFORWARDED = Prisma.sql`(forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state OR progress_epoch > forwarded_epoch) IS TRUE`;
+
 export type GeneratorClient = AsyncClient<GeneratorServiceServer>;
 export type ReportClient = AsyncClient<ReportServiceServer>;
 
@@ -135,10 +143,9 @@ export class StepContext {
     return (await queryRows<Record<string, unknown>>(this.prisma, Prisma.sql`${this.backlogSql()} ORDER BY number`)).map(fromRawTrial);
   }
 
-  /** Trials whose attempt, state or recorded epochs the generator has not been told yet. */
+  /** The step's trials in the outbox's backlog (UNFORWARDED). */
   private backlogSql(): Prisma.Sql {
-    return Prisma.sql`SELECT * FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name}
-      AND (forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state::text OR progress_epoch > forwarded_epoch)`;
+    return Prisma.sql`SELECT * FROM trials WHERE run_id = ${this.run.id}::uuid AND step = ${this.step.name} AND ${UNFORWARDED}`;
   }
 
   /**
@@ -201,7 +208,7 @@ export class StepContext {
     // lost, so its observation is forwarded again (Observe skips it as a repeat) and marked then.
     return Prisma.sql`marking AS (SELECT id FROM trials WHERE id = ANY(${marks.map((mark) => mark.trialId)}::uuid[]) FOR UPDATE SKIP LOCKED),
       marked AS (
-        UPDATE trials t SET forwarded_attempt = m.attempt, forwarded_state = m.state, forwarded_epoch = m.epoch
+        UPDATE trials t SET forwarded_attempt = m.attempt, forwarded_state = m.state::trial_state, forwarded_epoch = m.epoch
         FROM unnest(${marks.map((mark) => mark.trialId)}::uuid[], ${marks.map((mark) => mark.attempt)}::int[], ${marks.map((mark) => mark.state)}::text[], ${marks.map((mark) => mark.epoch)}::int[])
           AS m(id, attempt, state, epoch) JOIN marking USING (id)
         WHERE t.id = m.id RETURNING t.run_id)`;

@@ -2,7 +2,7 @@ import { Search, type Suggestion } from '@vela/contracts';
 import { objectivesToProto } from '../objectives';
 
 import { forwardObservations } from '../observation-outbox';
-import type { StepContext, TrialSummary } from '../step-context';
+import { UNFORWARDED, type StepContext, type TrialSummary } from '../step-context';
 import { touchRuns } from '../trial-queue.service';
 import { StepEarlyStopping } from './early-stopping';
 import { deepMerge, modelsFrom, type ChosenModel } from './model-sources';
@@ -168,10 +168,11 @@ export class SearchStepExecutor implements StepExecutor {
     if (promotions.length > 0) await touchRuns(context.prisma, [context.run.id], { queued: true });
   }
 
+  /** Whether the generator was told every trial's last attempt and state (read within the backlog's index). */
   private async allForwarded(context: StepContext): Promise<boolean> {
     const [{ behind }] = await context.prisma.$queryRaw<{ behind: bigint }[]>`
       SELECT count(*) AS behind FROM trials WHERE run_id = ${context.run.id}::uuid AND step = ${context.step.name}
-        AND (forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state::text)`;
+        AND ${UNFORWARDED} AND (forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state)`;
     return Number(behind) === 0;
   }
 }
