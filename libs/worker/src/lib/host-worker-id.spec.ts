@@ -32,6 +32,28 @@ describe('claimHostWorkerId', () => {
     running.add(204);
     expect(claimHostWorkerId('host', dir, 204, alive).id).toBe('host-2');
     expect(readFileSync(join(dir, 'host-2.pid'), 'utf8')).toBe('204');
+    expect(existsSync(join(dir, 'host-2.pid.lock'))).toBe(false);
+  });
+
+  it("leaves a dead holder's file to another claimant taking it over, and moves on to the next id", () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'box.pid'), '999');
+    // 401 is between its check that 999 is gone and its removal of 999's file.
+    writeFileSync(join(dir, 'box.pid.lock'), '401');
+    running.add(401).add(402);
+    expect(claimHostWorkerId('box', dir, 402, alive).id).toBe('box-2');
+    expect(readFileSync(join(dir, 'box.pid'), 'utf8')).toBe('999');
+    expect(readFileSync(join(dir, 'box.pid.lock'), 'utf8')).toBe('401');
+  });
+
+  it('clears the takeover lock of a claimant that died holding it, and takes the file over', () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'box.pid'), '999');
+    writeFileSync(join(dir, 'box.pid.lock'), '998');
+    running.add(403);
+    expect(claimHostWorkerId('box', dir, 403, alive).id).toBe('box');
+    expect(readFileSync(join(dir, 'box.pid'), 'utf8')).toBe('403');
+    expect(existsSync(join(dir, 'box.pid.lock'))).toBe(false);
   });
 
   it('takes over a file that names no process, and a release leaves a file another process took', () => {

@@ -48,12 +48,39 @@ export function claimHostWorkerId(
       if (createWhole(file, String(pid))) return { id, release: () => removeIfHolds(file, String(pid)) };
       const holder = readOrEmpty(file);
       if (holder === String(pid)) return { id, release: () => removeIfHolds(file, holder) };
-      const holderPid = Number(holder);
-      if (Number.isInteger(holderPid) && holderPid > 0 && alive(holderPid)) break;
-      removeIfHolds(file, holder);
+      if (holdsAlive(holder, alive)) break;
+      takeOver(file, holder, pid, alive);
     }
   }
   throw new Error(`more than ${MAX_WORKERS_PER_HOST} workers run on this host without VELA_WORKER_ID (pid files in ${directory}); give each its own id`);
+}
+
+function holdsAlive(holder: string, alive: (pid: number) => boolean): boolean {
+  const holderPid = Number(holder);
+  return Number.isInteger(holderPid) && holderPid > 0 && alive(holderPid);
+}
+
+/**
+ * Removes `file` if it still names the dead `holder`, under `<file>.lock` (created whole, like
+ * a claim): the check and the removal are then one step for every claimant taking it over, so
+ * none removes a claim another created meanwhile. Creating needs no lock: it fails while the
+ * file exists. The lock of a live claimant is left be (the caller tries again, then moves on);
+ * one whose holder is gone is removed first (that removal is unguarded, which matters only if
+ * a claimant died inside its takeover and two others came for the same file at once).
+ */
+function takeOver(file: string, holder: string, pid: number, alive: (pid: number) => boolean): void {
+  const lock = `${file}.lock`;
+  if (!createWhole(lock, String(pid))) {
+    const locker = readOrEmpty(lock);
+    if (holdsAlive(locker, alive)) return;
+    removeIfHolds(lock, locker);
+    if (!createWhole(lock, String(pid))) return;
+  }
+  try {
+    removeIfHolds(file, holder);
+  } finally {
+    unlinkSync(lock);
+  }
 }
 
 /** Creates `file` holding `text`, unless it exists (false). */
