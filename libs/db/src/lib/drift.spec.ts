@@ -36,7 +36,7 @@ describe('schema drift', () => {
     expect(actual.enums['attempt_state']).toEqual(['LEASED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'STALE', 'CANCELLED']);
     expect(actual.tables['trials'].indexes).toContain('trials_state_run_id_step_created_at_idx: (state, run_id, step, created_at)');
     expect(actual.tables['trials'].indexes).toContain(
-      'trials_unforwarded_idx: (run_id, step, number) WHERE (((forwarded_attempt <> attempt) OR (forwarded_state IS DISTINCT FROM state) OR (progress_epoch > forwarded_epoch)) IS TRUE)',
+      'trials_unforwarded_idx: (run_id, step, number) WHERE (((forwarded_attempt <> attempt) OR (forwarded_state IS DISTINCT FROM trial_state_text(state)) OR (progress_epoch > forwarded_epoch)) IS TRUE)',
     );
     expect(actual.tables['records'].columns['seq']).toEqual({ type: 'bigint', nullable: false, default: "nextval('records_seq_seq'::regclass)" });
     expect(actual.tables['trials'].columns['lease_expires_at'].type).toBe('timestamp(3) with time zone');
@@ -66,7 +66,7 @@ describe('schema drift', () => {
       'foreign key on steps: steps_run_id_fkey: (run_id) -> runs(id) ON DELETE NO ACTION ON UPDATE NO ACTION: in the database but not in schema.prisma',
       'column trials.desc: schema.prisma has it NOT NULL, the database nullable',
       'index on trials: trials_lease_expires_at_idx: (lease_expires_at): missing from the database',
-      'index on trials: trials_unforwarded_idx: (run_id, step, number) WHERE (((forwarded_attempt <> attempt) OR (forwarded_state IS DISTINCT FROM state) OR (progress_epoch > forwarded_epoch)) IS TRUE): missing from the database',
+      'index on trials: trials_unforwarded_idx: (run_id, step, number) WHERE (((forwarded_attempt <> attempt) OR (forwarded_state IS DISTINCT FROM trial_state_text(state)) OR (progress_epoch > forwarded_epoch)) IS TRUE): missing from the database',
       'index on trials: trials_unforwarded_idx: (run_id, step, number) WHERE (forwarded_attempt <> attempt): in the database but not in schema.prisma',
       'index on workers: workers_hostname_key: UNIQUE (hostname): in the database but not in schema.prisma',
     ]);
@@ -75,11 +75,13 @@ describe('schema drift', () => {
   it('reports a schema.prisma change that no migration carries', async () => {
     const changed = schema
       .replace('  hostname        String      @default("")', '  hostname        String      @default("")\n  zone            String?')
-      .replace('  @@map("artifacts")', '  @@index([kind, createdAt(sort: Desc)])\n  @@map("artifacts")');
+      .replace('  @@map("artifacts")', '  @@index([kind, createdAt(sort: Desc)])\n  @@map("artifacts")')
+      .replace('  @@map("workers")', '  @@index([hostname], map: "workers_zoned_idx", where: raw("zone IS NOT NULL"))\n  @@map("workers")');
     expect(changed).not.toBe(schema);
     expect(diffShapes(await withPredicatesAsPostgresWrites(client, shapeOfPrismaSchema(changed)), await shapeOfDatabase(client))).toEqual([
       'index on artifacts: artifacts_kind_created_at_idx: (kind, created_at DESC): missing from the database',
       'column workers.zone: missing from the database',
+      'index on workers: workers_zoned_idx: (hostname) WHERE zone IS NOT NULL (Postgres refuses it on this database: column "zone" does not exist): missing from the database',
     ]);
   });
 

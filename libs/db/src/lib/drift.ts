@@ -67,7 +67,11 @@ interface Datamodel {
 
 const POSTGRES_MAX_IDENTIFIER = 63;
 
-/** The shape schema.prisma asks for, with Prisma's default names for constraints and indexes. */
+/**
+ * The shape schema.prisma asks for, with Prisma's default names for constraints and indexes.
+ * Partial indexes carry their predicates as schema.prisma writes them: compare with a
+ * database after withPredicatesAsPostgresWrites.
+ */
 export function shapeOfPrismaSchema(schema: string): SchemaShape {
   const dmmf = getDMMF({ datamodel: schema });
   if ('error' in dmmf) throw new Error(`schema.prisma does not parse: ${dmmf.reason}: ${dmmf.error.message}`);
@@ -141,16 +145,17 @@ function partialIndexPredicates(schema: string): Map<string, string> {
     if (!where) continue;
     const map = /\bmap:\s*"([^"]+)"/.exec(line);
     if (!map) throw new Error(`drift check: a partial index needs a map: name (drift.ts reads its predicate by it): ${line.trim()}`);
-    predicates.set(map[1], where[1].replace(/\\(.)/g, '$1'));
+    predicates.set(map[1], where[1].replace(/\\(["\\])/g, '$1'));
   }
   return predicates;
 }
 
 /**
  * `shape` with each partial index's predicate as Postgres writes it back (pg_get_expr), as
- * shapeOfDatabase reads it: the index is created with schema.prisma's predicate on the
- * database `client` is connected to, read back, and rolled back. Tables missing from the
- * database keep the predicate as written (diffShapes reports the table).
+ * shapeOfDatabase reads it: an index with schema.prisma's predicate is created on the
+ * database `client` is connected to (outside any transaction of its own), read back, and
+ * rolled back. A predicate Postgres refuses there (a table or column the migrations lack)
+ * stays as written, with Postgres's reason, so diffShapes lists it rather than this throwing.
  */
 export async function withPredicatesAsPostgresWrites(client: Client, shape: SchemaShape): Promise<SchemaShape> {
   const tables: Record<string, TableShape> = {};
@@ -166,15 +171,18 @@ export async function withPredicatesAsPostgresWrites(client: Client, shape: Sche
 }
 
 async function predicateAsPostgresWrites(client: Client, table: string, columns: string, predicate: string): Promise<string> {
-  const exists = await client.query(`SELECT to_regclass($1) IS NOT NULL AS found`, [client.escapeIdentifier(table)]);
-  if (!exists.rows[0].found) return predicate;
+  // `name` or `name DESC`, as the shapes list them.
+  const keys = columns
+    .split(', ')
+    .map((column) => column.replace(/^\S+/, (name) => client.escapeIdentifier(name)))
+    .join(', ');
   await client.query('BEGIN');
   try {
-    await client.query(`CREATE INDEX drift_probe ON ${client.escapeIdentifier(table)} (${columns}) WHERE ${predicate}`);
+    await client.query(`CREATE INDEX drift_probe ON ${client.escapeIdentifier(table)} (${keys}) WHERE ${predicate}`);
     const written = await client.query<{ predicate: string }>(`SELECT pg_get_expr(indpred, indrelid) AS predicate FROM pg_index WHERE indexrelid = 'drift_probe'::regclass`);
     return written.rows[0].predicate;
   } catch (error) {
-    throw new Error(`drift check: the predicate of a partial index on ${table} in schema.prisma does not hold in Postgres (${(error as Error).message}): ${predicate}`);
+    return `${predicate} (Postgres refuses it on this database: ${(error as Error).message})`;
   } finally {
     await client.query('ROLLBACK');
   }

@@ -16,7 +16,7 @@ import { capacityOf, WorkerRegistryService, type WorkerView } from './worker-reg
  * (prisma/schema.prisma; `IS TRUE` lets the planner use the statistics kept on it), so
  * Postgres reads these trials alone instead of every trial of the step.
  */
-export const UNFORWARDED = Prisma.sql`(forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state OR progress_epoch > forwarded_epoch) IS TRUE`;
+export const UNFORWARDED = Prisma.sql`(forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM trial_state_text(state) OR progress_epoch > forwarded_epoch) IS TRUE`;
 
 export type GeneratorClient = AsyncClient<GeneratorServiceServer>;
 export type ReportClient = AsyncClient<ReportServiceServer>;
@@ -208,7 +208,7 @@ export class StepContext {
     // lost, so its observation is forwarded again (Observe skips it as a repeat) and marked then.
     return Prisma.sql`marking AS (SELECT id FROM trials WHERE id = ANY(${marks.map((mark) => mark.trialId)}::uuid[]) FOR UPDATE SKIP LOCKED),
       marked AS (
-        UPDATE trials t SET forwarded_attempt = m.attempt, forwarded_state = m.state::trial_state, forwarded_epoch = m.epoch
+        UPDATE trials t SET forwarded_attempt = m.attempt, forwarded_state = m.state, forwarded_epoch = m.epoch
         FROM unnest(${marks.map((mark) => mark.trialId)}::uuid[], ${marks.map((mark) => mark.attempt)}::int[], ${marks.map((mark) => mark.state)}::text[], ${marks.map((mark) => mark.epoch)}::int[])
           AS m(id, attempt, state, epoch) JOIN marking USING (id)
         WHERE t.id = m.id RETURNING t.run_id)`;

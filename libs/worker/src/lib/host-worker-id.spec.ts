@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { claimHostWorkerId } from './host-worker-id';
@@ -54,6 +54,33 @@ describe('claimHostWorkerId', () => {
     expect(claimHostWorkerId('box', dir, 403, alive).id).toBe('box');
     expect(readFileSync(join(dir, 'box.pid'), 'utf8')).toBe('403');
     expect(existsSync(join(dir, 'box.pid.lock'))).toBe(false);
+  });
+
+  it('creates a file its holder released between the failed create and the read again, and takes nothing over', () => {
+    // The module object host-worker-id.ts calls into (a namespace import would be a copy).
+    const fs = jest.requireActual<typeof import('node:fs')>('node:fs');
+    const dir = folder();
+    const file = join(dir, 'box.pid');
+    writeFileSync(file, '601');
+    running.add(601).add(602);
+    const read = fs.readFileSync;
+    const reads = jest.spyOn(fs, 'readFileSync').mockImplementation(((path: import('node:fs').PathOrFileDescriptor, options?: unknown) => {
+      if (path === file && running.has(601)) {
+        // 601 releases its id just after 602 found the file there.
+        running.delete(601);
+        unlinkSync(file);
+      }
+      return read(path, options as BufferEncoding);
+    }) as typeof readFileSync);
+    const links = jest.spyOn(fs, 'linkSync');
+    try {
+      expect(claimHostWorkerId('box', dir, 602, alive).id).toBe('box');
+      // No lock was taken: a file that is gone has no dead holder to take over from.
+      expect(links.mock.calls.map(([, target]) => String(target))).not.toContain(`${file}.lock`);
+    } finally {
+      reads.mockRestore();
+      links.mockRestore();
+    }
   });
 
   it('takes over a file that names no process, and a release leaves a file another process took', () => {

@@ -43,10 +43,12 @@ export function claimHostWorkerId(
   for (let n = 1; n <= MAX_WORKERS_PER_HOST; n++) {
     const id = n === 1 ? base : `${base}-${n}`;
     const file = join(directory, `${id}.pid`);
-    // A second try after taking over a dead holder's file: another claimant may win it meanwhile.
-    for (let attempt = 0; attempt < 2; attempt++) {
+    // Tries again after a takeover, or when the file went away between the failed create and
+    // the read (its holder released it): another claimant may win it meanwhile.
+    for (let attempt = 0; attempt < 3; attempt++) {
       if (createWhole(file, String(pid))) return { id, release: () => removeIfHolds(file, String(pid)) };
-      const holder = readOrEmpty(file);
+      const holder = readHolder(file);
+      if (holder === undefined) continue;
       if (holder === String(pid)) return { id, release: () => removeIfHolds(file, holder) };
       if (holdsAlive(holder, alive)) break;
       takeOver(file, holder, pid, alive);
@@ -64,23 +66,32 @@ function holdsAlive(holder: string, alive: (pid: number) => boolean): boolean {
  * Removes `file` if it still names the dead `holder`, under `<file>.lock` (created whole, like
  * a claim): the check and the removal are then one step for every claimant taking it over, so
  * none removes a claim another created meanwhile. Creating needs no lock: it fails while the
- * file exists. The lock of a live claimant is left be (the caller tries again, then moves on);
- * one whose holder is gone is removed first (that removal is unguarded, which matters only if
- * a claimant died inside its takeover and two others came for the same file at once).
+ * file exists. A lock held by a live claimant is left be (the caller tries again, then moves
+ * on); one whose holder is gone is removed first. That removal is unguarded, which matters only
+ * if a claimant died inside its takeover and two others came for the same file at once; a lock
+ * whose dead holder's pid a new process got is never removed, and that id is not reused.
  */
 function takeOver(file: string, holder: string, pid: number, alive: (pid: number) => boolean): void {
   const lock = `${file}.lock`;
-  if (!createWhole(lock, String(pid))) {
-    const locker = readOrEmpty(lock);
-    if (holdsAlive(locker, alive)) return;
-    removeIfHolds(lock, locker);
-    if (!createWhole(lock, String(pid))) return;
-  }
+  if (!lockFor(lock, String(pid), alive)) return;
   try {
     removeIfHolds(file, holder);
   } finally {
-    unlinkSync(lock);
+    removeIfHolds(lock, String(pid));
   }
+}
+
+/** Creates `lock` for `me`; false while a live claimant holds it. */
+function lockFor(lock: string, me: string, alive: (pid: number) => boolean): boolean {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (createWhole(lock, me)) return true;
+    const locker = readHolder(lock);
+    // Released between the failed create and the read: create it again.
+    if (locker === undefined) continue;
+    if (holdsAlive(locker, alive)) return false;
+    removeIfHolds(lock, locker);
+  }
+  return false;
 }
 
 /** Creates `file` holding `text`, unless it exists (false). */
@@ -98,17 +109,19 @@ function createWhole(file: string, text: string): boolean {
   }
 }
 
-function readOrEmpty(file: string): string {
+/** What `file` holds, trimmed; undefined when there is no such file. */
+function readHolder(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8').trim();
-  } catch {
-    return '';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }
 
-/** Removes `file` if it still holds `text`: a claimant that took it over meanwhile keeps it. */
+/** Removes `file` if it is there and still holds `text`: a claimant that took it over meanwhile keeps it. */
 function removeIfHolds(file: string, text: string): void {
-  if (readOrEmpty(file) !== text) return;
+  if (readHolder(file) !== text) return;
   try {
     unlinkSync(file);
   } catch (error) {

@@ -367,13 +367,6 @@ export type JsonNullableFilterBase<$PrismaModel = never> = {
   not?: runtime.InputJsonValue | Prisma.JsonFieldRefInput<$PrismaModel> | Prisma.JsonNullValueFilter
 }
 
-export type EnumTrialStateNullableFilter<$PrismaModel = never> = {
-  equals?: $Enums.TrialState | Prisma.EnumTrialStateFieldRefInput<$PrismaModel> | null
-  in?: $Enums.TrialState[] | Prisma.ListEnumTrialStateFieldRefInput<$PrismaModel> | null
-  notIn?: $Enums.TrialState[] | Prisma.ListEnumTrialStateFieldRefInput<$PrismaModel> | null
-  not?: Prisma.NestedEnumTrialStateNullableFilter<$PrismaModel> | $Enums.TrialState | null
-}
-
 export type BigIntFilter<$PrismaModel = never> = {
   equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
   in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel>
@@ -452,16 +445,6 @@ export type JsonNullableWithAggregatesFilterBase<$PrismaModel = never> = {
   _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
   _min?: Prisma.NestedJsonNullableFilter<$PrismaModel>
   _max?: Prisma.NestedJsonNullableFilter<$PrismaModel>
-}
-
-export type EnumTrialStateNullableWithAggregatesFilter<$PrismaModel = never> = {
-  equals?: $Enums.TrialState | Prisma.EnumTrialStateFieldRefInput<$PrismaModel> | null
-  in?: $Enums.TrialState[] | Prisma.ListEnumTrialStateFieldRefInput<$PrismaModel> | null
-  notIn?: $Enums.TrialState[] | Prisma.ListEnumTrialStateFieldRefInput<$PrismaModel> | null
-  not?: Prisma.NestedEnumTrialStateNullableWithAggregatesFilter<$PrismaModel> | $Enums.TrialState | null
-  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
-  _min?: Prisma.NestedEnumTrialStateNullableFilter<$PrismaModel>
-  _max?: Prisma.NestedEnumTrialStateNullableFilter<$PrismaModel>
 }
 
 export type BigIntWithAggregatesFilter<$PrismaModel = never> = {
@@ -848,13 +831,6 @@ export type NestedFloatNullableFilter<$PrismaModel = never> = {
   not?: Prisma.NestedFloatNullableFilter<$PrismaModel> | number | null
 }
 
-export type NestedEnumTrialStateNullableFilter<$PrismaModel = never> = {
-  equals?: $Enums.TrialState | Prisma.EnumTrialStateFieldRefInput<$PrismaModel> | null
-  in?: $Enums.TrialState[] | Prisma.ListEnumTrialStateFieldRefInput<$PrismaModel> | null
-  notIn?: $Enums.TrialState[] | Prisma.ListEnumTrialStateFieldRefInput<$PrismaModel> | null
-  not?: Prisma.NestedEnumTrialStateNullableFilter<$PrismaModel> | $Enums.TrialState | null
-}
-
 export type NestedBigIntFilter<$PrismaModel = never> = {
   equals?: bigint | number | Prisma.BigIntFieldRefInput<$PrismaModel>
   in?: bigint[] | number[] | Prisma.ListBigIntFieldRefInput<$PrismaModel>
@@ -930,16 +906,6 @@ export type NestedJsonNullableFilterBase<$PrismaModel = never> = {
   gt?: runtime.InputJsonValue | Prisma.JsonFieldRefInput<$PrismaModel>
   gte?: runtime.InputJsonValue | Prisma.JsonFieldRefInput<$PrismaModel>
   not?: runtime.InputJsonValue | Prisma.JsonFieldRefInput<$PrismaModel> | Prisma.JsonNullValueFilter
-}
-
-export type NestedEnumTrialStateNullableWithAggregatesFilter<$PrismaModel = never> = {
-  equals?: $Enums.TrialState | Prisma.EnumTrialStateFieldRefInput<$PrismaModel> | null
-  in?: $Enums.TrialState[] | Prisma.ListEnumTrialStateFieldRefInput<$PrismaModel> | null
-  notIn?: $Enums.TrialState[] | Prisma.ListEnumTrialStateFieldRefInput<$PrismaModel> | null
-  not?: Prisma.NestedEnumTrialStateNullableWithAggregatesFilter<$PrismaModel> | $Enums.TrialState | null
-  _count?: Prisma.NestedIntNullableFilter<$PrismaModel>
-  _min?: Prisma.NestedEnumTrialStateNullableFilter<$PrismaModel>
-  _max?: Prisma.NestedEnumTrialStateNullableFilter<$PrismaModel>
 }
 
 export type NestedBigIntWithAggregatesFilter<$PrismaModel = never> = {

@@ -172,7 +172,7 @@ export class SearchStepExecutor implements StepExecutor {
   private async allForwarded(context: StepContext): Promise<boolean> {
     const [{ behind }] = await context.prisma.$queryRaw<{ behind: bigint }[]>`
       SELECT count(*) AS behind FROM trials WHERE run_id = ${context.run.id}::uuid AND step = ${context.step.name}
-        AND ${UNFORWARDED} AND (forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state)`;
+        AND ${UNFORWARDED} AND (forwarded_attempt <> attempt OR forwarded_state IS DISTINCT FROM state::text)`;
     return Number(behind) === 0;
   }
 }

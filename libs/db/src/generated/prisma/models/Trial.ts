@@ -78,7 +78,7 @@ export type TrialMinAggregateOutputType = {
   progressEpoch: number | null
   totalEpochs: number | null
   forwardedAttempt: number | null
-  forwardedState: $Enums.TrialState | null
+  forwardedState: string | null
   forwardedEpoch: number | null
   completeRequestId: string | null
   gpus: number | null
@@ -113,7 +113,7 @@ export type TrialMaxAggregateOutputType = {
   progressEpoch: number | null
   totalEpochs: number | null
   forwardedAttempt: number | null
-  forwardedState: $Enums.TrialState | null
+  forwardedState: string | null
   forwardedEpoch: number | null
   completeRequestId: string | null
   gpus: number | null
@@ -425,7 +425,7 @@ export type TrialGroupByOutputType = {
   totalEpochs: number | null
   progressObjectives: runtime.JsonValue | null
   forwardedAttempt: number
-  forwardedState: $Enums.TrialState | null
+  forwardedState: string | null
   forwardedEpoch: number
   completeRequestId: string | null
   gpus: number
@@ -488,7 +488,7 @@ export type TrialWhereInput = {
   totalEpochs?: Prisma.IntNullableFilter<"Trial"> | number | null
   progressObjectives?: Prisma.JsonNullableFilter<"Trial">
   forwardedAttempt?: Prisma.IntFilter<"Trial"> | number
-  forwardedState?: Prisma.EnumTrialStateNullableFilter<"Trial"> | $Enums.TrialState | null
+  forwardedState?: Prisma.StringNullableFilter<"Trial"> | string | null
   forwardedEpoch?: Prisma.IntFilter<"Trial"> | number
   completeRequestId?: Prisma.StringNullableFilter<"Trial"> | string | null
   gpus?: Prisma.IntFilter<"Trial"> | number
@@ -580,7 +580,7 @@ export type TrialWhereUniqueInput = Prisma.AtLeast<{
   totalEpochs?: Prisma.IntNullableFilter<"Trial"> | number | null
   progressObjectives?: Prisma.JsonNullableFilter<"Trial">
   forwardedAttempt?: Prisma.IntFilter<"Trial"> | number
-  forwardedState?: Prisma.EnumTrialStateNullableFilter<"Trial"> | $Enums.TrialState | null
+  forwardedState?: Prisma.StringNullableFilter<"Trial"> | string | null
   forwardedEpoch?: Prisma.IntFilter<"Trial"> | number
   completeRequestId?: Prisma.StringNullableFilter<"Trial"> | string | null
   gpus?: Prisma.IntFilter<"Trial"> | number
@@ -672,7 +672,7 @@ export type TrialScalarWhereWithAggregatesInput = {
   totalEpochs?: Prisma.IntNullableWithAggregatesFilter<"Trial"> | number | null
   progressObjectives?: Prisma.JsonNullableWithAggregatesFilter<"Trial">
   forwardedAttempt?: Prisma.IntWithAggregatesFilter<"Trial"> | number
-  forwardedState?: Prisma.EnumTrialStateNullableWithAggregatesFilter<"Trial"> | $Enums.TrialState | null
+  forwardedState?: Prisma.StringNullableWithAggregatesFilter<"Trial"> | string | null
   forwardedEpoch?: Prisma.IntWithAggregatesFilter<"Trial"> | number
   completeRequestId?: Prisma.StringNullableWithAggregatesFilter<"Trial"> | string | null
   gpus?: Prisma.IntWithAggregatesFilter<"Trial"> | number
@@ -709,7 +709,7 @@ export type TrialCreateInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -753,7 +753,7 @@ export type TrialUncheckedCreateInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -792,7 +792,7 @@ export type TrialUpdateInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -836,7 +836,7 @@ export type TrialUncheckedUpdateInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -878,7 +878,7 @@ export type TrialCreateManyInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -915,7 +915,7 @@ export type TrialUpdateManyMutationInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -955,7 +955,7 @@ export type TrialUncheckedUpdateManyInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1225,10 +1225,6 @@ export type NullableFloatFieldUpdateOperationsInput = {
   divide?: number
 }
 
-export type NullableEnumTrialStateFieldUpdateOperationsInput = {
-  set?: $Enums.TrialState | null
-}
-
 export type BigIntFieldUpdateOperationsInput = {
   set?: bigint | number
   increment?: bigint | number
@@ -1308,7 +1304,7 @@ export type TrialCreateWithoutStepRefInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -1349,7 +1345,7 @@ export type TrialUncheckedCreateWithoutStepRefInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -1420,7 +1416,7 @@ export type TrialScalarWhereInput = {
   totalEpochs?: Prisma.IntNullableFilter<"Trial"> | number | null
   progressObjectives?: Prisma.JsonNullableFilter<"Trial">
   forwardedAttempt?: Prisma.IntFilter<"Trial"> | number
-  forwardedState?: Prisma.EnumTrialStateNullableFilter<"Trial"> | $Enums.TrialState | null
+  forwardedState?: Prisma.StringNullableFilter<"Trial"> | string | null
   forwardedEpoch?: Prisma.IntFilter<"Trial"> | number
   completeRequestId?: Prisma.StringNullableFilter<"Trial"> | string | null
   gpus?: Prisma.IntFilter<"Trial"> | number
@@ -1457,7 +1453,7 @@ export type TrialCreateWithoutChildrenInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -1500,7 +1496,7 @@ export type TrialUncheckedCreateWithoutChildrenInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -1543,7 +1539,7 @@ export type TrialCreateWithoutParentInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -1585,7 +1581,7 @@ export type TrialUncheckedCreateWithoutParentInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -1645,7 +1641,7 @@ export type TrialUpdateWithoutChildrenInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1688,7 +1684,7 @@ export type TrialUncheckedUpdateWithoutChildrenInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1742,7 +1738,7 @@ export type TrialCreateWithoutAttemptsInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -1785,7 +1781,7 @@ export type TrialUncheckedCreateWithoutAttemptsInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -1839,7 +1835,7 @@ export type TrialUpdateWithoutAttemptsInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1882,7 +1878,7 @@ export type TrialUncheckedUpdateWithoutAttemptsInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1921,7 +1917,7 @@ export type TrialCreateManyStepRefInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -1958,7 +1954,7 @@ export type TrialUpdateWithoutStepRefInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -1999,7 +1995,7 @@ export type TrialUncheckedUpdateWithoutStepRefInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -2039,7 +2035,7 @@ export type TrialUncheckedUpdateManyWithoutStepRefInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -2078,7 +2074,7 @@ export type TrialCreateManyParentInput = {
   totalEpochs?: number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: number
-  forwardedState?: $Enums.TrialState | null
+  forwardedState?: string | null
   forwardedEpoch?: number
   completeRequestId?: string | null
   gpus?: number
@@ -2115,7 +2111,7 @@ export type TrialUpdateWithoutParentInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -2157,7 +2153,7 @@ export type TrialUncheckedUpdateWithoutParentInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -2198,7 +2194,7 @@ export type TrialUncheckedUpdateManyWithoutParentInput = {
   totalEpochs?: Prisma.NullableIntFieldUpdateOperationsInput | number | null
   progressObjectives?: Prisma.NullableJsonNullValueInput | runtime.InputJsonValue
   forwardedAttempt?: Prisma.IntFieldUpdateOperationsInput | number
-  forwardedState?: Prisma.NullableEnumTrialStateFieldUpdateOperationsInput | $Enums.TrialState | null
+  forwardedState?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   forwardedEpoch?: Prisma.IntFieldUpdateOperationsInput | number
   completeRequestId?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   gpus?: Prisma.IntFieldUpdateOperationsInput | number
@@ -2502,7 +2498,7 @@ export type $TrialPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs 
      * What the generator has been told (an outbox): the attempt, state and epoch last forwarded.
      */
     forwardedAttempt: number
-    forwardedState: $Enums.TrialState | null
+    forwardedState: string | null
     forwardedEpoch: number
     completeRequestId: string | null
     gpus: number
@@ -2975,7 +2971,7 @@ export interface TrialFieldRefs {
   readonly totalEpochs: Prisma.FieldRef<"Trial", 'Int'>
   readonly progressObjectives: Prisma.FieldRef<"Trial", 'Json'>
   readonly forwardedAttempt: Prisma.FieldRef<"Trial", 'Int'>
-  readonly forwardedState: Prisma.FieldRef<"Trial", 'TrialState'>
+  readonly forwardedState: Prisma.FieldRef<"Trial", 'String'>
   readonly forwardedEpoch: Prisma.FieldRef<"Trial", 'Int'>
   readonly completeRequestId: Prisma.FieldRef<"Trial", 'String'>
   readonly gpus: Prisma.FieldRef<"Trial", 'Int'>
