@@ -48,7 +48,7 @@ describe('the outbox backlog (real Postgres)', () => {
     expect(Number(behind)).toBe(3);
     await prisma.$transaction(async (tx) => {
       await tx.$executeRaw`UPDATE trials t SET forwarded_state = m.state FROM unnest(${[run.trials[16].id]}::uuid[], ${['SUCCEEDED']}::text[]) AS m(id, state) WHERE t.id = m.id`;
-      const rows = await tx.$queryRaw<{ number: number }[]>`SELECT number FROM trials WHERE run_id = ${run.runId}::uuid AND step = ${run.step} AND ${UNFORWARDED} ORDER BY number`;
+      const rows = await tx.$queryRaw<{ number: number }[]>(backlogSql());
       expect(rows.map((row) => row.number)).toEqual([1200, 2999]);
       // Leaves the fixture as it was for the other tests.
       await tx.$executeRaw`UPDATE trials SET forwarded_state = 'RUNNING' WHERE number = 17`;
