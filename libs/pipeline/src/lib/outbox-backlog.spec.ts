@@ -1,15 +1,6 @@
 import { createPrismaClient, Prisma, queryRows, type PrismaClient } from '@vela/db';
-import { seedRunWithTrials, useTestDatabase, type SeededRun } from '@vela/testing';
+import { planNodes, seedRunWithTrials, useTestDatabase, type PlanNode, type SeededRun } from '@vela/testing';
 import { UNFORWARDED } from './step-context';
-
-interface PlanNode {
-  readonly 'Node Type': string;
-  readonly 'Index Name'?: string;
-  readonly 'Plan Rows': number;
-  readonly Plans?: readonly PlanNode[];
-}
-
-const planNodes = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(planNodes)];
 
 // The driver reads the outbox's backlog at every pass. A step's trials are nearly all
 // forwarded, so the backlog must come from the partial index of the others: a scan of the

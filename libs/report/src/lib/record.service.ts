@@ -85,37 +85,9 @@ export class RecordService {
     // The last write of each key is the one stored (an earlier one would be replaced at once).
     const lastOfKey = new Map<string, number>();
     inputs.forEach((input, index) => answers[index] === undefined && lastOfKey.set(recordKey(input), index));
-    const batch = [...lastOfKey.values()].map((index) => rowOf(index, inputs[index]));
+    const batch = [...lastOfKey.values()].map((index) => recordWriteRow(index, inputs[index]));
     if (batch.length === 0) return answers as (StoredRecord | VelaError)[];
-    // One statement, so one round trip. Writers take turns (the advisory lock, held to the
-    // end of the statement's transaction) so that seq order is commit order: a watcher that
-    // has seen seq n never later finds a committed record below n. A record is inserted only
-    // when its trial exists and is on its attempt (the fence); trials are locked in id order,
-    // as the master's statements over several trials lock them.
-    const rows = await queryRows<RecordRow & { position: number; current_attempt: number | null }>(this.prisma, Prisma.sql`
-      WITH writer AS (SELECT pg_advisory_xact_lock(${RECORD_WRITE_LOCK})),
-      batch AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) AS b(
-        position int, trial_id uuid, attempt int, epoch int, trial_state trial_state, "desc" jsonb, hyperparameters jsonb, performance jsonb, objectives jsonb,
-        flops float8, params float8, latency_ms float8, backend text, threads int, device text, error text, log_tail text, checkpoint_artifact_id uuid, train_seconds float8)),
-      trial AS (
-        SELECT b.position, t.run_id, t.step, t.number, t.attempt FROM batch b JOIN trials t ON t.id = b.trial_id CROSS JOIN writer ORDER BY t.id FOR SHARE OF t),
-      written AS (
-        INSERT INTO records (trial_id, attempt, epoch, run_id, step, trial_number, trial_state, "desc", hyperparameters, performance, objectives,
-                             flops, params, latency_ms, backend, threads, device, error, log_tail, checkpoint_artifact_id, train_seconds)
-        SELECT b.trial_id, b.attempt, b.epoch, trial.run_id, trial.step, trial.number, b.trial_state, b."desc", b.hyperparameters, b.performance, b.objectives,
-               b.flops, b.params, b.latency_ms, b.backend, b.threads, b.device, b.error, b.log_tail, b.checkpoint_artifact_id, b.train_seconds
-        FROM batch b JOIN trial ON trial.position = b.position WHERE trial.attempt = b.attempt ORDER BY b.position
-        ON CONFLICT (trial_id, attempt, epoch) DO UPDATE SET
-          trial_state = EXCLUDED.trial_state, "desc" = EXCLUDED."desc", hyperparameters = EXCLUDED.hyperparameters,
-          performance = EXCLUDED.performance, objectives = EXCLUDED.objectives, flops = EXCLUDED.flops, params = EXCLUDED.params,
-          latency_ms = EXCLUDED.latency_ms, backend = EXCLUDED.backend, threads = EXCLUDED.threads, device = EXCLUDED.device,
-          error = EXCLUDED.error, log_tail = EXCLUDED.log_tail, checkpoint_artifact_id = EXCLUDED.checkpoint_artifact_id, train_seconds = EXCLUDED.train_seconds,
-          seq = nextval(pg_get_serial_sequence('records', 'seq')), updated_at = now()
-        RETURNING *),
-      notified AS (SELECT count(pg_notify(${RECORDS_CHANNEL}, json_build_object('seq', seq, 'runId', run_id)::text)) AS n FROM written)
-      SELECT b.position, trial.attempt AS current_attempt, written.*
-      FROM batch b CROSS JOIN notified LEFT JOIN trial ON trial.position = b.position
-      LEFT JOIN written ON written.trial_id = b.trial_id AND written.attempt = b.attempt AND written.epoch = b.epoch`);
+    const rows = await queryRows<RecordRow & { position: number; current_attempt: number | null }>(this.prisma, recordWriteSql(batch));
     const stored = new Map<string, StoredRecord | VelaError>();
     for (const row of rows) {
       const input = inputs[row.position];
@@ -320,7 +292,7 @@ function recordKey(input: RecordInput): string {
 }
 
 /** A record as a row of updateRecords' batch (jsonb_to_recordset's column names). */
-function rowOf(position: number, input: RecordInput) {
+export function recordWriteRow(position: number, input: RecordInput) {
   return {
     position,
     trial_id: input.trialId.toLowerCase(),
@@ -342,4 +314,43 @@ function rowOf(position: number, input: RecordInput) {
     checkpoint_artifact_id: input.checkpointArtifactId || null,
     train_seconds: input.trainSeconds ?? null,
   };
+}
+
+/**
+ * One statement, so one round trip. Writers take turns (the advisory lock, held to the
+ * end of the statement's transaction) so that seq order is commit order: a watcher that
+ * has seen seq n never later finds a committed record below n. A record is inserted only
+ * when its trial exists and is on its attempt (the fence); trials are locked in id order,
+ * as the master's statements over several trials lock them.
+ *
+ * Trials are found through their primary key, named by the batch's ids as an array: Postgres
+ * expects a hundred rows from jsonb_to_recordset whatever the batch holds, so a plain join
+ * scanned every trial of the database at each write until there were thousands of them.
+ */
+export function recordWriteSql(batch: readonly ReturnType<typeof recordWriteRow>[]): Prisma.Sql {
+  return Prisma.sql`
+    WITH writer AS (SELECT pg_advisory_xact_lock(${RECORD_WRITE_LOCK})),
+    batch AS (SELECT * FROM jsonb_to_recordset(${JSON.stringify(batch)}::jsonb) AS b(
+      position int, trial_id uuid, attempt int, epoch int, trial_state trial_state, "desc" jsonb, hyperparameters jsonb, performance jsonb, objectives jsonb,
+      flops float8, params float8, latency_ms float8, backend text, threads int, device text, error text, log_tail text, checkpoint_artifact_id uuid, train_seconds float8)),
+    trial AS (
+      SELECT b.position, t.run_id, t.step, t.number, t.attempt FROM batch b JOIN trials t ON t.id = b.trial_id CROSS JOIN writer
+      WHERE t.id = ANY (ARRAY(SELECT trial_id FROM batch)) ORDER BY t.id FOR SHARE OF t),
+    written AS (
+      INSERT INTO records (trial_id, attempt, epoch, run_id, step, trial_number, trial_state, "desc", hyperparameters, performance, objectives,
+                           flops, params, latency_ms, backend, threads, device, error, log_tail, checkpoint_artifact_id, train_seconds)
+      SELECT b.trial_id, b.attempt, b.epoch, trial.run_id, trial.step, trial.number, b.trial_state, b."desc", b.hyperparameters, b.performance, b.objectives,
+             b.flops, b.params, b.latency_ms, b.backend, b.threads, b.device, b.error, b.log_tail, b.checkpoint_artifact_id, b.train_seconds
+      FROM batch b JOIN trial ON trial.position = b.position WHERE trial.attempt = b.attempt ORDER BY b.position
+      ON CONFLICT (trial_id, attempt, epoch) DO UPDATE SET
+        trial_state = EXCLUDED.trial_state, "desc" = EXCLUDED."desc", hyperparameters = EXCLUDED.hyperparameters,
+        performance = EXCLUDED.performance, objectives = EXCLUDED.objectives, flops = EXCLUDED.flops, params = EXCLUDED.params,
+        latency_ms = EXCLUDED.latency_ms, backend = EXCLUDED.backend, threads = EXCLUDED.threads, device = EXCLUDED.device,
+        error = EXCLUDED.error, log_tail = EXCLUDED.log_tail, checkpoint_artifact_id = EXCLUDED.checkpoint_artifact_id, train_seconds = EXCLUDED.train_seconds,
+        seq = nextval(pg_get_serial_sequence('records', 'seq')), updated_at = now()
+      RETURNING *),
+    notified AS (SELECT count(pg_notify(${RECORDS_CHANNEL}, json_build_object('seq', seq, 'runId', run_id)::text)) AS n FROM written)
+    SELECT b.position, trial.attempt AS current_attempt, written.*
+    FROM batch b CROSS JOIN notified LEFT JOIN trial ON trial.position = b.position
+    LEFT JOIN written ON written.trial_id = b.trial_id AND written.attempt = b.attempt AND written.epoch = b.epoch`;
 }
