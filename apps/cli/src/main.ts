@@ -57,7 +57,7 @@ program
   .argument('[config]', 'the Vega-style YAML config', 'examples/default.yml')
   .option('--database-url <url>', 'use this Postgres instead of the embedded one')
   .option('--workers <n>', 'trainer-workers to start', positiveInteger, 1)
-  .option('--slots <n>', 'training processes per worker (default: one per core)', positiveInteger)
+  .option('--slots <n>', 'training processes per worker (default: the cores shared among the workers, at least one each)', positiveInteger)
   .option('--set <key=value...>', 'override config values, e.g. --set hpo.trainer.epochs=2', collect)
   .option('--verbose', "show the services' own logs")
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)

@@ -15,7 +15,7 @@ export interface LocalClusterOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Trainer-workers to start (default 1). */
   readonly workers?: number;
-  /** CPU slots (training processes) per worker; default one per core. */
+  /** CPU slots (training processes) per worker; default: the host's cores shared among the workers (sharedSlotsPerWorker). */
   readonly slotsPerWorker?: number;
   /** Each service's output lines, with its name. */
   readonly onOutput?: (service: string, line: string) => void;
@@ -33,6 +33,15 @@ export interface LocalCluster {
   readonly reportAddress: string;
   /** Stops the workers, then the services, then the embedded database (if this cluster started one). */
   stop(): Promise<void>;
+}
+
+/**
+ * Local workers all train on this host, so by default they share its cores: one training
+ * process per core in all (at least one per worker), not one per core each, which would run
+ * several trainings on every core.
+ */
+export function sharedSlotsPerWorker(workers: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.floor(cores / workers));
 }
 
 /**
@@ -74,9 +83,10 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
       VELA_REPORT_ADDRESS: report.address,
       VELA_GENERATOR_ADDRESS: generator.address,
     });
-    const slots = options.slotsPerWorker ?? availableParallelism();
+    const workers = options.workers ?? 1;
+    const slots = options.slotsPerWorker ?? sharedSlotsPerWorker(workers);
     await Promise.all(
-      Array.from({ length: options.workers ?? 1 }, (_, index) =>
+      Array.from({ length: workers }, (_, index) =>
         start(`worker-${index + 1}`, SERVICE_ENTRIES.worker, undefined, {
           VELA_WORKER_PORT: '0',
           VELA_WORKER_ID: `local-${index + 1}`,
