@@ -67,12 +67,12 @@ export async function startTestCluster(databaseUrl: string, extraEnv: NodeJS.Pro
 }
 
 /** A small search config on synthetic data, written where the cluster keeps its files. */
-export function searchConfig(workDir: string, options: { samples?: number; inFlight?: number; gpus?: number; algorithm?: string; maxFailed?: number; earlyStopping?: string } = {}): string {
+export function searchConfig(workDir: string, options: { samples?: number; inFlight?: number; maxTrials?: number; gpus?: number; algorithm?: string; maxFailed?: number; earlyStopping?: string } = {}): string {
   return `
 general:
   seed: 3
   task: { local_base_path: ${workDir} }
-  limits: { trials_in_flight: ${options.inFlight ?? 2}, max_retries: 1${options.maxFailed === undefined ? '' : `, max_failed_trials: ${options.maxFailed}`} }
+  limits: { trials_in_flight: ${options.inFlight ?? 2}, max_retries: 1${options.maxFailed === undefined ? '' : `, max_failed_trials: ${options.maxFailed}`}${options.maxTrials === undefined ? '' : `, max_trials: ${options.maxTrials}`} }
 pipeline: [hpo]
 hpo:
   pipe_step: { type: SearchPipeStep }

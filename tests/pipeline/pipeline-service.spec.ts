@@ -294,6 +294,36 @@ describe('the pipeline master over gRPC', () => {
     expect(cancelled.steps[0].trialCounts?.cancelled).toBeGreaterThanOrEqual(1);
   });
 
+  it('queues nothing more for a cancelled run, though its driver wakes for the cancel itself', async () => {
+    await register('w-cancel-queue', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 20, inFlight: 4 }));
+    const pending = async () =>
+      (await cluster.clients.pipeline.listTrials({ parent: `${run.name}/steps/-`, pageSize: 100, pageToken: '', filter: { states: [TrialState.TRIAL_STATE_PENDING] } })).trials;
+    await until('trials queued', async () => ((await pending()).length >= 2 ? true : undefined));
+    await cluster.clients.pipeline.cancelRun({ name: run.name, reason: 'e2e cancel of a queue' });
+    // The driver's next pass (it wakes for the cancel) and the scheduler's tick that stops it.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect((await pending()).map((trial) => trial.number)).toEqual([]);
+    const cancelled = await getRun(run);
+    expect(cancelled.state).toBe(RunState.RUN_STATE_CANCELLED);
+    expect(cancelled.steps[0].trialCounts?.pending).toBe(0);
+  });
+
+  it('ends a search step once max_trials trials have ended, though the algorithm would suggest more', async () => {
+    await register('w-max-trials', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 6, inFlight: 2, maxTrials: 2 }));
+    for (const accuracy of [0.5, 0.6]) {
+      const trial = await until('a trial', async () => (await acquire('w-max-trials', 1, 1000)).trials.find((t) => t.runId === run.id));
+      await train(trial, accuracy);
+    }
+    const ended = await until('the run to end', async () => {
+      const now = await getRun(run);
+      return now.state === RunState.RUN_STATE_RUNNING ? undefined : now;
+    }, 20000);
+    expect(ended.state).toBe(RunState.RUN_STATE_SUCCEEDED);
+    expect(ended.steps[0].trialCounts?.succeeded).toBe(2);
+  });
+
   it('rejects a trial no registered worker could ever hold, with the reason', async () => {
     await register('w-cpu-only', 1);
     const run = await createRun(searchConfig(cluster.workDir, { samples: 1, gpus: 2 }));

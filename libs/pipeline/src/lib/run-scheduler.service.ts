@@ -93,7 +93,24 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
         await this.fail(run.id, error);
       })
       .catch((error: unknown) => this.logger.error(`run ${run.id}: could not record its failure (${(error as Error).message}); retrying`))
-      .finally(() => this.driving.delete(run.id));
+      .finally(() => {
+        this.driving.delete(run.id);
+        if (controller.signal.aborted) void this.sweepCancelled(run.id);
+      });
+  }
+
+  /**
+   * Once a cancelled run's driver has stopped, cancels what it may still have queued: a
+   * statement of its last pass that began before the cancel committed can add trials after
+   * the cancel's own sweep (nothing would ever lease them).
+   */
+  private async sweepCancelled(runId: string): Promise<void> {
+    try {
+      const run = await this.prisma.run.findUnique({ where: { id: runId }, select: { state: true, error: true } });
+      if (run?.state === 'CANCELLED') await this.queue.requestStop({ runId }, 'CANCELLED', run.error ?? 'the run was cancelled');
+    } catch (error) {
+      this.logger.warn(`run ${runId}: could not cancel what its driver left queued (${error instanceof Error ? error.message : String(error)})`);
+    }
   }
 
   private async driveSteps(run: Run, signal: AbortSignal): Promise<void> {
@@ -104,7 +121,9 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
       if (signal.aborted) return;
       if (step.state === 'SUCCEEDED') continue;
       if (step.state === 'PENDING') {
-        await this.prisma.step.update({ where: { runId_name: { runId: run.id, name: step.name } }, data: { state: 'RUNNING', startedAt: new Date() } });
+        // Conditional, as every step write of a driver: a cancel may have ended the step already.
+        const started = await this.prisma.step.updateMany({ where: { runId: run.id, name: step.name, state: 'PENDING' }, data: { state: 'RUNNING', startedAt: new Date() } });
+        if (started.count === 0) return;
         step.state = 'RUNNING';
       }
       const context = new StepContext(this.prisma, this.queue, this.workers, this.events, this.generator, this.report, run, step, config, signal);
@@ -117,10 +136,11 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
       }
       if (signal.aborted) return;
       const outputs = await writeStepOutputs(context);
-      await this.prisma.step.update({
-        where: { runId_name: { runId: run.id, name: step.name } },
+      const finished = await this.prisma.step.updateMany({
+        where: { runId: run.id, name: step.name, state: 'RUNNING' },
         data: { state: 'SUCCEEDED', endedAt: new Date(), outputDir: outputs.folder, waitReason: null },
       });
+      if (finished.count === 0) return;
       await touchRuns(this.prisma, [run.id]);
       this.logger.log(`run ${run.id}: step ${step.name} done: ${outputs.results} results, pareto front ${outputs.pareto.join(', ') || '-'} in ${outputs.folder}`);
     }

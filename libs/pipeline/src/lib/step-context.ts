@@ -177,6 +177,8 @@ export class StepContext {
                           ${column((t) => t.checkpointArtifactId ?? null)}::text[], ${column((t) => t.resumeEpoch ?? null)}::int[],
                           ${column((t) => json(t.suggestion))}::text[], ${column((t) => t.task ?? 'train')}::text[])
              WITH ORDINALITY AS t(descs, hps, seed, budget, rung, parent, checkpoint, resume, suggestion, task, ord)
+        -- A run cancelled (or failed) while the driver was deciding gets no new trials: nothing would lease them.
+        WHERE EXISTS (SELECT 1 FROM runs WHERE id = ${this.run.id}::uuid AND state = 'RUNNING')
         RETURNING *),
       ${marks ? Prisma.sql`${marks},` : Prisma.empty}
       ${touchRunsSql(marks ? Prisma.sql`SELECT ${this.run.id}::uuid UNION SELECT run_id FROM marked` : Prisma.sql`SELECT ${this.run.id}::uuid`, true)}

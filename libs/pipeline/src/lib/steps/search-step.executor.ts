@@ -55,7 +55,11 @@ export class SearchStepExecutor implements StepExecutor {
       if (observed.isCompleted !== undefined) completed = observed.isCompleted;
       context.forwarded(observed.marks);
       await earlyStopping?.apply();
-      if ((completed || stopping) && inFlight === 0) {
+      // max_trials ends the step as the algorithm's end would (the generator does not know it),
+      // without stopping what is in flight.
+      const maxTrials = context.config.general.limits.max_trials;
+      const allCreated = maxTrials !== undefined && summary.total >= maxTrials;
+      if ((completed || stopping || allCreated) && inFlight === 0) {
         await context.writeForwarded();
         if (await this.allForwarded(context)) {
           if (!summary.anySucceeded) {
@@ -162,7 +166,8 @@ export class SearchStepExecutor implements StepExecutor {
                resume_epoch = ${promotion.resumeEpoch || null}, suggestion = ${JSON.stringify(promotion)}::jsonb, ended_at = NULL, error = NULL,
                checkpoint_artifact_id = COALESCE(${artifactId(promotion.checkpointArtifact) ?? null}::uuid, checkpoint_artifact_id),
                forwarded_attempt = 0, stop_requested = false, stop_reason = NULL
-        WHERE id = ${promotion.continueTrialId}::uuid AND run_id = ${context.run.id}::uuid AND state = 'SUCCEEDED'`;
+        WHERE id = ${promotion.continueTrialId}::uuid AND run_id = ${context.run.id}::uuid AND state = 'SUCCEEDED'
+          AND EXISTS (SELECT 1 FROM runs WHERE id = ${context.run.id}::uuid AND state = 'RUNNING')`;
     }
     // createTrials woke the watchers and workers for the new trials; promotions need it too.
     if (promotions.length > 0) await touchRuns(context.prisma, [context.run.id], { queued: true });
