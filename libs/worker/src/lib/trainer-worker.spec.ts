@@ -92,7 +92,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 27, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 33, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -263,16 +263,20 @@ describe('TrainerWorker', () => {
     });
   });
 
-  it('completes FAILED, with its output as the log tail, a trial whose training process dies, and trains the next in a new process', async () => {
+  it('completes FAILED, with its own output as the log tail, a trial whose training process dies, and trains the next in a new process', async () => {
     const plugin = join(__dirname, 'fixtures', 'crashing-trainer.plugin.ts');
     // Only the worker with the plugin (and its label) may take these trials.
     const resources = { labels: { plugin: 'crashing' } };
-    const doomed = trialOf(8, { resources, stepConfig: { ...STEP_CONFIG, trainer: { ...STEP_CONFIG.trainer, type: 'CrashingTrainer' } } });
     await withWorker({ VELA_WORKER_ID: 'crashing', VELA_WORKER_CPU_SLOTS: '1', VELA_PLUGINS: plugin, VELA_WORKER_LABELS: 'plugin=crashing' }, async () => {
+      // The slot's one process trains a trial first, then the one that kills it.
+      const before = trialOf(27, { resources });
+      await master.until(() => completionOf(before.name) !== undefined);
+      const doomed = trialOf(8, { resources, stepConfig: { ...STEP_CONFIG, trainer: { ...STEP_CONFIG.trainer, type: 'CrashingTrainer' } } });
       await master.until(() => completionOf(doomed.name) !== undefined);
       const completion = completionOf(doomed.name);
       expect(completion).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_FAILED, errorMessage: 'the training process exited (SIGKILL) while training' });
       expect(completion.logTail).toContain('crashing-trainer: about to die');
+      expect(completion.logTail).not.toContain(before.id);
       const records = await recordsOf(doomed.id);
       expect(records.map((r) => [r.epoch, r.trialState, r.errorMessage])).toEqual([[0, TrialState.TRIAL_STATE_FAILED, completion.errorMessage]]);
       expect(records[0].logTail).toContain('crashing-trainer: about to die');
@@ -383,6 +387,28 @@ describe('TrainerWorker', () => {
       expect(completionOf(long.name).outcome).toBe(TrialOutcome.TRIAL_OUTCOME_CANCELLED);
       expect(completionOf(doomed.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_FAILED, errorMessage: 'the training process exited (SIGKILL) while training' });
       expect(completionOf(survivor.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 2 });
+      expect(own.trainingProcesses).toBe(1);
+    });
+  });
+
+  it('starts no more training processes than its slots when the trials after a crash all look for one at once', async () => {
+    const plugin = join(__dirname, 'fixtures', 'crashing-trainer.plugin.ts');
+    const resources = { labels: { queue: 'after-crash' } };
+    await withWorker({ VELA_WORKER_ID: 'after-crash', VELA_WORKER_CPU_SLOTS: '1', VELA_PLUGINS: plugin, VELA_WORKER_LABELS: 'queue=after-crash', VELA_WORKER_LEASE_AHEAD_BELOW_MS: '600000' }, async (own) => {
+      const first = trialOf(28, { resources });
+      await master.until(() => completionOf(first.name) !== undefined);
+      // Queued together: the crash leaves trials leased ahead, and its completion brings more,
+      // while the slot's next process is still starting.
+      const doomed = trialOf(29, { resources, stepConfig: { ...STEP_CONFIG, trainer: { ...STEP_CONFIG.trainer, type: 'CrashingTrainer' } } });
+      const rest = [30, 31, 32].map((index) => trialOf(index, { resources }));
+      let most = 0;
+      await master.until(() => {
+        most = Math.max(most, own.trainingProcesses);
+        return rest.every((trial) => completionOf(trial.name) !== undefined);
+      });
+      expect(completionOf(doomed.name).outcome).toBe(TrialOutcome.TRIAL_OUTCOME_FAILED);
+      expect(rest.map((trial) => completionOf(trial.name).outcome)).toEqual(rest.map(() => TrialOutcome.TRIAL_OUTCOME_SUCCEEDED));
+      expect(most).toBe(1);
       expect(own.trainingProcesses).toBe(1);
     });
   });

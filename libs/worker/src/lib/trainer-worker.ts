@@ -119,6 +119,8 @@ export class TrainerWorker {
   private readonly idle: TrainingProcess[] = [];
   /** Every training process started and not closed (idle or training). */
   private readonly processes = new Set<TrainingProcess>();
+  /** CPU slots' processes being started (not yet in `processes`). */
+  private startingSlots = 0;
   /** Trials leased ahead, waiting for a CPU slot's process to have room (it trains one, and one may wait in it). */
   private readonly processWaiters: ((process: TrainingProcess | undefined) => void)[] = [];
   /** The moving average of how long trials train, for leasing ahead. */
@@ -552,7 +554,23 @@ export class TrainerWorker {
     }
     if (this.draining) return undefined;
     const slots = [...this.processes].filter((p) => p.alive && !p.gpus);
-    if (slots.length < this.totalSlots) return reserved(await this.startProcess(undefined));
+    // Processes still starting count: after a crash, the trials of one completion's answer
+    // all look for a process at once, and each would start one of its own.
+    if (slots.length + this.startingSlots < this.totalSlots) {
+      this.startingSlots++;
+      let started: TrainingProcess;
+      try {
+        started = await this.startProcess(undefined);
+      } catch (error) {
+        this.startingSlots--;
+        // A trial waiting for this process would wait for ever: it looks for one itself (else is handed back).
+        const waiter = this.processWaiters.shift();
+        if (waiter) void this.processFor(undefined).then(waiter, () => waiter(undefined));
+        throw error;
+      }
+      this.startingSlots--;
+      return reserved(started);
+    }
     const single = slots.find((p) => p.load === 1);
     if (single) return reserved(single);
     // returnProcess reserves the process it hands to a waiter.

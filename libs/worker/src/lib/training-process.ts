@@ -177,9 +177,13 @@ export class TrainingProcess {
     this.options.log(training ? `[${training.label}] ${line}` : line);
   }
 
-  /** Removes a trial from those sent, when it ended. */
+  /**
+   * Removes a trial from those sent, when it ended. The process is reused, so the output tail
+   * starts again with the next trial: a failure's tail is that trial's output, not the last one's.
+   */
   private take(trialId: string): SentTrial | undefined {
     const at = this.sent.findIndex((trial) => trial.trialId === trialId);
+    if (at === 0) this.tail.length = 0;
     return at < 0 ? undefined : this.sent.splice(at, 1)[0];
   }
 
