@@ -35,6 +35,12 @@ list:
     expect(sources.describe(['list', 1, 'deeper'])).toBe('test.yml:10: list[1].deeper');
   });
 
+  it('reports a recursive alias where it is, instead of recursing for ever', () => {
+    const { value, problems } = parse('general:\n  seed: 1\nloop: &x [1, *x]\n');
+    expect(value).toBeUndefined();
+    expect(problems.map((problem) => problem.message)).toEqual(['test.yml:3: loop[1]: malformed YAML: a recursive alias (the aliased node contains the alias)']);
+  });
+
   it('reports malformed YAML, duplicate keys and unknown tags with their lines', () => {
     expect(parse('a: 1\na: 2\n').problems.map((problem) => problem.message)).toEqual(['test.yml:2: malformed YAML: Map keys must be unique']);
     expect(parse('a: !!python/tuple [1, 2]\n').problems[0].message).toMatch(/^test\.yml:1: malformed YAML: .*tag/i);

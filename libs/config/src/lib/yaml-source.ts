@@ -59,7 +59,27 @@ export function parseYamlSource(text: string, sources: SourceMap, problems: Prob
     return undefined;
   }
   new LocationRecorder(document, lineCounter, sources).record(document.contents as Node | null, []);
+  const recursive = recursiveAliasPath(value, []);
+  if (recursive) {
+    // `a: &x [*x]` parses into data that contains itself: every later pass would recurse for ever.
+    problems.add(recursive, 'malformed YAML: a recursive alias (the aliased node contains the alias)');
+    return undefined;
+  }
   return value;
+}
+
+/** The path of the first value that contains itself (through a recursive alias), if any. */
+function recursiveAliasPath(value: unknown, path: ConfigPath, ancestors = new Set<object>()): ConfigPath | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (ancestors.has(value)) return path;
+  ancestors.add(value);
+  const entries: [string | number, unknown][] = Array.isArray(value) ? value.map((item, index) => [index, item]) : Object.entries(value);
+  for (const [key, child] of entries) {
+    const found = recursiveAliasPath(child, [...path, key], ancestors);
+    if (found) return found;
+  }
+  ancestors.delete(value);
+  return undefined;
 }
 
 /** One YAML value on its own (a `--set` value), read as the file's values are; a string says why it is malformed. */
