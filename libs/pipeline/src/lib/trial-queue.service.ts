@@ -156,6 +156,12 @@ export class TrialQueueService {
         SELECT t.id, t.run_id, t.gpus, t.cpu_slots, t.memory_bytes, t.labels, COALESCE(f.n, 0) AS run_in_flight, t.created_at, t.number
         FROM trials t JOIN runs r ON r.id = t.run_id LEFT JOIN in_flight f ON f.run_id = t.run_id
         WHERE t.state = 'PENDING' AND r.state = 'RUNNING' AND NOT t.stop_requested AND (SELECT state FROM worker) = 'ACTIVE' AND ${when}
+          -- Only trials that fit what is free at all (the walk's first test): others, however
+          -- many, must not fill the window while trials this worker can hold wait behind them.
+          AND NOT (t.gpus > 0 AND ${free.gpus}::int < t.gpus)
+          AND NOT (t.gpus = 0 AND ${free.cpuSlots}::int < greatest(1, t.cpu_slots) AND ${free.gpus}::int < greatest(1, t.cpu_slots))
+          AND NOT (t.memory_bytes > 0 AND ${free.memoryBytes}::bigint > 0 AND ${free.memoryBytes}::bigint < t.memory_bytes)
+          AND t.labels <@ ${JSON.stringify(free.labels)}::jsonb
         ORDER BY COALESCE(f.n, 0), t.created_at, t.number
         LIMIT ${CANDIDATES} FOR UPDATE OF t SKIP LOCKED),
       turns AS (SELECT c.*, c.run_in_flight + row_number() OVER (PARTITION BY c.run_id ORDER BY c.created_at, c.number) AS turn FROM candidates c),
