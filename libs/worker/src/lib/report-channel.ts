@@ -137,25 +137,34 @@ export class ReportChannel {
     });
   }
 
-  /** The checkpoint artifact of the newest earlier attempt that left one, or undefined. */
-  async previousCheckpoint(trialId: string, attempt: number): Promise<string | undefined> {
-    for (let earlier = attempt - 1; earlier >= 1; earlier--) {
-      const found = await this.retrying(`records of attempt ${earlier}`, async () => {
-        try {
-          const { records } = await this.client.listRecords(ListRecordsRequest.fromPartial({ filter: { trialId }, pageSize: 1000, order: RecordOrder.RECORD_ORDER_TRIAL }), {
+  /**
+   * The checkpoint of the newest record (latest attempt up to `upToAttempt`, then latest
+   * epoch) that has one, or undefined: every page of the trial's records is read, since a
+   * long trial's first attempt alone may fill a page.
+   */
+  async latestCheckpoint(trialId: string, upToAttempt: number): Promise<string | undefined> {
+    return this.retrying(`records of trial ${trialId}`, async () => {
+      let newest: { attempt: number; epoch: number; checkpoint: string } | undefined;
+      let pageToken = '';
+      try {
+        do {
+          const page = await this.client.listRecords(ListRecordsRequest.fromPartial({ filter: { trialId }, pageSize: 1000, pageToken, order: RecordOrder.RECORD_ORDER_TRIAL }), {
             timeoutMs: CALL_TIMEOUT_MS,
           });
-          return records
-            .filter((record) => record.attempt === earlier && record.checkpointArtifact)
-            .sort((a, b) => b.epoch - a.epoch)[0]?.checkpointArtifact;
-        } catch (error) {
-          if (isFenced(error)) return undefined;
-          throw error;
-        }
-      });
-      if (found) return found;
-    }
-    return undefined;
+          for (const record of page.records) {
+            if (!record.checkpointArtifact || record.attempt > upToAttempt) continue;
+            if (!newest || record.attempt > newest.attempt || (record.attempt === newest.attempt && record.epoch > newest.epoch)) {
+              newest = { attempt: record.attempt, epoch: record.epoch, checkpoint: record.checkpointArtifact };
+            }
+          }
+          pageToken = page.nextPageToken;
+        } while (pageToken);
+      } catch (error) {
+        if (isFenced(error)) return undefined;
+        throw error;
+      }
+      return newest?.checkpoint;
+    });
   }
 
   /** Resolves when every queued write went through; rejects with `failure` if the channel failed. */

@@ -2,8 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ArtifactKind,
   ListRecordsRequest,
   ObjectiveGoal,
+  Record as RecordProto,
   RecordOrder,
   StopReason,
   TrialOutcome,
@@ -16,7 +18,7 @@ import {
 import { startServiceProcess, type ServiceProcess } from '@vela/grpc-server';
 import { seedRunWithTrials, setTrialState, useTestDatabase, type SeededRun } from '@vela/testing';
 import { FakePipeline } from '../testing';
-import { reportClient, type ReportClient } from './report-channel';
+import { ReportChannel, reportClient, type ReportClient } from './report-channel';
 import { TrainerWorker } from './trainer-worker';
 import { workerSettingsFromEnv } from './worker-settings';
 
@@ -92,7 +94,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 33, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 34, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -221,6 +223,47 @@ describe('TrainerWorker', () => {
     const second = (await recordsOf(trial.id)).filter((r) => r.attempt === 2);
     expect(second.map((r) => r.epoch)).toEqual([resumedAfter + 1]);
     expect(lines.join('\n')).toContain(`resumed from trials/${trial.id}/checkpoint.vela after epoch ${resumedAfter}`);
+  });
+
+  it('resumes a RUNNING attempt that a restarted worker still holds from that attempt\'s own last checkpoint', async () => {
+    // Trial 3's attempt 2 (the test above) trained and left a checkpoint at each epoch.
+    const trainedTo = (await recordsOf(run.trials[3].id)).filter((r) => r.attempt === 2).at(-1)!.epoch;
+    await setTrialState(database.url, [run.trials[3].id], 'RUNNING', 2);
+    const trial = trialOf(3, { attempt: 2, budgetEpochs: trainedTo + 1 });
+    const leased = master.trials.get(trial.id)!;
+    leased.owner = 'restarted-running';
+    leased.trial = { ...leased.trial, state: TrialState.TRIAL_STATE_RUNNING, leaseOwner: 'restarted-running' };
+    // The same trial and attempt completed once already (the test above).
+    const completions = () => master.requests<CompleteTrialRequest>('completion', trial.name);
+    const earlier = completions().length;
+    await withWorker({ VELA_WORKER_ID: 'restarted-running', VELA_WORKER_CPU_SLOTS: '1' }, async () => {
+      await master.until(() => completions().length > earlier);
+      expect(completions().at(-1)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: trainedTo + 1 });
+      expect(lines.join('\n')).toContain(`resumed from trials/${trial.id}/checkpoint.vela after epoch ${trainedTo}`);
+    });
+  });
+
+  it('finds the newest checkpoint of earlier attempts among more records than a page holds', async () => {
+    const trial = run.trials[33];
+    const channel = new ReportChannel(report);
+    const owner = { runId: run.runId, trialId: trial.id, attempt: 1 };
+    channel.upload('older', new Uint8Array([1]), owner, ArtifactKind.ARTIFACT_KIND_CHECKPOINT);
+    channel.upload('newer', new Uint8Array([2]), owner, ArtifactKind.ARTIFACT_KIND_CHECKPOINT);
+    await channel.flush();
+    const [older, newer] = [channel.artifactName('older')!, channel.artifactName('newer')!];
+    // Attempt 1 trained 1,200 epochs (two artifacts stand in for their checkpoints).
+    for (let from = 1; from <= 1200; from += 200) {
+      const records = Array.from({ length: 200 }, (_, i) => from + i).map((epoch) =>
+        RecordProto.fromPartial({ runId: run.runId, stepId: run.step, trialId: trial.id, trialNumber: trial.number, attempt: 1, epoch, trialState: TrialState.TRIAL_STATE_RUNNING, performance: { accuracy: 0.5 }, checkpointArtifact: epoch <= 1000 ? older : newer }),
+      );
+      await report.updateRecords({ records });
+    }
+    await setTrialState(database.url, [trial.id], 'LEASED', 2);
+    try {
+      expect(await channel.latestCheckpoint(trial.id, 1)).toBe(newer);
+    } finally {
+      channel.close();
+    }
   });
 
   it('keeps training while the master is unreachable and completes the trial once it is back', async () => {

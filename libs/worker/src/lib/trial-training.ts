@@ -88,7 +88,13 @@ export async function trainTrial(trial: Trial, channel: ReportChannel, hooks: Tr
       // (`initFrom`, epochs from 0); any other trial's is its own, to resume from.
       const parentCheckpoint = trial.parentTrialId && trial.checkpointArtifact ? trial.checkpointArtifact : undefined;
       const initFrom = parentCheckpoint ? artifactKey('parents', trial.parentTrialId, 'checkpoint.vela') : undefined;
-      resumeFrom = (parentCheckpoint ? undefined : trial.checkpointArtifact) || (trial.attempt > 1 ? await channel.previousCheckpoint(trial.id, trial.attempt) : undefined);
+      const given = parentCheckpoint ? undefined : trial.checkpointArtifact;
+      // A RUNNING trial was leased to this worker before it restarted: its attempt trained
+      // already and left its own checkpoints. A fresh attempt resumes from an earlier one's.
+      resumeFrom =
+        trial.state === TrialState.TRIAL_STATE_RUNNING
+          ? ((await channel.latestCheckpoint(trial.id, trial.attempt)) ?? given)
+          : given || (trial.attempt > 1 ? await channel.latestCheckpoint(trial.id, trial.attempt - 1) : undefined);
       const { trainerSection, datasetSection } = trainingSections(trial);
       const remote = new Map<string, string>();
       if (resumeFrom) remote.set(checkpointKey, resumeFrom);
