@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import {
@@ -322,6 +322,38 @@ describe('the pipeline master over gRPC', () => {
     }, 20000);
     expect(ended.state).toBe(RunState.RUN_STATE_SUCCEEDED);
     expect(ended.steps[0].trialCounts?.succeeded).toBe(2);
+  });
+
+  it('keeps a TrainPipeStep within trials_in_flight, creating its models\' trials as earlier ones end', async () => {
+    const folder = join(cluster.workDir, 'models-capped');
+    mkdirSync(folder, { recursive: true });
+    for (let i = 1; i <= 3; i++) writeFileSync(join(folder, `desc_${i}.json`), JSON.stringify({ modules: ['backbone'], backbone: { type: 'MLP', hidden_units: [4 * i], num_class: 2 } }));
+    await register('w-capped', 4);
+    const run = await createRun(`
+general:
+  seed: 3
+  task: { local_base_path: ${cluster.workDir} }
+  limits: { trials_in_flight: 1 }
+pipeline: [fully_train]
+fully_train:
+  pipe_step: { type: TrainPipeStep, models_folder: ${folder} }
+  dataset: { type: Synthetic, common: { num_samples: 64, num_test: 32, image_size: [4, 4, 1], num_class: 2, batch_size: 16 } }
+  trainer: { type: Trainer, epochs: 2, optimizer: { type: SGD, params: { lr: 0.01 } } }
+`);
+    for (const accuracy of [0.5, 0.6, 0.7]) {
+      const leased = await until('a trial', async () => {
+        const mine = (await acquire('w-capped', 4, 1000)).trials.filter((trial) => trial.runId === run.id);
+        return mine.length > 0 ? mine : undefined;
+      });
+      expect(leased).toHaveLength(1);
+      await train(leased[0], accuracy);
+    }
+    const ended = await until('the run to end', async () => {
+      const now = await getRun(run);
+      return now.state === RunState.RUN_STATE_RUNNING ? undefined : now;
+    }, 20000);
+    expect(ended.state).toBe(RunState.RUN_STATE_SUCCEEDED);
+    expect(ended.steps[0].trialCounts?.succeeded).toBe(3);
   });
 
   it('rejects a trial no registered worker could ever hold, with the reason', async () => {

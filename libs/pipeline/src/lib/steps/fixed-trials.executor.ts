@@ -14,22 +14,17 @@ export class FixedTrialsExecutor implements StepExecutor {
   constructor(private readonly task: 'train' | 'evaluate') {}
 
   async execute(context: StepContext): Promise<void> {
-    if ((await context.trials()).length === 0) {
-      const models = await this.chooseModels(context);
-      const epochs = (context.stepConfig.trainer as { epochs?: number } | undefined)?.epochs;
-      await context.createTrials(
-        models.map((model) => ({
-          desc: model.desc,
-          hyperparameters: model.hyperparameters,
-          budget: this.task === 'train' ? epochs : undefined,
-          checkpointArtifactId: this.task === 'evaluate' ? model.checkpointArtifactId : undefined,
-          task: this.task,
-        })),
-      );
-    }
+    const cap = context.config.general.limits.trials_in_flight;
+    // Models are chosen once, unless a cap leaves some to create after a restart: the choice
+    // is the same (it reads what earlier steps left), and trial n is model n.
+    const models = (await context.trials()).length === 0 || cap !== undefined ? await this.chooseModels(context) : [];
     while (!context.signal.aborted) {
       const trials = await context.trials();
-      if (trials.every((trial) => !IN_FLIGHT.has(trial.state))) {
+      const inFlight = trials.filter((trial) => IN_FLIGHT.has(trial.state)).length;
+      const room = Math.min(models.length - trials.length, cap === undefined ? Infinity : cap - inFlight);
+      // Nothing is created once the run has ended (cancelled): then it waits for the driver's stop.
+      if (room > 0 && (await this.createTrials(context, models.slice(trials.length, trials.length + room))) > 0) continue;
+      if (inFlight === 0 && trials.length >= models.length) {
         if (!trials.some((trial) => trial.state === 'SUCCEEDED')) {
           throw new StepFailedError(`every trial of ${context.step.name} failed; first error: ${trials.find((trial) => trial.error)?.error ?? 'none recorded'}`);
         }
@@ -40,6 +35,21 @@ export class FixedTrialsExecutor implements StepExecutor {
       await context.explainWaiting();
       await context.waitForChange(1000);
     }
+  }
+
+  /** One trial per model, in the models' order (general.limits.trials_in_flight: a few at a time). */
+  private async createTrials(context: StepContext, models: readonly ChosenModel[]): Promise<number> {
+    const epochs = (context.stepConfig.trainer as { epochs?: number } | undefined)?.epochs;
+    const created = await context.createTrials(
+      models.map((model) => ({
+        desc: model.desc,
+        hyperparameters: model.hyperparameters,
+        budget: this.task === 'train' ? epochs : undefined,
+        checkpointArtifactId: this.task === 'evaluate' ? model.checkpointArtifactId : undefined,
+        task: this.task,
+      })),
+    );
+    return created.length;
   }
 
   private async chooseModels(context: StepContext): Promise<ChosenModel[]> {
