@@ -96,6 +96,36 @@ export async function modelsFrom(context: StepContext, source: OutputSource, cou
   return folderModels(source.path);
 }
 
+/**
+ * The model a `*_file` key names (its first: an earlier step's best, or a folder's first), or
+ * a StepFailedError naming the key when the source holds none: an empty pareto front must not
+ * become an empty desc or empty hyperparameters without a word.
+ */
+export async function firstModel(context: StepContext, source: OutputSource, key: string): Promise<ChosenModel> {
+  const [first] = await modelsFrom(context, source, 1);
+  if (!first) throw new StepFailedError(`${key}: ${source.step ? `step '${source.step}' has no result to take` : `'${source.path}' holds no model`}`);
+  return first;
+}
+
+/**
+ * The hyperparameters an `hps_file` names: a JSON file of them (as Vega writes `hps_<id>.json`),
+ * else those of the model firstModel finds.
+ */
+export async function hyperparametersFrom(context: StepContext, source: OutputSource, key: string): Promise<Record<string, unknown>> {
+  if (source.step || !source.path.endsWith('.json')) return (await firstModel(context, source, key)).hyperparameters;
+  const text = await readFile(source.path, 'utf8').catch((error: Error) => {
+    throw new StepFailedError(`${key}: cannot read '${source.path}': ${error.message}`);
+  });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new StepFailedError(`${key}: '${source.path}' is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StepFailedError(`${key}: '${source.path}' must hold an object of hyperparameters`);
+  return value as Record<string, unknown>;
+}
+
 /** Deep merge of plain objects (`override` wins), for base descs and hyperparameters under searched ones. */
 export function deepMerge(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...base };

@@ -5,7 +5,7 @@ import { forwardObservations } from '../observation-outbox';
 import { UNFORWARDED, type StepContext, type TrialSummary } from '../step-context';
 import { touchRuns } from '../trial-queue.service';
 import { StepEarlyStopping } from './early-stopping';
-import { deepMerge, modelsFrom, type ChosenModel } from './model-sources';
+import { deepMerge, firstModel, hyperparametersFrom, type ChosenModel } from './model-sources';
 import { QueuePacing, withinLimits, type QueuePlan } from './queue-pacing';
 import { checkLimits } from './run-limits';
 import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
@@ -190,9 +190,10 @@ export class SearchStepExecutor implements StepExecutor {
 async function baseModel(context: StepContext): Promise<ChosenModel> {
   const step = context.stepConfig;
   const descSource = step.model?.model_desc_file;
+  const hpsKey = step.trainer?.hps_file ? `${step.name}.trainer.hps_file` : `${step.name}.model.hps_file`;
   const hpsSource = step.trainer?.hps_file ?? step.model?.hps_file;
-  const desc = step.model?.model_desc ?? (descSource ? (await modelsFrom(context, descSource, 1))[0]?.desc : undefined) ?? {};
-  const hyperparameters = hpsSource ? ((await modelsFrom(context, hpsSource, 1))[0]?.hyperparameters ?? {}) : {};
+  const desc = step.model?.model_desc ?? (descSource ? (await firstModel(context, descSource, `${step.name}.model.model_desc_file`)).desc : {});
+  const hyperparameters = hpsSource ? await hyperparametersFrom(context, hpsSource, hpsKey) : {};
   return { desc: desc as Record<string, unknown>, hyperparameters, origin: step.name };
 }
 
