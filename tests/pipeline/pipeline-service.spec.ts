@@ -44,6 +44,11 @@ describe('the pipeline master over gRPC', () => {
     cluster.clients.pipeline.acquireTrials(AcquireTrialsRequest.fromPartial({ name: `workers/${id}`, freeCapacity: { cpuSlots }, maxTrials: cpuSlots, waitTimeout: { seconds: Math.floor(waitMs / 1000), nanos: (waitMs % 1000) * 1e6 } }));
   const createRun = async (config: string) => (await cluster.clients.pipeline.createRun({ configYaml: config, overrides: [], displayName: 'e2e', requestId: '', validateOnly: false })).run!;
   const getRun = async (run: Run) => (await cluster.clients.pipeline.getRun({ name: run.name })).run!;
+  /** The run once it is no longer RUNNING. */
+  const runEnded = (run: Run) => until('the run to end', async () => {
+    const now = await getRun(run);
+    return now.state === RunState.RUN_STATE_RUNNING ? undefined : now;
+  }, 20000);
 
   /** What a worker does with a trial: progress and records per epoch, then CompleteTrial. */
   const train = async (trial: Trial, accuracy: number, epochs = 2) => {
@@ -316,10 +321,7 @@ describe('the pipeline master over gRPC', () => {
       const trial = await until('a trial', async () => (await acquire('w-max-trials', 1, 1000)).trials.find((t) => t.runId === run.id));
       await train(trial, accuracy);
     }
-    const ended = await until('the run to end', async () => {
-      const now = await getRun(run);
-      return now.state === RunState.RUN_STATE_RUNNING ? undefined : now;
-    }, 20000);
+    const ended = await runEnded(run);
     expect(ended.state).toBe(RunState.RUN_STATE_SUCCEEDED);
     expect(ended.steps[0].trialCounts?.succeeded).toBe(2);
   });
@@ -348,10 +350,7 @@ fully_train:
       expect(leased).toHaveLength(1);
       await train(leased[0], accuracy);
     }
-    const ended = await until('the run to end', async () => {
-      const now = await getRun(run);
-      return now.state === RunState.RUN_STATE_RUNNING ? undefined : now;
-    }, 20000);
+    const ended = await runEnded(run);
     expect(ended.state).toBe(RunState.RUN_STATE_SUCCEEDED);
     expect(ended.steps[0].trialCounts?.succeeded).toBe(3);
   });
