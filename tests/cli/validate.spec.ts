@@ -16,6 +16,11 @@ describe('vela validate', () => {
     expect(result).toMatchObject({ status: 0, stdout: expect.stringContaining('examples/default.yml: valid (hpo → nas → fully_train → benchmark)') });
   });
 
+  it('runs from any folder, not only the repository (swc reads the repository tsconfig)', async () => {
+    const result = await vela(['validate', join(__dirname, '..', '..', 'examples', 'default.yml')], {}, dir);
+    expect(result).toMatchObject({ status: 0, stdout: expect.stringContaining('valid (hpo → nas → fully_train → benchmark)') });
+  });
+
   it('lists every problem with its line and exits 2, as text and as JSON', async () => {
     const config = join(dir, 'broken.yml');
     await writeFile(

@@ -9,10 +9,13 @@ export interface VelaResult {
   readonly stderr: string;
 }
 
-/** The `vela` command as a user runs it: a real process, its output and exit code (async, so several can run at once). */
-export function vela(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<VelaResult> {
+/**
+ * The `vela` command as a user runs it: a real process, its output and exit code (async, so
+ * several can run at once), from the repository's folder unless `cwd` names another.
+ */
+export function vela(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<VelaResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [VELA, ...args], { encoding: 'utf8', timeout: 60000, env: { ...process.env, NO_COLOR: '1', ...env } }, (error, stdout, stderr) =>
+    execFile(process.execPath, [VELA, ...args], { encoding: 'utf8', timeout: 60000, cwd, env: { ...process.env, NO_COLOR: '1', ...env } }, (error, stdout, stderr) =>
       resolve({ status: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr }),
     );
   });
