@@ -1,5 +1,6 @@
 import type { StepContext } from '../step-context';
-import { modelsFrom, storedWeights, type ChosenModel } from './model-sources';
+import { MODEL_KEYS } from '@vela/config';
+import { stepModels, storedWeights, type ChosenModel } from './model-sources';
 import { checkLimits } from './run-limits';
 import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
 
@@ -54,16 +55,10 @@ export class FixedTrialsExecutor implements StepExecutor {
 
   private async chooseModels(context: StepContext): Promise<ChosenModel[]> {
     const step = context.stepConfig;
-    const source = step.pipe_step.models_folder ?? step.model?.model_desc_file;
-    let models: ChosenModel[];
-    if (source) {
-      models = await modelsFrom(context, source);
-    } else if (step.model?.model_desc) {
-      models = [{ desc: step.model.model_desc as Record<string, unknown>, hyperparameters: {}, origin: `${step.name}.model.model_desc` }];
-    } else {
-      throw new StepFailedError(`${step.name}: a ${step.pipe_step.type} needs pipe_step.models_folder, model.model_desc or model.model_desc_file`);
+    let models = await stepModels(context);
+    if (models.length === 0) {
+      throw new StepFailedError(`${step.name}: a ${step.pipe_step.type} names no model to ${this.task}; set one of ${MODEL_KEYS.map((key) => key.join('.')).join(', ')}`);
     }
-    if (models.length === 0) throw new StepFailedError(`${step.name}: no model to ${this.task === 'train' ? 'train' : 'evaluate'} in ${source?.path ?? 'model_desc'}`);
     // Trained weights from a folder are evaluated as a checkpoint of this run; training starts afresh.
     if (this.task === 'evaluate') models = await Promise.all(models.map((model) => storedWeights(context, model)));
     if (this.task === 'evaluate' && models.some((model) => !model.checkpointArtifactId)) {

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StepContext } from '../step-context';
-import { hyperparametersFrom } from './model-sources';
+import type { PipelineStepConfig } from '@vela/config';
+import { hyperparametersFrom, stepModels } from './model-sources';
 import { StepFailedError } from './step-executor';
 
 // Files only: a source that names an earlier step reads Report through the context, which
@@ -35,5 +36,42 @@ describe('hyperparametersFrom', () => {
   it('refuses a models folder that holds no model, instead of taking no hyperparameters', async () => {
     const empty = await mkdtemp(join(folder, 'empty-'));
     await expect(hyperparametersFrom(context, { path: empty }, 'nas.model.hps_file')).rejects.toThrow(`nas.model.hps_file: '${empty}' holds no model`);
+  });
+});
+
+describe('stepModels', () => {
+  let folder: string;
+  const contextOf = (step: Record<string, unknown>) => ({ stepConfig: { name: 'train', pipe_step: { type: 'TrainPipeStep' }, ...step } as unknown as PipelineStepConfig }) as StepContext;
+  const desc = (channels: number) => ({ modules: ['backbone'], backbone: { type: 'SimpleCnn', num_class: 10, channels } });
+
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'vela-models-'));
+    await writeFile(join(folder, 'desc_1.json'), JSON.stringify(desc(8)));
+    await writeFile(join(folder, 'hps_1.json'), JSON.stringify({ trainer: { epochs: 2, optimizer: { params: { lr: 0.1 } } } }));
+    await writeFile(join(folder, 'desc_2.json'), JSON.stringify(desc(16)));
+    await writeFile(join(folder, 'best.json'), JSON.stringify({ trainer: { optimizer: { params: { lr: 0.003 } } } }));
+  });
+  afterAll(() => rm(folder, { recursive: true, force: true }));
+
+  it("takes every model of a folder, whichever key names it, with the step's hps_file over each one's own", async () => {
+    for (const step of [{ pipe_step: { type: 'TrainPipeStep', models_folder: { path: folder } } }, { model: { models_folder: { path: folder } } }]) {
+      const models = await stepModels(contextOf({ ...step, trainer: { hps_file: { path: join(folder, 'best.json') } } }));
+      expect(models.map((model) => [model.desc, model.hyperparameters])).toEqual([
+        [desc(8), { trainer: { epochs: 2, optimizer: { params: { lr: 0.003 } } } }],
+        [desc(16), { trainer: { optimizer: { params: { lr: 0.003 } } } }],
+      ]);
+    }
+  });
+
+  it("reads the trainer section's model_desc and model_desc_file as Vega writes them", async () => {
+    expect((await stepModels(contextOf({ trainer: { model_desc: desc(4) } }))).map((model) => model.desc)).toEqual([desc(4)]);
+    expect((await stepModels(contextOf({ trainer: { model_desc_file: { path: join(folder, 'desc_2.json') } } }))).map((model) => model.desc)).toEqual([desc(16)]);
+  });
+
+  it('takes at most count models, none when the step names none, and fails naming the key of a source that holds none', async () => {
+    expect(await stepModels(contextOf({ model: { models_folder: { path: folder } } }), 1)).toHaveLength(1);
+    expect(await stepModels(contextOf({}))).toEqual([]);
+    const empty = await mkdtemp(join(folder, 'empty-'));
+    await expect(stepModels(contextOf({ model: { models_folder: { path: empty } } }))).rejects.toThrow(`train.model.models_folder: '${empty}' holds no model`);
   });
 });

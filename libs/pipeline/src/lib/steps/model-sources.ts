@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ArtifactKind, UploadArtifactRequest, type Record as RecordProto } from '@vela/contracts';
-import type { OutputSource } from '@vela/config';
+import { HPS_KEYS, MODEL_KEYS, type OutputSource, type PipelineStepConfig } from '@vela/config';
 import { objectivesToProto, type ObjectiveSpec } from '../objectives';
 import type { StepContext } from '../step-context';
 import { StepFailedError } from './step-executor';
@@ -87,13 +87,13 @@ export async function storedWeights(context: StepContext, model: ChosenModel): P
   return { ...model, checkpointArtifactId: artifact!.id };
 }
 
-/** Models from a `models_folder` / `*_file` source: an earlier step's pareto front, or files. */
+/** Models from a `models_folder` / `*_file` source (`count` at most): an earlier step's pareto front, or files. */
 export async function modelsFrom(context: StepContext, source: OutputSource, count?: number): Promise<ChosenModel[]> {
   if (source.step) return paretoModelsOf(context, source.step, count);
   if (source.path.endsWith('.json')) {
     return [{ desc: JSON.parse(await readFile(source.path, 'utf8')), hyperparameters: {}, origin: source.path }];
   }
-  return folderModels(source.path);
+  return (await folderModels(source.path)).slice(0, count);
 }
 
 /**
@@ -101,9 +101,9 @@ export async function modelsFrom(context: StepContext, source: OutputSource, cou
  * a StepFailedError naming the key when the source holds none: an empty pareto front must not
  * become an empty desc or empty hyperparameters without a word.
  */
-export async function firstModel(context: StepContext, source: OutputSource, key: string): Promise<ChosenModel> {
+async function firstModel(context: StepContext, source: OutputSource, key: string): Promise<ChosenModel> {
   const [first] = await modelsFrom(context, source, 1);
-  if (!first) throw new StepFailedError(`${key}: ${source.step ? `step '${source.step}' has no result to take` : `'${source.path}' holds no model`}`);
+  if (!first) throw new StepFailedError(`${key}: ${noModelIn(source)}`);
   return first;
 }
 
@@ -124,6 +124,50 @@ export async function hyperparametersFrom(context: StepContext, source: OutputSo
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StepFailedError(`${key}: '${source.path}' must hold an object of hyperparameters`);
   return value as Record<string, unknown>;
+}
+
+/** Where a step's config says its models come from: an inline desc or a source, under its key. */
+export type ModelPlace = { readonly key: string; readonly desc: Record<string, unknown> } | { readonly key: string; readonly source: OutputSource };
+
+/** The value of the first of `keys` the step sets, with its full key (`nas.model.model_desc`). */
+function firstSet(step: PipelineStepConfig, keys: readonly (readonly [string, string])[]): { key: string; value: unknown } | undefined {
+  for (const [section, name] of keys) {
+    const value = (step as unknown as Record<string, Record<string, unknown> | undefined>)[section]?.[name];
+    if (value !== undefined) return { key: `${step.name}.${section}.${name}`, value };
+  }
+  return undefined;
+}
+
+/** Where the step's models come from, or undefined when its config names none. */
+export function modelPlaceOf(step: PipelineStepConfig): ModelPlace | undefined {
+  const set = firstSet(step, MODEL_KEYS);
+  if (!set) return undefined;
+  return set.key.endsWith('.model_desc') ? { key: set.key, desc: set.value as Record<string, unknown> } : { key: set.key, source: set.value as OutputSource };
+}
+
+/** The hyperparameters the step's `hps_file` gives ({} when it names none). */
+export async function stepHyperparameters(context: StepContext): Promise<Record<string, unknown>> {
+  const set = firstSet(context.stepConfig, HPS_KEYS);
+  return set ? hyperparametersFrom(context, set.value as OutputSource, set.key) : {};
+}
+
+/**
+ * The models the step's config names (an inline desc, a file, a folder, an earlier step's
+ * pareto front, `count` of them at most), each with the step's `hps_file` hyperparameters
+ * over its own; empty when the config names no model. A source that holds none fails the
+ * step naming its key.
+ */
+export async function stepModels(context: StepContext, count?: number): Promise<ChosenModel[]> {
+  const place = modelPlaceOf(context.stepConfig);
+  if (!place) return [];
+  const models = 'desc' in place ? [{ desc: place.desc, hyperparameters: {}, origin: place.key }] : await modelsFrom(context, place.source, count);
+  if (models.length === 0 && 'source' in place) throw new StepFailedError(`${place.key}: ${noModelIn(place.source)}`);
+  const hyperparameters = await stepHyperparameters(context);
+  return models.map((model) => ({ ...model, hyperparameters: deepMerge(model.hyperparameters, hyperparameters) }));
+}
+
+function noModelIn(source: OutputSource): string {
+  return source.step ? `step '${source.step}' has no result to take` : `'${source.path}' holds no model`;
 }
 
 /** Deep merge of plain objects (`override` wins), for base descs and hyperparameters under searched ones. */

@@ -5,7 +5,7 @@ import { forwardObservations } from '../observation-outbox';
 import { UNFORWARDED, type StepContext, type TrialSummary } from '../step-context';
 import { touchRuns } from '../trial-queue.service';
 import { StepEarlyStopping } from './early-stopping';
-import { deepMerge, firstModel, hyperparametersFrom, type ChosenModel } from './model-sources';
+import { deepMerge, stepHyperparameters, stepModels, type ChosenModel } from './model-sources';
 import { QueuePacing, withinLimits, type QueuePlan } from './queue-pacing';
 import { checkLimits } from './run-limits';
 import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
@@ -183,18 +183,13 @@ export class SearchStepExecutor implements StepExecutor {
 }
 
 /**
- * What every trial of a search step starts from: the step's `model` desc (or the first desc
- * of its `model_desc_file`), and the hyperparameters of `hps_file` (an earlier step's best);
- * the searched keys are merged over them.
+ * What every trial of a search step starts from: the first model the step's config names (its
+ * desc, or an earlier step's best), with the hyperparameters of its `hps_file`; the searched
+ * keys are merged over them.
  */
 async function baseModel(context: StepContext): Promise<ChosenModel> {
-  const step = context.stepConfig;
-  const descSource = step.model?.model_desc_file;
-  const hpsKey = step.trainer?.hps_file ? `${step.name}.trainer.hps_file` : `${step.name}.model.hps_file`;
-  const hpsSource = step.trainer?.hps_file ?? step.model?.hps_file;
-  const desc = step.model?.model_desc ?? (descSource ? (await firstModel(context, descSource, `${step.name}.model.model_desc_file`)).desc : {});
-  const hyperparameters = hpsSource ? await hyperparametersFrom(context, hpsSource, hpsKey) : {};
-  return { desc: desc as Record<string, unknown>, hyperparameters, origin: step.name };
+  const [first] = await stepModels(context, 1);
+  return first ?? { desc: {}, hyperparameters: await stepHyperparameters(context), origin: context.step.name };
 }
 
 /** `artifacts/{id}` → id. */
