@@ -52,6 +52,30 @@ describe('vela validate', () => {
     ]);
   });
 
+  it('builds each search and network as the master would: a policy typo and a network argument out of range are problems at their lines', async () => {
+    const config = join(dir, 'unbuildable.yml');
+    await writeFile(
+      config,
+      [
+        'pipeline: [hpo, fully_train]',
+        'hpo:',
+        '  pipe_step: { type: SearchPipeStep }',
+        '  dataset: { type: Synthetic }',
+        '  search_space: { hyperparameters: [{ key: trainer.optimizer.params.lr, type: FLOAT_EXP, range: [1e-3, 1e-1] }] }',
+        '  search_algorithm: { type: RandomSearch, policy: { num_samples: 4 } }',
+        '  model: { model_desc: { modules: [backbone], backbone: { type: MLP, num_class: 2 } } }',
+        'fully_train:',
+        '  pipe_step: { type: TrainPipeStep }',
+        '  dataset: { type: Synthetic }',
+        '  model: { model_desc: { modules: [backbone], backbone: { type: MLP, num_class: 0 } } }',
+      ].join('\n'),
+    );
+    const result = await vela(['validate', config]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`${config}:6: hpo.search_algorithm.policy.num_samples: unknown key (did you mean 'num_sample'?)`);
+    expect(result.stderr).toContain(`${config}:11: fully_train.model.model_desc.backbone.num_class: must be >= 1, got 0`);
+  });
+
   it('exits 2 when the file is missing', async () => {
     const result = await vela(['validate', join(dir, 'missing.yml')]);
     expect(result.status).toBe(2);

@@ -4,8 +4,9 @@ import { useTestDatabase } from '@vela/testing';
 import { createRun, runEnded, runEndedOrDiagnose, expectSucceeded, startFaultCluster, tinySearch, type FaultCluster } from './harness';
 
 // Bad input ends as a clear error or a FAILED trial with its reason, never as a hang or a
-// crash of the master: a search space with no valid point, a worker offering nothing, a
-// trial whose network cannot be built, a trial whose loss diverges.
+// crash of the master: a search space with no valid point and a network that cannot be built
+// are refused when the run is created; a worker offering nothing is refused; a trial that
+// throws or whose loss diverges fails with its reason.
 jest.setTimeout(150000);
 
 describe('bad input', () => {
@@ -40,38 +41,43 @@ describe('bad input', () => {
     );
     expect(config).toContain('forbidden:');
     const started = Date.now();
-    const message = await createRun(cluster, config, 'empty space').then(
-      async (run) => {
-        const ended = await runEnded(cluster, run.name, 30000);
-        expect(ended.state).toBe(RunState.RUN_STATE_FAILED);
-        return ended.error;
-      },
-      (error: { code: number; details: string }) => {
-        expect([status.INVALID_ARGUMENT, status.FAILED_PRECONDITION]).toContain(error.code);
-        return error.details;
-      },
+    // Refused when the run is created, with the line: nothing was queued for it.
+    const refused = await createRun(cluster, config, 'empty space').then(
+      (run) => ({ code: 0, details: `created ${run.name}` }),
+      (error: { code: number; details: string }) => error,
     );
-    expect(message).toMatch(/forbidden/);
+    expect(refused.code).toBe(status.INVALID_ARGUMENT);
+    expect(refused.details).toMatch(/line \d+: hpo\.search_space: .*forbidden list excludes/);
     expect(Date.now() - started).toBeLessThan(30000);
     masterAlive();
   });
 
-  it('fails a trial whose network cannot be built or whose loss diverges, with its reason in GetTrial and Report; the master goes on', async () => {
-    // An argument MLP does not take: the config is valid, the build on the worker throws.
-    const config = tinySearch(cluster.workDir, { samples: 1, inFlight: 1, retries: 0 }).replace('num_class: 2 } }', 'num_class: 2, no_such_argument: 7 } }');
-    expect(config).toContain('no_such_argument');
-    const run = await createRun(cluster, config, 'bad network');
+  it('refuses a network argument the network does not take when the run is created, naming its line', async () => {
+    const config = tinySearch(cluster.workDir, { samples: 1, inFlight: 1 }).replace('num_class: 2 } }', 'num_class: 2, no_such_argument: 7 } }');
+    const line = config.split('\n').findIndex((text) => text.includes('no_such_argument')) + 1;
+    await expect(createRun(cluster, config, 'bad network')).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining(`line ${line}: hpo.model.model_desc.backbone.no_such_argument: unknown argument`),
+    });
+    masterAlive();
+  });
+
+  it('fails a trial that throws while training or whose loss diverges, with its reason in GetTrial and Report; the master goes on', async () => {
+    // Top-5 accuracy of a two-class model: the config is valid, the first evaluation on the worker throws.
+    const config = tinySearch(cluster.workDir, { samples: 1, inFlight: 1, retries: 0 }).replace('trainer: { type: Trainer,', 'trainer: { type: Trainer, metric: { type: accuracy, params: { topk: 5 } },');
+    expect(config).toContain('topk: 5');
+    const run = await createRun(cluster, config, 'trial that throws');
     const ended = await runEnded(cluster, run.name, 60000);
     expect(ended.state).toBe(RunState.RUN_STATE_FAILED);
-    expect(ended.error).toContain('no_such_argument');
+    expect(ended.error).toContain('top-5 accuracy needs at least 5 classes');
 
     const { trials } = await cluster.clients.pipeline.listTrials({ parent: `${run.name}/steps/-`, pageSize: 10, pageToken: '', filter: undefined });
     expect(trials).toHaveLength(1);
     const { trial } = await cluster.clients.pipeline.getTrial({ name: trials[0].name });
-    expect(trial).toMatchObject({ state: TrialState.TRIAL_STATE_FAILED, error: expect.stringContaining('no_such_argument') });
+    expect(trial).toMatchObject({ state: TrialState.TRIAL_STATE_FAILED, error: expect.stringContaining('top-5 accuracy needs at least 5 classes') });
     const { records } = await cluster.clients.report.listRecords(ListRecordsRequest.fromPartial({ filter: { trialId: trial!.id }, pageSize: 10 }));
     expect(records.length).toBeGreaterThanOrEqual(1);
-    expect(records.at(-1)).toMatchObject({ trialState: TrialState.TRIAL_STATE_FAILED, errorMessage: expect.stringContaining('no_such_argument'), logTail: expect.any(String) });
+    expect(records.at(-1)).toMatchObject({ trialState: TrialState.TRIAL_STATE_FAILED, errorMessage: expect.stringContaining('top-5 accuracy needs at least 5 classes'), logTail: expect.any(String) });
     masterAlive();
 
     // A training that diverges (NaN or infinite loss) fails its trial with the reason too.

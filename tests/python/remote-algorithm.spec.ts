@@ -18,6 +18,7 @@ import {
 import { simulatePipeline, type SearchPort } from '@vela/generator/testing';
 import { createAsyncClient, startServiceProcess, type AsyncClient, type ServiceProcess } from '@vela/grpc-server';
 import { useTestDatabase } from '@vela/testing';
+import { createRun, expectSucceeded, runEndedOrDiagnose, sql as query, startFaultCluster, tinySearch, type FaultCluster } from '../faults/harness';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { Client } from 'pg';
 
@@ -409,5 +410,42 @@ describe('a search algorithm written in Python, plugged in through remote', () =
     // Nothing of the failed call stuck: the search is as created, and asking again fails the same way.
     expect((await client.getSearch({ name: slow })).search).toMatchObject({ suggestionCount: 0, observedSeq: 0, completed: false });
     await expect(client.suggest({ name: slow, suggestionCount: 1, requestId: '' })).rejects.toMatchObject({ code: status.UNAVAILABLE });
+  });
+});
+
+describe('a Vega config that names the Python plug-in (search_algorithm.type: remote) runs through every service', () => {
+  const database = useTestDatabase();
+  let cluster: FaultCluster | undefined;
+  let plugin: PythonPlugin | undefined;
+
+  beforeAll(async () => {
+    ensurePythonStubs();
+    plugin = await startPythonPlugin(['--token', PLUGIN_TOKEN]);
+    cluster = await startFaultCluster(database.url, { [PLUGIN_TOKEN_ENV]: PLUGIN_TOKEN });
+    await cluster.startWorker('w-remote', 2);
+  }, 150_000);
+  afterAll(async () => {
+    await Promise.all([cluster?.stop(), plugin?.stop()]);
+  });
+
+  it('validates the section when the run is created, then trains what the plug-in suggests', async () => {
+    const config = tinySearch(cluster!.workDir, { samples: 3, inFlight: 2 }).replace(
+      /search_algorithm: .*\n/,
+      `search_algorithm: { type: remote, address: "${plugin!.address}", algorithm: RandomSearch, token_env: ${PLUGIN_TOKEN_ENV}, settings: { policy: { num_sample: 3 } }, objective_keys: accuracy }\n`,
+    );
+    expect(config).toContain('type: remote');
+    // The master checks the plug-in's section as the generator will (here: a page size of 0).
+    await expect(createRun(cluster!, config.replace('algorithm: RandomSearch,', 'algorithm: RandomSearch, page_size: 0,'), 'refused')).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/line \d+: hpo\.search_algorithm\.page_size: must be an integer >= 1, got 0/),
+    });
+    const ended = await runEndedOrDiagnose(cluster!, await createRun(cluster!, config, 'remote'), 120_000);
+    await expectSucceeded(cluster!, ended);
+    const trials = await query<{ state: string; lr: number }>(cluster!.databaseUrl, `SELECT state::text AS state, (hyperparameters #>> '{trainer,optimizer,params,lr}')::float AS lr FROM trials WHERE run_id = $1`, [ended.id]);
+    expect(trials).toHaveLength(3);
+    expect(trials.every((trial) => trial.state === 'SUCCEEDED' && trial.lr >= 1e-3 && trial.lr <= 1e-1)).toBe(true);
+    // The points came from the Python process: it logged the Suggest calls that made them.
+    const suggested = plugin!.lines.filter((line) => line['rpc'] === 'Suggest').reduce((sum, line) => sum + Number(line['returned'] ?? 0), 0);
+    expect(suggested).toBe(3);
   });
 });

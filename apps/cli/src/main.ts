@@ -130,9 +130,9 @@ program
   .addHelpText('after', `\n${EXIT_CODES_HELP}`)
   .action(async (config: string, options: { set?: string[]; json?: boolean }) => {
     // The kinds a config names (`type:`) are registered by the libs and plug-ins the master loads.
-    const [{ loadPlugins, pluginModules }] = await Promise.all([import('@vela/grpc-server'), import('@vela/pipeline')]);
+    const [{ loadPlugins, pluginModules }, { checkConfigBuilds }] = await Promise.all([import('@vela/grpc-server'), import('@vela/pipeline')]);
     loadPlugins(pluginModules());
-    print(await validateConfig(config, options.set), options.json);
+    print(await validateConfig(config, options.set, checkConfigBuilds), options.json);
   });
 
 const RUN_ARGUMENT = 'a run id, runs/<id>, or a unique prefix of the id';

@@ -1,5 +1,5 @@
 // Public surface of @vela/config.
-export { loadConfig, type LoadConfigOptions, type LoadedConfig } from './lib/load-config';
+export { loadConfig, type ConfigCheck, type LoadConfigOptions, type LoadedConfig } from './lib/load-config';
 export type {
   DatasetConfig,
   DeepReadonly,

@@ -1,3 +1,4 @@
+export * from './lib/config-check';
 export * from './lib/objectives';
 export * from './lib/pipeline.controller';
 export * from './lib/pipeline.module';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigValidationError, loadConfig } from '@vela/config';
+import { ConfigValidationError, loadConfig, type ConfigCheck } from '@vela/config';
 import type { CommandOutput } from './command-output';
 import { CliError, EXIT } from './exit-codes';
 
@@ -14,12 +14,13 @@ export function readConfigFile(path: string): Promise<string> {
  * `vela validate <config.yml>`: loads the config as the master would (overrides, `ref:`,
  * schema and registry) without a master. An invalid config exits 2 and lists every problem,
  * each with its file, line and YAML path. The kinds a config
- * names (`type:`) must be registered first: the caller loads the libs that register them.
+ * names (`type:`) must be registered first: the caller loads the libs that register them, and
+ * passes the master's `check` (which builds each step's search and network).
  */
-export async function validateConfig(path: string, overrides: readonly string[] = []): Promise<CommandOutput> {
+export async function validateConfig(path: string, overrides: readonly string[] = [], check?: ConfigCheck): Promise<CommandOutput> {
   const text = await readConfigFile(path);
   try {
-    const { config, warnings } = loadConfig(text, { overrides, filePath: path });
+    const { config, warnings } = loadConfig(text, { overrides, filePath: path, check });
     const steps = config.pipeline.map((step) => step.name);
     return {
       json: { valid: true, steps, warnings: warnings.map(({ path: key, line, message }) => ({ path: key, line, message })) },

@@ -21,7 +21,15 @@ export interface LoadConfigOptions {
   readonly filePath?: string;
   /** Where `type:` names are looked up; default the process-wide registry. */
   readonly registry?: Registry;
+  /**
+   * Checks beyond the schema, run on a config the schema accepts (the master builds each
+   * step's search and network with it); its problems are placed at their lines as the schema's.
+   */
+  readonly check?: ConfigCheck;
 }
+
+/** A check of a loaded config that reports each problem at a path, with what is wrong there. */
+export type ConfigCheck = (config: VelaConfig, report: (path: ConfigPath, detail: string) => void) => void;
 
 export interface LoadedConfig {
   readonly config: VelaConfig;
@@ -64,7 +72,10 @@ export function loadConfig(text: string, options: LoadConfigOptions = {}): Loade
     for (const issue of result.error.issues) problems.add(writtenPath(substituted, issue.path as (string | number)[]), issue.message);
   }
   problems.throwIfAny();
-  return { config: deepFreeze(result.data) as VelaConfig, warnings };
+  const config = deepFreeze(result.data) as VelaConfig;
+  options.check?.(config, (path, detail) => problems.add(path, detail));
+  problems.throwIfAny();
+  return { config, warnings };
 }
 
 /**

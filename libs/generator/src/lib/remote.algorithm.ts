@@ -38,7 +38,9 @@ export interface RemoteSettings {
   readonly timeoutMs: number;
 }
 
-const ALLOWED = ['type', 'address', 'token', 'token_env', 'algorithm', 'settings', 'objectives', 'objective_keys', 'page_size', 'timeout_ms'];
+/** The section's own keys, beside the `type` and `objective_keys` every algorithm's section has. */
+const OWN_SETTINGS = ['address', 'token', 'token_env', 'algorithm', 'settings', 'objectives', 'page_size', 'timeout_ms'];
+const ALLOWED = ['type', ...OWN_SETTINGS, 'objective_keys'];
 
 /** Checks a raw `type: remote` section, each problem naming its key. */
 export function parseRemoteSettings(raw: unknown, path = 'search_algorithm'): RemoteSettings {
@@ -254,6 +256,7 @@ export function isRemoteAlgorithm(algorithm: SearchAlgorithm): algorithm is Remo
 
 registerer('search_algorithm')(REMOTE_ALGORITHM, (context) => new RemoteAlgorithm(context), {
   aliases: ['Remote', 'RemoteAlgorithm'],
+  settings: OWN_SETTINGS,
   description: 'An algorithm served by another process through vela.v1.AlgorithmService (the plug-in contract)',
   capabilities: { conditions: true, multiObjective: true, multiFidelity: true },
 });

@@ -5,6 +5,7 @@ import { loadConfig, type VelaConfig } from '@vela/config';
 import { decodePageToken, encodePageToken, resolvePageSize } from '@vela/contracts';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@vela/errors';
 import { Prisma, PrismaClient, type Run, type Step, type Trial } from '@vela/db';
+import { checkConfigBuilds } from './config-check';
 import { objectivesOf } from './objectives';
 import { PipelineEvents, RUNS_CHANNEL } from './pipeline-events';
 import { TrialQueueService, touchRuns } from './trial-queue.service';
@@ -132,7 +133,7 @@ export class RunService {
       if (existing) return this.view(existing.id);
     }
     const baseDir = resolve(input.baseDir ?? process.cwd());
-    const { config } = loadConfig(input.configYaml, { overrides: input.overrides });
+    const { config } = loadConfig(input.configYaml, { overrides: input.overrides, check: checkConfigBuilds });
     if (input.validateOnly) return { validated: config };
     const outputDir = resolve(baseDir, config.general.output_path);
     const run = await this.prisma.run.create({

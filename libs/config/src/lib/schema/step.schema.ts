@@ -94,8 +94,13 @@ function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
 
+/**
+ * `search_algorithm:`: the keys every algorithm shares, and an algorithm's own (declared as
+ * `settings` when it is registered, e.g. the plug-in `remote`'s `address`), kept as written for
+ * the algorithm to check; anything else is a typo.
+ */
 function searchAlgorithmSchema(context: SchemaContext) {
-  return section({
+  const shape = {
     type: registeredName(context, 'search_algorithm'),
     codec: registeredName(context, 'codec').optional(),
     policy: freeMapping.optional(),
@@ -104,7 +109,15 @@ function searchAlgorithmSchema(context: SchemaContext) {
     seed: nonNegativeInteger.optional(),
     /** Vela's: an early-stopping rule on intermediate records (median or percentile), applied by the master. */
     early_stopping: freeMapping.optional(),
-  });
+  };
+  const shared = Object.keys(shape);
+  return z.looseObject(shape).superRefine((value, issues) => {
+    if (!isPlainMapping(value)) return;
+    const own = typeof value['type'] === 'string' ? (context.registry.find('search_algorithm', value['type'])?.settings ?? []) : [];
+    for (const key of Object.keys(value)) {
+      if (!shared.includes(key) && !own.includes(key)) issues.addIssue({ code: 'custom', path: [key], message: unknownKeyMessage(key, [...shared, ...own]) });
+    }
+  }, ALWAYS);
 }
 
 const numberRange = z.tuple([z.number(), z.number()]).refine(([low, high]) => low <= high, { message: 'expected [low, high] with low <= high' });

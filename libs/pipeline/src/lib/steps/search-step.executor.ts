@@ -6,6 +6,7 @@ import { UNFORWARDED, type StepContext, type TrialSummary } from '../step-contex
 import { touchRuns } from '../trial-queue.service';
 import { StepEarlyStopping } from './early-stopping';
 import { deepMerge, stepHyperparameters, stepModels, type ChosenModel } from './model-sources';
+import { searchOf } from './search-definition';
 import { QueuePacing, withinLimits, type QueuePlan } from './queue-pacing';
 import { checkLimits } from './run-limits';
 import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
@@ -92,23 +93,11 @@ export class SearchStepExecutor implements StepExecutor {
 
   /** Creates the step's search in the generator once; idempotent by (run, step), so a restart finds it again. */
   private async ensureSearch(context: StepContext): Promise<string> {
-    const settings = context.stepConfig.search_algorithm;
-    const space = context.stepConfig.search_space;
-    if (!settings || !space) {
+    if (!context.stepConfig.search_algorithm || !context.stepConfig.search_space) {
       throw new Error(`${context.step.name}: a SearchPipeStep needs search_algorithm and search_space sections`);
     }
-    // The seed travels as the search's own field and the master applies early stopping; the algorithm's settings are the rest.
-    const { type, seed: _seed, early_stopping: _earlyStopping, ...rest } = settings as { type: string; seed?: number; early_stopping?: unknown } & Record<string, unknown>;
     const answer = await context.generator.createSearch({
-      search: Search.fromPartial({
-        runId: context.run.id,
-        stepId: context.step.name,
-        algorithm: type,
-        settings: { type, ...rest },
-        searchSpace: space as Record<string, unknown>,
-        objectives: objectivesToProto(context.objectives),
-        seed: (settings as { seed?: number }).seed ?? context.config.general.seed,
-      }),
+      search: Search.fromPartial({ runId: context.run.id, stepId: context.step.name, ...searchOf(context.stepConfig, context.config.general.seed), objectives: objectivesToProto(context.objectives) }),
       searchId: '',
       requestId: `${context.run.id}/${context.step.name}`,
     });
