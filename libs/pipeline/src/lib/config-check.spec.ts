@@ -88,6 +88,7 @@ describe('checkConfigBuilds: what a step would find only when it starts is refus
       `line 12: nas.search_algorithm.objective_keys[1]: 'flop' is not a metric this step's trainer reports; did you mean 'flops'? ${reports}`,
     ]);
     const regression = VALID.replace('  model:\n    model_desc: { modules: [backbone], backbone: { type: SimpleCnn, num_class: 2, blocks: 1 } }\n', (model) => `${model}  trainer: { metric: { type: mse } }\n`);
+    expect(problemsOf(regression.replace('{ type: mse }', '{ type: accuracy, params: { topk: 0 } }'))).toEqual([expect.stringMatching(/^line 15: nas\.trainer\.metric\.params\.topk: .*0/)]);
     expect(problemsOf(`general: { limits: { target: { key: acc, value: 0.9 } } }\n${regression}`)).toEqual([
       "line 1: general.limits.target.key: 'acc' is not an objective of any search step (objective_keys: accuracy), so no trial can reach the target",
       "line 13: nas.search_algorithm: objective_keys is not set, so the step optimises 'accuracy', which its trainer does not report (it reports: mse, train_mse, loss, train_loss, lr, flops, params, latency_ms); set objective_keys",

@@ -4,7 +4,7 @@ import { buildSearchAlgorithm, REMOTE_ALGORITHM } from '@vela/generator';
 import { NetworkDesc } from '@vela/networks';
 import { closestMatch } from '@vela/errors';
 import { registry } from '@vela/registry';
-import { buildComponent, DEFAULT_COMPONENTS } from '@vela/trainer';
+import { buildComponent, DEFAULT_COMPONENTS, type Metric } from '@vela/trainer';
 import { objectivesOf } from './objectives';
 import { deepMerge, modelPlaceOf } from './steps/model-sources';
 import { searchOf } from './steps/search-definition';
@@ -82,13 +82,23 @@ function reportedKeys(step: PipelineStepConfig, report: ReportProblem): string[]
   const metrics = (trainer?.metric as readonly unknown[] | undefined) ?? [DEFAULT_COMPONENTS.metric];
   for (const [index, raw] of metrics.entries()) {
     const field = metrics.length > 1 ? `trainer.metric[${index}]` : 'trainer.metric';
+    let metric: Metric;
     try {
-      const metric = buildComponent('metric', raw, field, (entry, args) => entry.factory(args));
-      keys.push(...Object.keys(metric.summary()));
+      metric = buildComponent('metric', raw, field, (entry, args) => entry.factory(args));
     } catch (error) {
       reportError(error, [step.name], report);
       return undefined;
     }
+    // A fresh metric's summary names its keys; a plug-in's that cannot summarise nothing yet leaves them unknown.
+    const summary = (() => {
+      try {
+        return metric.summary();
+      } catch {
+        return undefined;
+      }
+    })();
+    if (!summary) return undefined;
+    keys.push(...Object.keys(summary));
   }
   if (keys.length === 0) return undefined;
   return [...keys, ...keys.map((key) => `train_${key}`), ...RECORD_KEYS];
