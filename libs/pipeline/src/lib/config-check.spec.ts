@@ -73,6 +73,20 @@ describe('checkConfigBuilds: what a step would find only when it starts is refus
     ]);
   });
 
+  it("names a bad argument or choice of a space's module section at its line", () => {
+    const moduleSpace = `pipeline: [nas]
+nas:
+  pipe_step: { type: SearchPipeStep }
+  dataset: { type: Synthetic }
+  search_space:
+    modules: [backbone]
+    backbone: { type: SimpleCnn, num_class: 2, blocks: 1, channels: [0, 8] }
+  search_algorithm: { type: GridSearch }
+`;
+    expect(problemsOf(moduleSpace)).toEqual(['line 7: nas.search_space.backbone.channels: must be >= 1, got 0']);
+    expect(problemsOf(moduleSpace.replace('channels: [0, 8]', 'channels: [4, 8], width: 3'))).toEqual([expect.stringMatching(/^line 7: nas\.search_space\.backbone\.width: unknown argument/)]);
+  });
+
   it('names a step that has no network to train, and a SearchPipeStep with nothing to search', () => {
     const noModel = VALID.replace(/fully_train:\n  pipe_step: \{ type: TrainPipeStep \}\n  model:\n.*\n/, 'fully_train:\n  pipe_step: { type: TrainPipeStep }\n  dataset: { type: Synthetic }\n');
     expect(problemsOf(noModel)).toEqual([

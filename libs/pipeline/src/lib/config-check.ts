@@ -144,7 +144,10 @@ function checkNetwork(step: PipelineStepConfig, searched: Record<string, unknown
   } catch (error) {
     const module = (error as { field?: string }).field?.split('.')[0];
     if (module !== undefined && module in searched) {
-      report([step.name, 'search_space'], `the network of the search's first point does not build: ${(error as Error).message}`);
+      // A module section of the space is where its arguments and choices are written.
+      const section = (step.search_space as Record<string, unknown> | undefined)?.[module];
+      if (section !== undefined) reportError(error, [step.name, 'search_space'], report);
+      else report([step.name, 'search_space'], `the network of the search's first point does not build: ${(error as Error).message}`);
     } else {
       reportError(error, place ? place.key.split('.') : [step.name], report, 'desc');
     }

@@ -25,6 +25,12 @@ describe('PruneResNet', () => {
     expect(stats.paramCount).toBe(expected);
   });
 
+  it("builds a pruned desc as PruneEA's codec writes it: the pruned widths beside the space's unpruned ones, with the masks", () => {
+    const pruned = { chn: [2, 3], chn_node: [4, 5, 6], num_blocks: [1, 1], num_class: 3 };
+    const decoded = { type: 'PruneResNet', base_chn: [16, 16], base_chn_node: [16, 16, 32], ...pruned, chn_mask: [[1, 1, 0], [1, 1, 1]], chn_node_mask: [[1, 1]], encoding: [1, 1, 0] };
+    expect(summarizeDesc(decoded, cifar).paramCount).toBe(summarizeDesc({ type: 'PruneResNet', ...pruned }, cifar).paramCount);
+  });
+
   it('names the list that does not fit', () => {
     expect(() => summarizeDesc({ type: 'PruneResNet', chn: [2, 3, 4], chn_node: [4, 5, 6], num_blocks: [1, 1] }, cifar)).toThrow(
       'chn: must have 2 entries, got 3',

@@ -9,12 +9,13 @@ import { type ResNetBlockSpec, resnetBlock } from '../resnet/resnet-blocks';
 /**
  * Vega's PruneResNet (Prune-EA's search space): a CIFAR-style ResNet whose every width comes
  * from channel lists.
- * - `chn_node` (or the search space's `base_chn_node`): stages + 1 widths, the stem's and then
+ * - `chn_node` (else the search space's unpruned `base_chn_node`): stages + 1 widths, the stem's and then
  *   each stage's output width, e.g. `[16, 16, 32, 64]`.
- * - `chn` (or `base_chn`): one inner width per block (PruneBasicBlock's middle conv),
+ * - `chn` (else `base_chn`): one inner width per block (PruneBasicBlock's middle conv),
  *   e.g. `[16, 16, 16, 32, 32, 32, 64, 64, 64]`.
  * - `num_blocks` (`[3, 3, 3]`): blocks per stage; stages after the first start with stride 2.
- * - `num_classes` (10; `num_class` also read). `encoding` (the codec's bit string) is carried.
+ * - `num_classes` (10; `num_class` also read). `encoding` (the codec's bit string) and its
+ *   masks `chn_mask`, `chn_node_mask` are carried.
  * As Vega's, the stem is conv + BN without ReLU, and ReLU precedes the pooling.
  */
 export class PruneResNetNetwork implements NetworkModule {
@@ -25,13 +26,16 @@ export class PruneResNetNetwork implements NetworkModule {
   constructor(private readonly args: ArgReader) {
     const numBlocks = args.intList('num_blocks', [3, 3, 3], { min: 1, minLength: 1 });
     const total = numBlocks.reduce((a, b) => a + b, 0);
-    const nodeKey = args.firstOf(['chn_node', 'base_chn_node']);
-    const innerKey = args.firstOf(['chn', 'base_chn']);
+    // A pruned desc (PruneEA's codec) holds its widths beside the space's unpruned ones: they win.
+    const nodeKey = args.has('base_chn_node') && !args.has('chn_node') ? 'base_chn_node' : 'chn_node';
+    const innerKey = args.has('base_chn') && !args.has('chn') ? 'base_chn' : 'chn';
+    args.accept('chn_node', 'base_chn_node', 'chn', 'base_chn');
     this.chnNode = args.intList(nodeKey, undefined, { length: numBlocks.length + 1, min: 1 });
     const chn = args.intList(innerKey, undefined, { length: total, min: 1 });
     const block = args.string('block', 'PruneBasicBlock');
     if (block !== 'PruneBasicBlock') throw new InvalidArgumentError(`must be 'PruneBasicBlock', got '${block}'`, args.path('block'));
-    args.accept('encoding');
+    // What PruneEA's codec decoded the desc from, carried with it.
+    args.accept('encoding', 'chn_mask', 'chn_node_mask');
     this.numClass = readNumClass(args);
     this.blocks = numBlocks.flatMap((n, stage) =>
       Array.from({ length: n }, (_, i) => ({
