@@ -270,12 +270,15 @@ describe('TrainerWorker', () => {
     const trial = trialOf(4, { budgetEpochs: 30 });
     await master.until(() => master.requests<ReportProgressRequest>('reportProgress', trial.name).some((p) => p.epoch >= 1));
     master.stop();
+    const stoppedAt = lines.length;
     await until(async () => (await recordsOf(trial.id)).length === 30);
     expect(completionOf(trial.name)).toBeUndefined();
     await master.start(master.port);
     await master.until(() => completionOf(trial.name) !== undefined);
     expect(completionOf(trial.name)).toMatchObject({ outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 30 });
     expect(lines.join('\n')).toContain('heartbeat failed');
+    // The free slot's acquire retried all along, and said so once.
+    expect(lines.slice(stoppedAt).filter((line) => line.includes('acquiring trials failed'))).toEqual([expect.stringContaining('retrying until the master answers')]);
   });
 
   it('buffers records and checkpoints while Report is unreachable and delivers them when it is back', async () => {

@@ -412,6 +412,8 @@ export class TrainerWorker {
 
   private async acquireLoop(): Promise<void> {
     const backoff = new Backoff();
+    // While the master is unreachable, its retries are said once (the heartbeat says how long).
+    let unreachable = false;
     while (!this.draining && !this.stopped.signal.aborted) {
       const free = this.freeSlots();
       if (free === 0 || this.masterDraining || this.askedAlong > 0 || this.finishing > 0) {
@@ -445,6 +447,7 @@ export class TrainerWorker {
           this.polling = 0;
         }
         backoff.reset();
+        unreachable = false;
         this.take(answer.trials);
       } catch (error) {
         if (this.draining || this.stopped.signal.aborted) return;
@@ -453,7 +456,10 @@ export class TrainerWorker {
           continue;
         }
         const delay = backoff.next();
-        this.log(`worker ${this.settings.workerId}: acquiring trials failed (${callMessage(error)}); retrying in ${delay} ms`);
+        // Not draining, so a cancelled call is the master's doing: it went away mid-call.
+        const masterAway = isTransient(error) || grpcCode(error) === status.CANCELLED;
+        if (!unreachable) this.log(`worker ${this.settings.workerId}: acquiring trials failed (${callMessage(error)}); retrying${masterAway ? ' until the master answers' : ` in ${delay} ms`}`);
+        unreachable = masterAway;
         await sleep(delay, this.stopped.signal);
       } finally {
         this.acquireAbort.signal.removeEventListener('abort', onDrain);
