@@ -31,7 +31,7 @@ export {
 } from './lib/quota';
 export { parseOverride, type Override } from './lib/overrides';
 export { CONDITION_TYPES, HYPERPARAMETER_TYPES, type ConditionType, type HyperparameterType } from './lib/schema/search-space.schema';
-export { DATASET_MODES, HPS_KEYS, MODEL_KEYS } from './lib/schema/step.schema';
+export { DATASET_MODES } from './lib/schema/step.schema';
 export { OBJECTIVE_GOALS } from './lib/schema/general.schema';
 export type { OutputSource } from './lib/schema/output-source.schema';
 export { formatPath, type ConfigPath } from './lib/config-path';

@@ -332,17 +332,6 @@ describe('loadConfig errors name the path, the line, what was expected and what 
     ]);
   });
 
-  it('rejects a step that names its models, or its hyperparameters, in two places', () => {
-    const text = VALID.replace(
-      '  pipe_step:\n    type: TrainPipeStep\n',
-      '  pipe_step:\n    type: TrainPipeStep\n    models_folder: "{local_base_path}/output/hpo/"\n  model:\n    model_desc: {type: SimpleCnn}\n    hps_file: "{local_base_path}/output/hpo/"\n',
-    ).replace('    epochs: 5\n', '    epochs: 5\n    hps_file: /data/hps.json\n');
-    expect(problemsOf(text).map((problem) => problem.message)).toEqual([
-      'line 33: fully_train.model.model_desc: a step takes its models from one place; found both pipe_step.models_folder and model.model_desc',
-      'line 34: fully_train.model.hps_file: a step takes its hyperparameters from one place; found both trainer.hps_file and model.hps_file',
-    ]);
-  });
-
   it('checks type names against the registry it is given', () => {
     const empty = createConfigTestRegistry({});
     const messages = problemsOf(VALID, { registry: empty }).map((problem) => problem.detail);

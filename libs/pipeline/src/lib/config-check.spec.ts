@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigValidationError, loadConfig } from '@vela/config';
+import { registry } from '@vela/registry';
 import { checkConfigBuilds } from './config-check';
 import './registrations';
 
@@ -87,10 +88,29 @@ nas:
     expect(problemsOf(moduleSpace.replace('channels: [0, 8]', 'channels: [4, 8], width: 3'))).toEqual([expect.stringMatching(/^line 7: nas\.search_space\.backbone\.width: unknown argument/)]);
   });
 
+  it("places a bad argument of the step's own desc at its line, also for a module the search changes", () => {
+    expect(problemsOf(VALID.replace('num_class: 2, blocks: 1 } }', 'num_class: 0, blocks: 1 } }'))).toEqual(['line 14: nas.model.model_desc.backbone.num_class: must be >= 1, got 0']);
+  });
+
+  it("leaves the model to a plug-in trainer, and the objective keys to a metric that names none before it sees data", () => {
+    registry.register('trainer', 'SpecOwnModelTrainer', (() => undefined) as never);
+    registry.register('metric', 'spec_per_class_recall', (() => ({ name: 'recall', objective: 'MAX', reset: () => undefined, update: () => undefined, summary: () => ({}) })) as never);
+    try {
+      const noModel = VALID.replace(/  model:\n    model_desc: \{ modules: \[backbone\], backbone: \{ type: SimpleCnn, num_class: 2, blocks: 1 \} \}\n/, '  trainer: { type: SpecOwnModelTrainer }\n');
+      expect(noModel).toContain('SpecOwnModelTrainer');
+      expect(problemsOf(noModel)).toEqual([]);
+      const recall = VALID.replace('policy: { num_sample: 4 } }', 'policy: { num_sample: 4 }, objective_keys: [accuracy, recall_0] }\n  trainer: { metric: [{ type: accuracy }, { type: spec_per_class_recall }] }');
+      expect(problemsOf(recall)).toEqual([]);
+    } finally {
+      registry.unregister('trainer', 'SpecOwnModelTrainer');
+      registry.unregister('metric', 'spec_per_class_recall');
+    }
+  });
+
   it('names a step that has no network to train, and a SearchPipeStep with nothing to search', () => {
     const noModel = VALID.replace(/fully_train:\n  pipe_step: \{ type: TrainPipeStep \}\n  model:\n.*\n/, 'fully_train:\n  pipe_step: { type: TrainPipeStep }\n  dataset: { type: Synthetic }\n');
     expect(problemsOf(noModel)).toEqual([
-      'line 15: fully_train: names no network to train: set model.model_desc, or take models with model.model_desc_file or pipe_step.models_folder',
+      'line 15: fully_train: names no model to train: set model.model_desc, or take models with model.model_desc_file or pipe_step.models_folder',
     ]);
     const nothingSearched = VALID.replace(/  search_space:\n(    .*\n)*  search_algorithm: .*\n/, '');
     expect(problemsOf(nothingSearched)).toEqual(['line 2: nas: a SearchPipeStep searches: it needs search_algorithm and search_space sections']);

@@ -4,6 +4,7 @@ import { buildSearchAlgorithm, REMOTE_ALGORITHM } from '@vela/generator';
 import { NetworkDesc } from '@vela/networks';
 import { closestMatch } from '@vela/errors';
 import { registry } from '@vela/registry';
+import { isPlainObject } from '@vela/search-space';
 import { buildComponent, DEFAULT_COMPONENTS, type Metric } from '@vela/trainer';
 import { objectivesOf } from './objectives';
 import { deepMerge, modelPlaceOf } from './steps/model-sources';
@@ -77,7 +78,7 @@ function checkObjectives(config: VelaConfig, report: ReportProblem): void {
 /** The keys the step's records hold: its metrics', on validation and training, and the record's own; undefined when a plug-in may add more. */
 function reportedKeys(step: PipelineStepConfig, report: ReportProblem): string[] | undefined {
   const trainer = step.trainer;
-  if ((trainer?.type && registry.find('trainer', trainer.type)?.name !== 'Trainer') || trainer?.callbacks?.length) return undefined;
+  if (!onBuiltInTrainer(step) || trainer?.callbacks?.length) return undefined;
   const keys: string[] = [];
   const metrics = (trainer?.metric as readonly unknown[] | undefined) ?? [DEFAULT_COMPONENTS.metric];
   for (const [index, raw] of metrics.entries()) {
@@ -89,7 +90,7 @@ function reportedKeys(step: PipelineStepConfig, report: ReportProblem): string[]
       reportError(error, [step.name], report);
       return undefined;
     }
-    // A fresh metric's summary names its keys; a plug-in's that cannot summarise nothing yet leaves them unknown.
+    // A fresh metric's summary names its keys; a plug-in's that names none (or cannot) before any update leaves them unknown.
     const summary = (() => {
       try {
         return metric.summary();
@@ -97,7 +98,7 @@ function reportedKeys(step: PipelineStepConfig, report: ReportProblem): string[]
         return undefined;
       }
     })();
-    if (!summary) return undefined;
+    if (!summary || Object.keys(summary).length === 0) return undefined;
     keys.push(...Object.keys(summary));
   }
   if (keys.length === 0) return undefined;
@@ -133,25 +134,39 @@ function firstSuggestion(config: VelaConfig, step: PipelineStepConfig, report: R
  * run, and is left to the step.
  */
 function checkNetwork(step: PipelineStepConfig, searched: Record<string, unknown>, report: ReportProblem): void {
+  // A plug-in trainer may build its own model from what it is given.
+  if (!onBuiltInTrainer(step)) return;
   const place = modelPlaceOf(step);
   if (place && !('desc' in place)) return;
   if (!place && Object.keys(searched).length === 0) {
-    report([step.name], 'names no network to train: set model.model_desc, or take models with model.model_desc_file or pipe_step.models_folder');
+    const task = registry.find('pipe_step', step.pipe_step.type)?.name === 'BenchmarkPipeStep' ? 'evaluate' : 'train';
+    report([step.name], `names no model to ${task}: set model.model_desc, or take models with model.model_desc_file or pipe_step.models_folder`);
     return;
   }
   try {
     new NetworkDesc(deepMerge(place?.desc ?? {}, searched));
   } catch (error) {
-    const module = (error as { field?: string }).field?.split('.')[0];
-    if (module !== undefined && module in searched) {
-      // A module section of the space is where its arguments and choices are written.
-      const section = (step.search_space as Record<string, unknown> | undefined)?.[module];
-      if (section !== undefined) reportError(error, [step.name, 'search_space'], report);
-      else report([step.name, 'search_space'], `the network of the search's first point does not build: ${(error as Error).message}`);
-    } else {
-      reportError(error, place ? place.key.split('.') : [step.name], report, 'desc');
-    }
+    const field = parsePath((error as { field?: string }).field ?? '');
+    const searchedValue = field.length > 0 && hasPath(searched, field);
+    // A module section of the space is where its arguments and choices are written.
+    const inSpaceSection = field.length > 0 && isPlainObject((step.search_space as Record<string, unknown> | undefined)?.[field[0] as string]);
+    if (inSpaceSection && (searchedValue || !place)) reportError(error, [step.name, 'search_space'], report);
+    else if (searchedValue) report([step.name, 'search_space'], `the network of the search's first point does not build: ${(error as Error).message}`);
+    else reportError(error, place ? place.key.split('.') : [step.name], report, 'desc');
   }
+}
+
+function onBuiltInTrainer(step: PipelineStepConfig): boolean {
+  return !step.trainer?.type || registry.find('trainer', step.trainer.type)?.name === 'Trainer';
+}
+
+function hasPath(value: unknown, path: readonly (string | number)[]): boolean {
+  let current = value;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null || !(segment in current)) return false;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return true;
 }
 
 /**

@@ -458,7 +458,7 @@ export class TrainerWorker {
         const delay = backoff.next();
         // Not draining, so a cancelled call is the master's doing: it went away mid-call.
         const masterAway = isTransient(error) || grpcCode(error) === status.CANCELLED;
-        if (!unreachable) this.log(`worker ${this.settings.workerId}: acquiring trials failed (${callMessage(error)}); retrying${masterAway ? ' until the master answers' : ` in ${delay} ms`}`);
+        if (!unreachable || !masterAway) this.log(`worker ${this.settings.workerId}: acquiring trials failed (${callMessage(error)}); retrying${masterAway ? ' until the master answers' : ` in ${delay} ms`}`);
         unreachable = masterAway;
         await sleep(delay, this.stopped.signal);
       } finally {

@@ -187,30 +187,6 @@ function modelSchema(context: SchemaContext, step: string) {
   });
 }
 
-/**
- * The keys that name a step's models, Vega's and Vela's spellings alike, and those that name
- * its hyperparameters: a step sets at most one of each, so which one wins is never a question.
- */
-export const MODEL_KEYS = [
-  ['pipe_step', 'models_folder'],
-  ['model', 'models_folder'],
-  ['model', 'model_desc_file'],
-  ['model', 'model_desc'],
-  ['trainer', 'model_desc_file'],
-  ['trainer', 'model_desc'],
-] as const;
-export const HPS_KEYS = [
-  ['trainer', 'hps_file'],
-  ['model', 'hps_file'],
-] as const;
-
-function atMostOneOf(sections: Record<string, unknown>, keys: readonly (readonly [string, string])[], what: string, issues: z.core.$RefinementCtx): void {
-  const set = keys.filter(([section, key]) => isPlainMapping(sections[section]) && (sections[section] as Record<string, unknown>)[key] !== undefined);
-  for (const [section, key] of set.slice(1)) {
-    issues.addIssue({ code: 'custom', path: [section, key], message: `a step takes its ${what} from one place; found both ${set[0].join('.')} and ${section}.${key}` });
-  }
-}
-
 /** One pipeline step: its pipe step type and the sections that type reads. */
 export function stepSchema(context: SchemaContext, step: string) {
   const targets = { trainer: Object.keys(trainerShape(context, step)), dataset: ['type', 'common', 'train', 'val', 'test', ...Object.keys(datasetModeShape)] };
@@ -226,8 +202,6 @@ export function stepSchema(context: SchemaContext, step: string) {
     if (sections.search_algorithm !== undefined && sections.search_space === undefined) {
       issues.addIssue({ code: 'custom', path: ['search_space'], message: 'required: a step with a search_algorithm needs the search_space it searches, found nothing' });
     }
-    atMostOneOf(sections, MODEL_KEYS, 'models', issues);
-    atMostOneOf(sections, HPS_KEYS, 'hyperparameters', issues);
     checkHyperparameterTargets(sections, targets, issues);
   });
 }

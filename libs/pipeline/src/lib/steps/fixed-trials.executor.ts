@@ -1,6 +1,5 @@
 import type { StepContext } from '../step-context';
-import { MODEL_KEYS } from '@vela/config';
-import { stepModels, storedWeights, type ChosenModel } from './model-sources';
+import { MODEL_KEYS, stepModels, storedWeights, type ChosenModel } from './model-sources';
 import { checkLimits } from './run-limits';
 import { registerPipeStep, StepFailedError, type StepExecutor } from './step-executor';
 

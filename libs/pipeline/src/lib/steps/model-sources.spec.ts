@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StepContext } from '../step-context';
 import type { PipelineStepConfig } from '@vela/config';
-import { hyperparametersFrom, stepModels } from './model-sources';
+import { hyperparametersFrom, namedModels, stepModels } from './model-sources';
 import { StepFailedError } from './step-executor';
 
 // Files only: a source that names an earlier step reads Report through the context, which
@@ -39,7 +39,7 @@ describe('hyperparametersFrom', () => {
   });
 });
 
-describe('stepModels', () => {
+describe('stepModels and namedModels', () => {
   let folder: string;
   const contextOf = (step: Record<string, unknown>) => ({ stepConfig: { name: 'train', pipe_step: { type: 'TrainPipeStep' }, ...step } as unknown as PipelineStepConfig }) as StepContext;
   const desc = (channels: number) => ({ modules: ['backbone'], backbone: { type: 'SimpleCnn', num_class: 10, channels } });
@@ -49,18 +49,25 @@ describe('stepModels', () => {
     await writeFile(join(folder, 'desc_1.json'), JSON.stringify(desc(8)));
     await writeFile(join(folder, 'hps_1.json'), JSON.stringify({ trainer: { epochs: 2, optimizer: { params: { lr: 0.1 } } } }));
     await writeFile(join(folder, 'desc_2.json'), JSON.stringify(desc(16)));
-    await writeFile(join(folder, 'best.json'), JSON.stringify({ trainer: { optimizer: { params: { lr: 0.003 } } } }));
+    await writeFile(join(folder, 'best.json'), JSON.stringify({ trainer: { epochs: 9, optimizer: { params: { lr: 0.003, momentum: 0.8 } } } }));
   });
   afterAll(() => rm(folder, { recursive: true, force: true }));
 
-  it("takes every model of a folder, whichever key names it, with the step's hps_file over each one's own", async () => {
+  it("takes every model of a folder, whichever key names it, each with its own hyperparameters over the step's hps_file (less its epochs), as Vega's trainer", async () => {
     for (const step of [{ pipe_step: { type: 'TrainPipeStep', models_folder: { path: folder } } }, { model: { models_folder: { path: folder } } }]) {
       const models = await stepModels(contextOf({ ...step, trainer: { hps_file: { path: join(folder, 'best.json') } } }));
       expect(models.map((model) => [model.desc, model.hyperparameters])).toEqual([
-        [desc(8), { trainer: { epochs: 2, optimizer: { params: { lr: 0.003 } } } }],
-        [desc(16), { trainer: { optimizer: { params: { lr: 0.003 } } } }],
+        [desc(8), { trainer: { epochs: 2, optimizer: { params: { lr: 0.1, momentum: 0.8 } } } }],
+        [desc(16), { trainer: { optimizer: { params: { lr: 0.003, momentum: 0.8 } } } }],
       ]);
     }
+  });
+
+  it("takes the models from the first key in Vega's order: pipe_step.models_folder, then model_desc_file, then model_desc", async () => {
+    const both = { pipe_step: { type: 'TrainPipeStep', models_folder: { path: folder } }, model: { model_desc: desc(4), model_desc_file: { path: join(folder, 'desc_2.json') } } };
+    expect((await stepModels(contextOf(both))).map((model) => model.desc)).toEqual([desc(8), desc(16)]);
+    const { pipe_step: _folder, ...files } = both;
+    expect((await stepModels(contextOf(files))).map((model) => model.desc)).toEqual([desc(16)]);
   });
 
   it("reads the trainer section's model_desc and model_desc_file as Vega writes them", async () => {
@@ -69,7 +76,7 @@ describe('stepModels', () => {
   });
 
   it('takes at most count models, none when the step names none, and fails naming the key of a source that holds none', async () => {
-    expect(await stepModels(contextOf({ model: { models_folder: { path: folder } } }), 1)).toHaveLength(1);
+    expect(await namedModels(contextOf({ model: { models_folder: { path: folder } } }), 1)).toHaveLength(1);
     expect(await stepModels(contextOf({}))).toEqual([]);
     const empty = await mkdtemp(join(folder, 'empty-'));
     await expect(stepModels(contextOf({ model: { models_folder: { path: empty } } }))).rejects.toThrow(`train.model.models_folder: '${empty}' holds no model`);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ArtifactKind, UploadArtifactRequest, type Record as RecordProto } from '@vela/contracts';
-import { HPS_KEYS, MODEL_KEYS, type OutputSource, type PipelineStepConfig } from '@vela/config';
+import type { OutputSource, PipelineStepConfig } from '@vela/config';
 import { objectivesToProto, type ObjectiveSpec } from '../objectives';
 import type { StepContext } from '../step-context';
 import { StepFailedError } from './step-executor';
@@ -129,6 +129,25 @@ export async function hyperparametersFrom(context: StepContext, source: OutputSo
 /** Where a step's config says its models come from: an inline desc or a source, under its key. */
 export type ModelPlace = { readonly key: string; readonly desc: Record<string, unknown> } | { readonly key: string; readonly source: OutputSource };
 
+/**
+ * The keys that name a step's models, Vega's and Vela's spellings alike, in Vega's order of
+ * precedence (`pipe_step.models_folder` over `model.model_desc_file` over `model.model_desc`):
+ * Vega's own fully-train examples set more than one.
+ */
+export const MODEL_KEYS = [
+  ['pipe_step', 'models_folder'],
+  ['model', 'models_folder'],
+  ['model', 'model_desc_file'],
+  ['model', 'model_desc'],
+  ['trainer', 'model_desc_file'],
+  ['trainer', 'model_desc'],
+] as const;
+/** The keys that name a step's hyperparameters, the first set taken. */
+const HPS_KEYS = [
+  ['trainer', 'hps_file'],
+  ['model', 'hps_file'],
+] as const;
+
 /** The value of the first of `keys` the step sets, with its full key (`nas.model.model_desc`). */
 function firstSet(step: PipelineStepConfig, keys: readonly (readonly [string, string])[]): { key: string; value: unknown } | undefined {
   for (const [section, name] of keys) {
@@ -145,25 +164,41 @@ export function modelPlaceOf(step: PipelineStepConfig): ModelPlace | undefined {
   return set.key.endsWith('.model_desc') ? { key: set.key, desc: set.value as Record<string, unknown> } : { key: set.key, source: set.value as OutputSource };
 }
 
-/** The hyperparameters the step's `hps_file` gives ({} when it names none). */
+/**
+ * The hyperparameters the step's `hps_file` gives ({} when it names none), less
+ * `trainer.epochs`: as in Vega, the step's own epochs count.
+ */
 export async function stepHyperparameters(context: StepContext): Promise<Record<string, unknown>> {
   const set = firstSet(context.stepConfig, HPS_KEYS);
-  return set ? hyperparametersFrom(context, set.value as OutputSource, set.key) : {};
+  if (!set) return {};
+  const { trainer, ...rest } = await hyperparametersFrom(context, set.value as OutputSource, set.key);
+  if (!isPlain(trainer)) return trainer === undefined ? rest : { ...rest, trainer };
+  const { epochs: _epochs, ...trainerRest } = trainer;
+  return { ...rest, trainer: trainerRest };
 }
 
 /**
  * The models the step's config names (an inline desc, a file, a folder, an earlier step's
- * pareto front, `count` of them at most), each with the step's `hps_file` hyperparameters
- * over its own; empty when the config names no model. A source that holds none fails the
- * step naming its key.
+ * pareto front, `count` of them at most), each with its own hyperparameters; empty when the
+ * config names no model. A source that holds none fails the step naming its key.
  */
-export async function stepModels(context: StepContext, count?: number): Promise<ChosenModel[]> {
+export async function namedModels(context: StepContext, count?: number): Promise<ChosenModel[]> {
   const place = modelPlaceOf(context.stepConfig);
   if (!place) return [];
-  const models = 'desc' in place ? [{ desc: place.desc, hyperparameters: {}, origin: place.key }] : await modelsFrom(context, place.source, count);
-  if (models.length === 0 && 'source' in place) throw new StepFailedError(`${place.key}: ${noModelIn(place.source)}`);
-  const hyperparameters = await stepHyperparameters(context);
-  return models.map((model) => ({ ...model, hyperparameters: deepMerge(model.hyperparameters, hyperparameters) }));
+  if ('desc' in place) return [{ desc: place.desc, hyperparameters: {}, origin: place.key }];
+  const models = await modelsFrom(context, place.source, count);
+  if (models.length === 0) throw new StepFailedError(`${place.key}: ${noModelIn(place.source)}`);
+  return models;
+}
+
+/**
+ * The models a train or benchmark step runs: namedModels, with the step's `hps_file`
+ * hyperparameters under each model's own (as Vega's trainer lays a model's hps over the file's).
+ */
+export async function stepModels(context: StepContext): Promise<ChosenModel[]> {
+  const models = await namedModels(context);
+  const hyperparameters = models.length ? await stepHyperparameters(context) : {};
+  return models.map((model) => ({ ...model, hyperparameters: deepMerge(hyperparameters, model.hyperparameters) }));
 }
 
 function noModelIn(source: OutputSource): string {

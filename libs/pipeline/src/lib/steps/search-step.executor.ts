@@ -5,7 +5,7 @@ import { forwardObservations } from '../observation-outbox';
 import { UNFORWARDED, type StepContext, type TrialSummary } from '../step-context';
 import { touchRuns } from '../trial-queue.service';
 import { StepEarlyStopping } from './early-stopping';
-import { deepMerge, stepHyperparameters, stepModels, type ChosenModel } from './model-sources';
+import { deepMerge, namedModels, stepHyperparameters, type ChosenModel } from './model-sources';
 import { searchOf } from './search-definition';
 import { QueuePacing, withinLimits, type QueuePlan } from './queue-pacing';
 import { checkLimits } from './run-limits';
@@ -172,13 +172,13 @@ export class SearchStepExecutor implements StepExecutor {
 }
 
 /**
- * What every trial of a search step starts from: the first model the step's config names (its
- * desc, or an earlier step's best), with the hyperparameters of its `hps_file`; the searched
- * keys are merged over them.
+ * What every trial of a search step starts from: the desc of the first model the step's
+ * config names (an earlier step's best, say) and the hyperparameters of its `hps_file` (as
+ * in Vega, a desc source gives only the desc); the searched keys are merged over them.
  */
 async function baseModel(context: StepContext): Promise<ChosenModel> {
-  const [first] = await stepModels(context, 1);
-  return first ?? { desc: {}, hyperparameters: await stepHyperparameters(context), origin: context.step.name };
+  const [first] = await namedModels(context, 1);
+  return { desc: first?.desc ?? {}, hyperparameters: await stepHyperparameters(context), origin: first?.origin ?? context.step.name };
 }
 
 /** `artifacts/{id}` → id. */
