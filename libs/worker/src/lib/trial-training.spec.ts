@@ -1,4 +1,5 @@
 import { Trial } from '@vela/contracts';
+import { createDataset } from '@vela/datasets';
 import { trainingSections } from './trial-training';
 
 describe('trainingSections', () => {
@@ -20,6 +21,18 @@ describe('trainingSections', () => {
       trainerSection: { type: 'Trainer', epochs: 3, seed: 42, optimizer: { type: 'SGD', params: { lr: 0.003, momentum: 0.9 } } },
       datasetSection: { type: 'FashionMnist', common: { batch_size: 128, train_portion: 0.9 } },
     });
+  });
+
+  it("applies a searched dataset key (dataset.batch_size) over the step's common setting, below a mode's own", () => {
+    const { datasetSection } = trainingSections(
+      trial({
+        stepConfig: { dataset: { type: 'Synthetic', common: { batch_size: 16, num_samples: 64 }, test: { batch_size: 1024 } } },
+        hyperparameters: { dataset: { batch_size: 8 } },
+      }),
+    );
+    expect(datasetSection).toEqual({ type: 'Synthetic', common: { batch_size: 8, num_samples: 64 }, test: { batch_size: 1024 } });
+    expect(createDataset(datasetSection, 'train').batchSize).toBe(8);
+    expect(createDataset(datasetSection, 'test').batchSize).toBe(1024);
   });
 
   it("keeps the step's epochs and seed when the trial sets neither, and replaces lists whole", () => {

@@ -239,8 +239,22 @@ export function trainingSections(trial: Trial): { trainerSection: Record<string,
   if (config['dataset'] === undefined) {
     throw new InvalidArgumentError("is missing: the master must send the step's resolved dataset section with the trial", 'step_config.dataset');
   }
-  const datasetSection = overlay(section(config['dataset'], 'step_config.dataset'), section(hyperparameters['dataset'], 'hyperparameters.dataset'));
+  const datasetSection = overlay(section(config['dataset'], 'step_config.dataset'), asCommon(section(hyperparameters['dataset'], 'hyperparameters.dataset')));
   return { trainerSection, datasetSection };
+}
+
+const DATASET_SECTIONS = ['type', 'name', 'common', 'train', 'val', 'test'];
+
+/**
+ * The trial's dataset hyperparameters with a searched key (`dataset.batch_size`, which lands
+ * beside `type`) moved into `common`: the step's resolved section keeps its shared settings
+ * there, which a key beside `type` does not override. A mode's own setting still wins.
+ */
+function asCommon(hyperparameters: Record<string, unknown>): Record<string, unknown> {
+  const sections = Object.fromEntries(Object.entries(hyperparameters).filter(([key]) => DATASET_SECTIONS.includes(key)));
+  const flat = Object.fromEntries(Object.entries(hyperparameters).filter(([key]) => !DATASET_SECTIONS.includes(key)));
+  if (Object.keys(flat).length === 0) return hyperparameters;
+  return { ...sections, common: overlay(section(sections['common'], 'hyperparameters.dataset.common'), flat) };
 }
 
 function section(value: unknown, field: string): Record<string, unknown> {
