@@ -42,7 +42,7 @@ search:
     hyperparameters:
       - { key: trainer.optimizer.params.lr, type: FLOAT_EXP, range: [0.01, 0.1] }
       - { key: network.backbone.hidden_units, type: CATEGORY, range: [[16], [32]] }
-  search_algorithm: { type: RandomSearch, policy: { num_sample: 2 }, objective_keys: accuracy }
+  search_algorithm: { type: RandomSearch, policy: { num_sample: 2 }, objective_keys: [accuracy, params] }
   model: { model_desc: { modules: [backbone], backbone: { type: MLP, hidden_units: [16], num_class: 10 } } }
   trainer: { type: Trainer, epochs: 2, optimizer: { type: SGD, params: { lr: 0.1, momentum: 0.9 } } }
 fully_train:
@@ -71,6 +71,10 @@ benchmark:
       expect(existsSync(join(step.outputDir, 'output.csv'))).toBe(true);
       expect(existsSync(join(step.outputDir, 'reports.json'))).toBe(true);
     }
+    // An objective that is also one of the record's own measures (params) has one column.
+    const header = readFileSync(join(search.outputDir, 'output.csv'), 'utf8').split('\n')[0].split(',');
+    expect(header.filter((column) => column === 'params')).toHaveLength(1);
+    expect(new Set(header).size).toBe(header.length);
     const trained = JSON.parse(readFileSync(join(fullyTrain.outputDir, 'reports.json'), 'utf8'));
     expect(trained[0]).toMatchObject({ epoch: 3, backend: expect.any(String) });
     expect(trained[0].performance.accuracy).toBeGreaterThan(0.5); // chance is 0.1

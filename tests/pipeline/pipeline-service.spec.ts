@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import {
@@ -79,6 +79,9 @@ describe('the pipeline master over gRPC', () => {
     await register('w-search', 2);
     const run = await createRun(searchConfig(cluster.workDir, { samples: 3, inFlight: 2 }));
     expect(run.state).toBe(RunState.RUN_STATE_RUNNING);
+    // An earlier run into the same folder left a model that is not on this run's front, and a file of the user's.
+    mkdirSync(run.steps[0].outputDir, { recursive: true });
+    for (const name of ['desc_9.json', 'hps_9.json', 'model_9.ckpt', 'notes.txt']) writeFileSync(join(run.steps[0].outputDir, name), '{}');
     const trained: string[] = [];
     await until('the run to succeed', async () => {
       const { trials } = await acquire('w-search', 2, 1000);
@@ -105,6 +108,7 @@ describe('the pipeline master over gRPC', () => {
     expect(existsSync(join(folder, 'desc_3.json'))).toBe(true);
     expect(existsSync(join(folder, 'hps_3.json'))).toBe(true);
     expect(JSON.parse(readFileSync(join(folder, 'performance_3.json'), 'utf8'))).toMatchObject({ accuracy: expect.closeTo(0.8) });
+    expect(readdirSync(folder).sort()).toEqual(['desc_3.json', 'hps_3.json', 'notes.txt', 'output.csv', 'performance_3.json', 'reports.json']);
   });
 
   it('marks an expired lease STALE, retries the trial as attempt 2 and fences the old attempt', async () => {
@@ -353,6 +357,26 @@ fully_train:
     const ended = await runEnded(run);
     expect(ended.state).toBe(RunState.RUN_STATE_SUCCEEDED);
     expect(ended.steps[0].trialCounts?.succeeded).toBe(3);
+  });
+
+  it('fails a TrainPipeStep whose folder holds a desc that cannot build, naming the file, before any trial', async () => {
+    const folder = join(cluster.workDir, 'models-typo');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'desc_1.json'), JSON.stringify({ modules: ['backbone'], backbone: { type: 'MLP', hidden_units: [4], num_class: 2 } }));
+    writeFileSync(join(folder, 'desc_2.json'), JSON.stringify({ modules: ['backbone'], backbone: { type: 'MLP', hiden_units: [4], num_class: 2 } }));
+    const run = await createRun(`
+general:
+  task: { local_base_path: ${cluster.workDir} }
+pipeline: [fully_train]
+fully_train:
+  pipe_step: { type: TrainPipeStep, models_folder: ${folder} }
+  dataset: { type: Synthetic }
+  trainer: { type: Trainer, epochs: 1 }
+`);
+    const ended = await runEnded(run);
+    expect(ended.state).toBe(RunState.RUN_STATE_FAILED);
+    expect(ended.error).toContain(`fully_train: the model of ${join(folder, 'desc_2.json')} does not build: backbone.hiden_units: unknown argument; did you mean 'hidden_units'?`);
+    expect(ended.steps[0].trialCounts).toMatchObject({ pending: 0, succeeded: 0, failed: 0 });
   });
 
   it('rejects a trial no registered worker could ever hold, with the reason', async () => {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ValidationErrors } from '@vela/errors';
 import { createConfigTestRegistry, VEGA_CONFIG_NAMES } from '../testing';
@@ -330,6 +331,25 @@ describe('loadConfig errors name the path, the line, what was expected and what 
       "line 8: hpo.model.models_folder: './tasks/output/fully_train/' is the output of step 'fully_train', which does not run before 'hpo' (pipeline: hpo, fully_train)",
       "line 12: hpo.dataset.common.data_path: unknown placeholder '{local_basepath}'; did you mean '{local_base_path}'?",
     ]);
+  });
+
+  it("reads an earlier run's output folder of a step this pipeline lacks as a folder, and refuses one that does not exist", () => {
+    const base = mkdtempSync(join(tmpdir(), 'vela-earlier-run-'));
+    try {
+      mkdirSync(join(base, 'output', 'nas'), { recursive: true });
+      const text = (step: string) =>
+        VALID.replace('pipeline: [hpo, fully_train]', 'pipeline: [fully_train]').replace(/^hpo:[\s\S]*?^fully_train:/m, 'fully_train:').replace('    ref: hpo.trainer\n', '').replace(
+          '    type: TrainPipeStep\n',
+          `    type: TrainPipeStep\n    models_folder: "{local_base_path}/output/${step}/"\n`,
+        );
+      const { config } = load(text('nas'), { localBasePath: base });
+      expect(config.pipeline[0].pipe_step.models_folder).toEqual({ path: `${base}/output/nas/` });
+      expect(problemsOf(text('nsa'), { localBasePath: base }).map((problem) => problem.detail)).toEqual([
+        `'${base}/output/nsa/' is in the output folder of 'nsa', which is not a pipeline step (steps: fully_train), nor a folder an earlier run left`,
+      ]);
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 
   it('checks type names against the registry it is given', () => {

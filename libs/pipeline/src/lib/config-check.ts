@@ -156,7 +156,8 @@ function checkNetwork(step: PipelineStepConfig, searched: Record<string, unknown
   }
 }
 
-function onBuiltInTrainer(step: PipelineStepConfig): boolean {
+/** Whether the step trains with the built-in trainer, which builds the desc it is given (a plug-in may build its own). */
+export function onBuiltInTrainer(step: PipelineStepConfig): boolean {
   return !step.trainer?.type || registry.find('trainer', step.trainer.type)?.name === 'Trainer';
 }
 

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ListRecordsRequest, type Record as RecordProto } from '@vela/contracts';
@@ -35,7 +35,9 @@ export async function writeStepOutputs(context: StepContext): Promise<StepOutput
 
   const objectives = context.objectives;
   const metrics = [...new Set(results.flatMap((record) => Object.keys(record.performance)))].sort();
-  const header = ['trial', 'trial_id', 'attempt', 'epoch', ...objectives.map((objective) => objective.key), ...metrics.map((metric) => `performance.${metric}`), 'flops', 'params', 'latency_ms', 'desc', 'hyperparameters'];
+  // The record's own measures, unless an objective already gives its column (a header names each column once).
+  const measures = (['flops', 'params', 'latency_ms'] as const).filter((measure) => !objectives.some((objective) => objective.key === measure));
+  const header = ['trial', 'trial_id', 'attempt', 'epoch', ...objectives.map((objective) => objective.key), ...metrics.map((metric) => `performance.${metric}`), ...measures, 'desc', 'hyperparameters'];
   const rows = results.map((record) => [
     record.trialNumber,
     record.trialId,
@@ -43,9 +45,7 @@ export async function writeStepOutputs(context: StepContext): Promise<StepOutput
     record.epoch,
     ...objectives.map((objective) => record.objectives.find((o) => o.key === objective.key)?.value ?? ''),
     ...metrics.map((metric) => record.performance[metric] ?? ''),
-    record.flops ?? '',
-    record.params ?? '',
-    record.latencyMs ?? '',
+    ...measures.map((measure) => ({ flops: record.flops, params: record.params, latency_ms: record.latencyMs })[measure] ?? ''),
     JSON.stringify(record.desc ?? {}),
     JSON.stringify(record.hyperparameters ?? {}),
   ]);
@@ -56,6 +56,7 @@ export async function writeStepOutputs(context: StepContext): Promise<StepOutput
   const checkpoints = new Map(
     (await context.prisma.trial.findMany({ where: { id: { in: pareto.map((record) => record.trialId) } }, select: { id: true, checkpointArtifactId: true } })).map((trial) => [trial.id, trial.checkpointArtifactId]),
   );
+  await removeStaleModels(folder, new Set(pareto.map((record) => record.trialNumber)));
   for (const record of pareto) {
     const n = record.trialNumber;
     await writeFile(join(folder, `desc_${n}.json`), JSON.stringify(record.desc ?? {}, null, 2) + '\n');
@@ -65,6 +66,20 @@ export async function writeStepOutputs(context: StepContext): Promise<StepOutput
     if (checkpoint) await download(context, checkpoint, join(folder, `model_${n}.ckpt`));
   }
   return { folder, results: results.length, pareto: pareto.map((record) => record.trialNumber) };
+}
+
+/** A model file of a step's folder: `desc_<n>.json`, `hps_<n>.json`, `performance_<n>.json`, `model_<n>.ckpt`. */
+const MODEL_FILE = /^(?:(?:desc|hps|performance)_(\d+)\.json|model_(\d+)\.ckpt)$/;
+
+/**
+ * Removes the model files of trials not on this front: an earlier run into the same folder
+ * left them, and a later run taking the folder as `models_folder` would take them too.
+ */
+async function removeStaleModels(folder: string, front: ReadonlySet<number>): Promise<void> {
+  for (const name of await readdir(folder)) {
+    const match = MODEL_FILE.exec(name);
+    if (match && !front.has(Number(match[1] ?? match[2]))) await rm(join(folder, name), { force: true });
+  }
 }
 
 async function front(context: StepContext, objectives: readonly ObjectiveSpec[]): Promise<RecordProto[]> {

@@ -1,3 +1,5 @@
+import { NetworkDesc } from '@vela/networks';
+import { onBuiltInTrainer } from '../config-check';
 import type { StepContext } from '../step-context';
 import { MODEL_KEYS, stepModels, storedWeights, type ChosenModel } from './model-sources';
 import { checkLimits } from './run-limits';
@@ -57,6 +59,17 @@ export class FixedTrialsExecutor implements StepExecutor {
     let models = await stepModels(context);
     if (models.length === 0) {
       throw new StepFailedError(`${step.name}: a ${step.pipe_step.type} names no model to ${this.task}; set one of ${MODEL_KEYS.map((key) => key.join('.')).join(', ')}`);
+    }
+    // A desc from a folder or an earlier step is first seen here: one that cannot build fails
+    // the step naming its file, rather than every trial after its retries.
+    if (onBuiltInTrainer(step)) {
+      for (const model of models) {
+        try {
+          new NetworkDesc(model.desc);
+        } catch (error) {
+          throw new StepFailedError(`${step.name}: the model of ${model.origin} does not build: ${(error as Error).message}`);
+        }
+      }
     }
     // Trained weights from a folder are evaluated as a checkpoint of this run; training starts afresh.
     if (this.task === 'evaluate') models = await Promise.all(models.map((model) => storedWeights(context, model)));

@@ -75,6 +75,21 @@ describe('stepModels and namedModels', () => {
     expect((await stepModels(contextOf({ trainer: { model_desc_file: { path: join(folder, 'desc_2.json') } } }))).map((model) => model.desc)).toEqual([desc(16)]);
   });
 
+  it('names the key and the file of a folder that cannot be read or holds a desc that is not JSON', async () => {
+    const missing = join(folder, 'absent');
+    await expect(stepModels(contextOf({ pipe_step: { type: 'TrainPipeStep', models_folder: { path: missing } } }))).rejects.toThrow(
+      `train.pipe_step.models_folder: '${missing}' cannot be read as a models folder: no such folder`,
+    );
+    const text = join(folder, 'hps.txt');
+    await writeFile(text, 'lr: 0.1');
+    await expect(stepModels(contextOf({ model: { model_desc: desc(4) }, trainer: { hps_file: { path: text } } }))).rejects.toThrow(
+      `train.trainer.hps_file: '${text}' cannot be read as a models folder: not a folder`,
+    );
+    const broken = await mkdtemp(join(folder, 'broken-'));
+    await writeFile(join(broken, 'desc_1.json'), '{"modules": [backbone');
+    await expect(stepModels(contextOf({ model: { models_folder: { path: broken } } }))).rejects.toThrow(`train.model.models_folder: '${join(broken, 'desc_1.json')}' is not JSON`);
+  });
+
   it('takes at most count models, none when the step names none, and fails naming the key of a source that holds none', async () => {
     expect(await namedModels(contextOf({ model: { models_folder: { path: folder } } }), 1)).toHaveLength(1);
     expect(await stepModels(contextOf({}))).toEqual([]);

@@ -50,21 +50,37 @@ function modelOfRecord(record: RecordProto, checkpointArtifactId: string | undef
 
 /**
  * Models written by Vega or an earlier Vela run: `desc_<id>.json` with an optional
- * `hps_<id>.json` and trained weights `model_<id>.ckpt` beside it.
+ * `hps_<id>.json` and trained weights `model_<id>.ckpt` beside it. Errors name `key`, the
+ * config key that named the folder.
  */
-export async function folderModels(folder: string): Promise<ChosenModel[]> {
-  const names = await readdir(folder).catch(() => {
-    throw new StepFailedError(`models_folder '${folder}' cannot be read`);
+export async function folderModels(folder: string, key: string): Promise<ChosenModel[]> {
+  const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
+    throw new StepFailedError(`${key}: '${folder}' cannot be read as a models folder: ${error.code === 'ENOENT' ? 'no such folder' : error.code === 'ENOTDIR' ? 'not a folder' : error.message}`);
   });
   const models: ChosenModel[] = [];
   for (const name of names.filter((file) => /^desc_.+\.json$/.test(file)).sort()) {
     const id = name.slice('desc_'.length, -'.json'.length);
-    const desc = JSON.parse(await readFile(join(folder, name), 'utf8'));
-    const hps = names.includes(`hps_${id}.json`) ? JSON.parse(await readFile(join(folder, `hps_${id}.json`), 'utf8')) : {};
+    const desc = await readJsonObject(join(folder, name), key, 'a desc');
+    const hps = names.includes(`hps_${id}.json`) ? await readJsonObject(join(folder, `hps_${id}.json`), key, 'hyperparameters') : {};
     const weightsFile = names.includes(`model_${id}.ckpt`) ? join(folder, `model_${id}.ckpt`) : undefined;
     models.push({ desc, hyperparameters: hps, weightsFile, origin: join(folder, name) });
   }
   return models;
+}
+
+/** A JSON file holding an object (`what` it should hold), or a StepFailedError naming `key` and the file. */
+async function readJsonObject(path: string, key: string, what: string): Promise<Record<string, unknown>> {
+  const text = await readFile(path, 'utf8').catch((error: Error) => {
+    throw new StepFailedError(`${key}: cannot read '${path}': ${error.message}`);
+  });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new StepFailedError(`${key}: '${path}' is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StepFailedError(`${key}: '${path}' must hold an object of ${what}`);
+  return value as Record<string, unknown>;
 }
 
 /**
@@ -87,13 +103,11 @@ export async function storedWeights(context: StepContext, model: ChosenModel): P
   return { ...model, checkpointArtifactId: artifact!.id };
 }
 
-/** Models from a `models_folder` / `*_file` source (`count` at most): an earlier step's pareto front, or files. */
-export async function modelsFrom(context: StepContext, source: OutputSource, count?: number): Promise<ChosenModel[]> {
+/** Models from a `models_folder` / `*_file` source named by `key` (`count` at most): an earlier step's pareto front, or files. */
+export async function modelsFrom(context: StepContext, source: OutputSource, key: string, count?: number): Promise<ChosenModel[]> {
   if (source.step) return paretoModelsOf(context, source.step, count);
-  if (source.path.endsWith('.json')) {
-    return [{ desc: JSON.parse(await readFile(source.path, 'utf8')), hyperparameters: {}, origin: source.path }];
-  }
-  return (await folderModels(source.path)).slice(0, count);
+  if (source.path.endsWith('.json')) return [{ desc: await readJsonObject(source.path, key, 'a desc'), hyperparameters: {}, origin: source.path }];
+  return (await folderModels(source.path, key)).slice(0, count);
 }
 
 /**
@@ -102,7 +116,7 @@ export async function modelsFrom(context: StepContext, source: OutputSource, cou
  * become an empty desc or empty hyperparameters without a word.
  */
 async function firstModel(context: StepContext, source: OutputSource, key: string): Promise<ChosenModel> {
-  const [first] = await modelsFrom(context, source, 1);
+  const [first] = await modelsFrom(context, source, key, 1);
   if (!first) throw new StepFailedError(`${key}: ${noModelIn(source)}`);
   return first;
 }
@@ -113,17 +127,7 @@ async function firstModel(context: StepContext, source: OutputSource, key: strin
  */
 export async function hyperparametersFrom(context: StepContext, source: OutputSource, key: string): Promise<Record<string, unknown>> {
   if (source.step || !source.path.endsWith('.json')) return (await firstModel(context, source, key)).hyperparameters;
-  const text = await readFile(source.path, 'utf8').catch((error: Error) => {
-    throw new StepFailedError(`${key}: cannot read '${source.path}': ${error.message}`);
-  });
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new StepFailedError(`${key}: '${source.path}' is not JSON: ${(error as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new StepFailedError(`${key}: '${source.path}' must hold an object of hyperparameters`);
-  return value as Record<string, unknown>;
+  return readJsonObject(source.path, key, 'hyperparameters');
 }
 
 /** Where a step's config says its models come from: an inline desc or a source, under its key. */
@@ -186,7 +190,7 @@ export async function namedModels(context: StepContext, count?: number): Promise
   const place = modelPlaceOf(context.stepConfig);
   if (!place) return [];
   if ('desc' in place) return [{ desc: place.desc, hyperparameters: {}, origin: place.key }];
-  const models = await modelsFrom(context, place.source, count);
+  const models = await modelsFrom(context, place.source, place.key, count);
   if (models.length === 0) throw new StepFailedError(`${place.key}: ${noModelIn(place.source)}`);
   return models;
 }
