@@ -62,6 +62,8 @@ export class FakePipeline implements WorkerCalls {
   address = '';
   private server?: Server;
   private readonly completions = new Map<string, Trial>();
+  /** Attempts after the first that a FAILED trial gets, queued again at once as the master's retry policy does. */
+  retryFailed = 0;
 
   constructor(private readonly options: FakePipelineOptions) {}
 
@@ -201,7 +203,12 @@ export class FakePipeline implements WorkerCalls {
     const state = [TrialState.TRIAL_STATE_UNSPECIFIED, TrialState.TRIAL_STATE_SUCCEEDED, TrialState.TRIAL_STATE_FAILED, TrialState.TRIAL_STATE_CANCELLED][request.outcome];
     held.trial = { ...held.trial, state, error: request.errorMessage };
     this.completions.set(request.requestId, held.trial);
-    return held.trial;
+    const completed = held.trial;
+    if (state === TrialState.TRIAL_STATE_FAILED && held.trial.attempt <= this.retryFailed) {
+      held.owner = undefined;
+      held.trial = { ...held.trial, state: TrialState.TRIAL_STATE_PENDING, attempt: held.trial.attempt + 1, error: '' };
+    }
+    return completed;
   }
 
   async deregisterWorker(request: DeregisterWorkerRequest): Promise<DeregisterWorkerResponse> {

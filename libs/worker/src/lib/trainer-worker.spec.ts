@@ -202,6 +202,21 @@ describe('TrainerWorker', () => {
     expect(records[0].hyperparameters).toEqual({ trainer: { optimizer: { params: { lr: 1e30 } } } });
   });
 
+  it('starts the retry of a failed attempt that comes back with its own completion at once', async () => {
+    master.retryFailed = 1;
+    try {
+      // Its own label: the retry comes back with the completion, to this worker alone.
+      await withWorker({ VELA_WORKER_ID: 'retrying', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_LABELS: 'queue=retrying' }, async () => {
+        const trial = trialOf(29, { resources: { labels: { queue: 'retrying' } }, hyperparameters: { trainer: { optimizer: { params: { lr: 1e30 } } } } });
+        await master.until(() => master.trials.get(trial.id)!.trial.attempt === 2 && master.trials.get(trial.id)!.leasedBy === 'completeTrials');
+        // Attempt 2 trains (its records are fenced: Report's table still says attempt 1), well before a lease would expire.
+        await master.until(() => lines.some((line) => line.includes(`trial ${trial.name} attempt 2:`)), 15000);
+      });
+    } finally {
+      master.retryFailed = 0;
+    }
+  });
+
   it('stops a trial whose lease is lost and does not complete it', async () => {
     const trial = trialOf(3, { budgetEpochs: 200 });
     await master.until(() => master.requests<ReportProgressRequest>('reportProgress', trial.name).some((p) => p.epoch >= 1));

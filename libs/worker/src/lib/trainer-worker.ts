@@ -470,7 +470,13 @@ export class TrainerWorker {
   /** Begins trials the master leased to this worker. */
   private take(trials: readonly Trial[]): void {
     for (const trial of trials) {
-      if (this.held.has(trial.id)) continue;
+      const current = this.held.get(trial.id);
+      if (current) {
+        // The trial's next attempt (a retry of one this worker failed, leased along with that
+        // completion): it begins once the attempt before has let go of its slot.
+        if (trial.attempt > current.trial.attempt) void current.done?.then(() => this.take([trial]));
+        continue;
+      }
       if (this.draining) {
         // Leased while the drain began: deregistration hands it back with the rest.
         this.log(`worker ${this.settings.workerId}: trial ${trial.name} arrived while draining; handing it back`);
