@@ -11,6 +11,7 @@ import {
   RegisterWorkerRequest,
   ReportProgressRequest,
   RunState,
+  StepState,
   StopReason,
   TrialOutcome,
   TrialState,
@@ -357,6 +358,38 @@ fully_train:
     const ended = await runEnded(run);
     expect(ended.state).toBe(RunState.RUN_STATE_SUCCEEDED);
     expect(ended.steps[0].trialCounts?.succeeded).toBe(3);
+  });
+
+  it("ends a search step the run's budget leaves no time for with nothing, and still trains what an earlier step found", async () => {
+    await register('w-budget', 1);
+    const base = searchConfig(cluster.workDir, { samples: 1, inFlight: 1 });
+    const search = base.slice(base.indexOf('hpo:\n'));
+    const config = `${base.slice(0, base.indexOf('pipeline: [hpo]')).replace('max_retries: 1', 'max_retries: 1, max_duration: 2s')}pipeline: [hpo, hpo2, fully_train]
+${search}${search.replace('hpo:\n', 'hpo2:\n')}fully_train:
+  pipe_step: { type: TrainPipeStep, models_folder: "{local_base_path}/output/hpo/" }
+  dataset: { type: Synthetic, common: { num_samples: 64, num_test: 32, image_size: [4, 4, 1], num_class: 2, batch_size: 16 } }
+  trainer: { type: Trainer, epochs: 2 }
+`;
+    const run = await createRun(config);
+    const steps: string[] = [];
+    await until('the run to end', async () => {
+      for (const trial of (await acquire('w-budget', 1, 1000)).trials.filter((t) => t.runId === run.id)) {
+        // hpo's one trial ends once the budget is spent, so hpo2 starts with none left.
+        if (trial.stepId === 'hpo') await new Promise((resolve) => setTimeout(resolve, 2500));
+        steps.push(trial.stepId);
+        await train(trial, 0.7);
+      }
+      const current = await getRun(run);
+      return current.state === RunState.RUN_STATE_RUNNING ? undefined : current;
+    });
+    const ended = await getRun(run);
+    expect(ended.state).toBe(RunState.RUN_STATE_SUCCEEDED);
+    expect(steps).toEqual(['hpo', 'fully_train']);
+    expect(ended.steps.map((step) => [step.id, step.state, step.trialCounts?.succeeded])).toEqual([
+      ['hpo', StepState.STEP_STATE_SUCCEEDED, 1],
+      ['hpo2', StepState.STEP_STATE_SUCCEEDED, 0],
+      ['fully_train', StepState.STEP_STATE_SUCCEEDED, 1],
+    ]);
   });
 
   it('fails a TrainPipeStep whose folder holds a desc that cannot build, naming the file, before any trial', async () => {

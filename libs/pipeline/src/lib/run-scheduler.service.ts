@@ -151,7 +151,7 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
   private async fail(runId: string, error: unknown): Promise<void> {
     const message = error instanceof StepFailedError ? error.message : error instanceof Error ? (error as { details?: string }).details ?? error.message : String(error);
     this.logger.error(`run ${runId} failed: ${message}`);
-    await this.prisma.step.updateMany({ where: { runId, state: 'RUNNING' }, data: { state: 'FAILED', endedAt: new Date(), error: message } });
+    await this.prisma.step.updateMany({ where: { runId, state: 'RUNNING' }, data: { state: 'FAILED', endedAt: new Date(), error: message, waitReason: null } });
     await this.prisma.run.updateMany({ where: { id: runId, state: { in: ['PENDING', 'RUNNING'] } }, data: { state: 'FAILED', endedAt: new Date(), error: message } });
     await this.queue.requestStop({ runId }, 'CANCELLED', `the run failed: ${message}`);
   }

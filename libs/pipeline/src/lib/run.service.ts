@@ -217,7 +217,7 @@ export class RunService {
     const why = reason || 'cancelled by a user';
     await this.prisma.$transaction([
       this.prisma.run.update({ where: { id: runId }, data: { state: 'CANCELLED', endedAt: new Date(), error: why } }),
-      this.prisma.step.updateMany({ where: { runId, state: { in: ['PENDING', 'RUNNING'] } }, data: { state: 'CANCELLED', endedAt: new Date() } }),
+      this.prisma.step.updateMany({ where: { runId, state: { in: ['PENDING', 'RUNNING'] } }, data: { state: 'CANCELLED', endedAt: new Date(), waitReason: null } }),
     ]);
     await this.queue.requestStop({ runId }, 'CANCELLED', why);
     return this.view(runId);
