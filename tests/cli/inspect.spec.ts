@@ -40,6 +40,13 @@ describe('vela status, runs, workers, report, cancel against a running master', 
     await cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: trial.name, attempt: trial.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_SUCCEEDED, finalEpoch: 1, requestId: trial.id }));
   };
 
+  const fail = async (trial: Trial) => {
+    await cluster.clients.report.updateRecord({
+      record: RecordProto.fromPartial({ trialId: trial.id, attempt: trial.attempt, epoch: 1, trialState: TrialState.TRIAL_STATE_FAILED, errorMessage: 'training diverged at epoch 1: loss=NaN', logTail: 'epoch 1/2 lr=1e+30\ntrain_loss=NaN\nfailed: training diverged' }),
+    });
+    await cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: trial.name, attempt: trial.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_FAILED, errorMessage: 'training diverged at epoch 1: loss=NaN', requestId: `${trial.id}/failed` }));
+  };
+
   const register = () =>
     cluster.clients.pipeline.registerWorker(RegisterWorkerRequest.fromPartial({ worker: { id: 'cli-worker', hostname: 'test-host', capacity: { cpuSlots: 3 }, backend: 'wasm', device: 'cpu' } }));
 
@@ -80,7 +87,8 @@ describe('vela status, runs, workers, report, cancel against a running master', 
     await until('the run to succeed', async () => {
       const { trials } = await cluster.clients.pipeline.acquireTrials(AcquireTrialsRequest.fromPartial({ name: 'workers/cli-worker', freeCapacity: { cpuSlots: 3 }, maxTrials: 3, waitTimeout: { seconds: 1 } }));
       // By number, not by the order they come in (an acquire skips a trial another statement holds locked for a moment).
-      for (const trial of trials) await train(trial, 0.6 + 0.1 * trial.number);
+      // Trial 1's first attempt fails (its error and log in Report); its retry succeeds.
+      for (const trial of trials) await (trial.number === 1 && trial.attempt === 1 ? fail(trial) : train(trial, 0.6 + 0.1 * trial.number));
       return (await getRun(finished)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined;
     });
     const [table, json, pareto, paretoJson] = await Promise.all([
@@ -93,7 +101,9 @@ describe('vela status, runs, workers, report, cancel against a running master', 
     expect(table.stdout).toContain('hpo (SearchPipeStep, SUCCEEDED): 3 result(s)');
     expect(table.stdout).toMatch(/TRIAL\s+ATTEMPT\s+EPOCH\s+accuracy ↑\s+PARAMS/);
     expect(table.stdout).toMatch(/ 3\s+1\s+1\s+0\.900\s+1\.50K/);
+    expect(table.stdout).toContain('  failed attempts:\n    trial 1 attempt 1 (epoch 1): training diverged at epoch 1: loss=NaN\n      | epoch 1/2 lr=1e+30\n      | train_loss=NaN\n      | failed: training diverged');
     expect(JSON.parse(json.stdout).steps[0].records).toHaveLength(3);
+    expect(JSON.parse(json.stdout).steps[0].failures).toEqual([expect.objectContaining({ trialNumber: 1, attempt: 1, errorMessage: 'training diverged at epoch 1: loss=NaN', logTail: expect.stringContaining('train_loss=NaN') })]);
     expect(pareto.status).toBe(0);
     expect(pareto.stdout).toContain('hpo (SearchPipeStep, SUCCEEDED): pareto front over accuracy ↑');
     expect(pareto.stdout).toMatch(/ 3\s+1\s+1\s+0\.900/);

@@ -1,4 +1,4 @@
-import { ParetoPoint, Record as RecordProto, RecordOrder, StepState, type Run, type Step } from '@vela/contracts';
+import { ParetoPoint, Record as RecordProto, RecordOrder, StepState, TrialState, type Run, type Step } from '@vela/contracts';
 import type { CommandOutput } from './command-output';
 import type { ServiceConnection } from './connection';
 import { CliError, EXIT } from './exit-codes';
@@ -10,8 +10,9 @@ const PAGE_SIZE = 1000;
 
 /**
  * `vela report RUN [--step S] [--pareto]`: each step's trial results from Report (the last
- * epoch of each trial's successful attempt), or with `--pareto` only those on the step's
- * pareto front over its objectives.
+ * epoch of each trial's successful attempt) and its failed attempts with their errors and the
+ * end of their logs, or with `--pareto` only the results on the step's pareto front over its
+ * objectives.
  */
 export async function runReport(connection: ServiceConnection, reference: string, options: { step?: string; pareto?: boolean }): Promise<CommandOutput> {
   const run = await findRun(connection, reference);
@@ -28,11 +29,12 @@ export async function runReport(connection: ServiceConnection, reference: string
       lines.push(`${step.id} (${step.pipeStepType}, ${enumLabel(StepState, step.state)}): pareto front over ${step.objectives.map(objectiveLabel).join(', ') || 'no objectives'}`);
       lines.push(...indent(points.length ? resultsTable(step, points.map((point) => point.record!)) : ['no results yet']));
     } else {
-      const records = await stepResults(connection, run, step);
-      json.push({ step: step.id, records: records.map((record) => RecordProto.toJSON(record)) });
+      const [records, failures] = await Promise.all([stepRecords(connection, run, step, { resultsOnly: true }), stepRecords(connection, run, step, { failed: true })]);
+      json.push({ step: step.id, records: records.map((record) => RecordProto.toJSON(record)), failures: failures.map((record) => RecordProto.toJSON(record)) });
       const failed = step.trialCounts?.failed ?? 0;
       lines.push(`${step.id} (${step.pipeStepType}, ${enumLabel(StepState, step.state)}): ${records.length} result(s)${failed ? `, ${failed} trial(s) failed` : ''}`);
       lines.push(...indent(records.length ? resultsTable(step, records) : ['no results yet']));
+      if (failures.length) lines.push(...indent(failureLines(failures)));
     }
   }
   return { json: { run: run.id, steps: json }, lines };
@@ -70,13 +72,31 @@ function selectSteps(run: Run, stepId: string | undefined): Step[] {
   return [step];
 }
 
-async function stepResults(connection: ServiceConnection, run: Run, step: Step): Promise<RecordProto[]> {
+/** The last lines of a failed attempt's log that the text output shows (`--json` has all the tail Report keeps). */
+const FAILURE_LOG_LINES = 3;
+
+/** Each failed attempt: its trial, attempt, epoch and error, and the end of its log. */
+function failureLines(failures: readonly RecordProto[]): string[] {
+  return [
+    'failed attempts:',
+    ...failures.flatMap((record) => [
+      `  trial ${record.trialNumber} attempt ${record.attempt} (epoch ${record.epoch}): ${record.errorMessage || 'no error recorded'}`,
+      ...(record.logTail ?? '').split('\n').filter(Boolean).slice(-FAILURE_LOG_LINES).map((line) => `    | ${line}`),
+    ]),
+  ];
+}
+
+/** A step's records from Report: its results (each trial's last epoch of its successful attempt), or the records of its failed attempts. */
+async function stepRecords(connection: ServiceConnection, run: Run, step: Step, which: { resultsOnly: true } | { failed: true }): Promise<RecordProto[]> {
   const records: RecordProto[] = [];
+  const filter = 'failed' in which
+    ? { runId: run.id, stepId: step.id, trialId: '', trialStates: [TrialState.TRIAL_STATE_FAILED], resultsOnly: false }
+    : { runId: run.id, stepId: step.id, trialId: '', trialStates: [], resultsOnly: true };
   let pageToken = '';
   do {
     const page = await connection.report((client) =>
       client.listRecords(
-        { filter: { runId: run.id, stepId: step.id, trialId: '', trialStates: [], resultsOnly: true }, pageSize: PAGE_SIZE, pageToken, order: RecordOrder.RECORD_ORDER_TRIAL, orderObjective: undefined },
+        { filter, pageSize: PAGE_SIZE, pageToken, order: RecordOrder.RECORD_ORDER_TRIAL, orderObjective: undefined },
         connection.callOptions,
       ),
     );
