@@ -329,6 +329,7 @@ describe('the pipeline master over gRPC', () => {
     const ended = await runEnded(run);
     expect(ended.state).toBe(RunState.RUN_STATE_SUCCEEDED);
     expect(ended.steps[0].trialCounts?.succeeded).toBe(2);
+    expect(ended.steps[0].endReason).toBe('general.limits.max_trials (2) reached');
   });
 
   it('keeps a TrainPipeStep within trials_in_flight, creating its models\' trials as earlier ones end', async () => {
@@ -390,6 +391,8 @@ ${search}${search.replace('hpo:\n', 'hpo2:\n')}fully_train:
       ['hpo2', StepState.STEP_STATE_SUCCEEDED, 0],
       ['fully_train', StepState.STEP_STATE_SUCCEEDED, 1],
     ]);
+    // GetRun says what ended a search step early (hpo's depends on whether a pass saw its trial running when the budget ran out).
+    expect(ended.steps.slice(1).map((step) => step.endReason)).toEqual(["the run's wall-clock budget (general.limits.max_duration: 2 s) is spent", '']);
   });
 
   it('fails a TrainPipeStep whose folder holds a desc that cannot build, naming the file, before any trial', async () => {

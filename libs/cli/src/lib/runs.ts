@@ -162,6 +162,7 @@ function statusLines(run: Run, waiting: Record<string, string[]>): string[] {
   );
   for (const step of run.steps) {
     if (step.error) lines.push(`${step.id} failed: ${step.error}`);
+    if (step.endReason) lines.push(`${step.id} ended early: ${step.endReason}`);
     for (const reason of waiting[step.id] ?? []) lines.push(`${step.id} waits: ${reason}`);
   }
   return lines;

@@ -140,7 +140,10 @@ class BestResults {
 async function summary(run: Run, report: AsyncClient<ReportServiceServer>): Promise<string[]> {
   const lines = ['', `run ${run.id} ${enumLabel(RunState, run.state)}${run.error ? `: ${run.error}` : ''}`];
   for (const step of run.steps) {
-    lines.push(`  ${step.id} (${step.pipeStepType}): ${enumLabel(StepState, step.state)}, ${step.trialCounts?.succeeded ?? 0} trial(s) succeeded${step.trialCounts?.failed ? `, ${step.trialCounts.failed} failed` : ''}`);
+    const counts = step.trialCounts;
+    lines.push(
+      `  ${step.id} (${step.pipeStepType}): ${enumLabel(StepState, step.state)}, ${counts?.succeeded ?? 0} trial(s) succeeded${counts?.failed ? `, ${counts.failed} failed` : ''}${counts?.cancelled ? `, ${counts.cancelled} cancelled` : ''}${step.endReason ? `; ended early: ${step.endReason}` : ''}`,
+    );
     if (step.state !== StepState.STEP_STATE_SUCCEEDED || step.objectives.length === 0) continue;
     const { points } = await report.paretoFront({ runId: run.id, stepId: step.id, objectives: step.objectives });
     lines.push(`    pareto front (${step.objectives.map(objectiveLabel).join(', ')}):`);

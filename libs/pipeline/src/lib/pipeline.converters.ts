@@ -71,6 +71,7 @@ export function runToProto(view: RunView): RunProto {
       waitReason: step.waitReason ?? '',
       outputDir: step.outputDir ?? '',
       error: step.error ?? '',
+      endReason: step.endReason ?? '',
       startTime: step.startedAt ?? undefined,
       endTime: step.endedAt ?? undefined,
     })),

@@ -198,7 +198,14 @@ export interface Step {
     | Date
     | undefined;
   /** When the step reached a terminal state. */
-  endTime?: Date | undefined;
+  endTime?:
+    | Date
+    | undefined;
+  /**
+   * Why a search step stopped taking new trials, when something other than its algorithm
+   * ended it (the run's wall-clock budget, its target, `max_trials`); empty otherwise.
+   */
+  endReason: string;
 }
 
 /** One submitted pipeline config and everything it ran, named `runs/{run}`. */
@@ -547,6 +554,7 @@ function createBaseStep(): Step {
     error: "",
     startTime: undefined,
     endTime: undefined,
+    endReason: "",
   };
 }
 
@@ -590,6 +598,9 @@ export const Step: MessageFns<Step> = {
     }
     if (message.endTime !== undefined) {
       Timestamp.encode(toTimestamp(message.endTime), writer.uint32(106).fork()).join();
+    }
+    if (message.endReason !== "") {
+      writer.uint32(114).string(message.endReason);
     }
     return writer;
   },
@@ -711,6 +722,14 @@ export const Step: MessageFns<Step> = {
             message.endTime = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.endReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -764,6 +783,11 @@ export const Step: MessageFns<Step> = {
         : isSet(object.end_time)
         ? fromJsonTimestamp(object.end_time)
         : undefined,
+      endReason: isSet(object.endReason)
+        ? globalThis.String(object.endReason)
+        : isSet(object.end_reason)
+        ? globalThis.String(object.end_reason)
+        : "",
     };
   },
 
@@ -808,6 +832,9 @@ export const Step: MessageFns<Step> = {
     if (message.endTime !== undefined) {
       obj.endTime = message.endTime.toISOString();
     }
+    if (message.endReason !== "") {
+      obj.endReason = message.endReason;
+    }
     return obj;
   },
 
@@ -831,6 +858,7 @@ export const Step: MessageFns<Step> = {
     message.error = object.error ?? "";
     message.startTime = object.startTime ?? undefined;
     message.endTime = object.endTime ?? undefined;
+    message.endReason = object.endReason ?? "";
     return message;
   },
 };

@@ -1163,6 +1163,7 @@ export const StepScalarFieldEnum = {
   waitReason: 'waitReason',
   outputDir: 'outputDir',
   error: 'error',
+  endReason: 'endReason',
   createdAt: 'createdAt',
   startedAt: 'startedAt',
   endedAt: 'endedAt'

@@ -46,6 +46,7 @@ export type StepMinAggregateOutputType = {
   waitReason: string | null
   outputDir: string | null
   error: string | null
+  endReason: string | null
   createdAt: Date | null
   startedAt: Date | null
   endedAt: Date | null
@@ -62,6 +63,7 @@ export type StepMaxAggregateOutputType = {
   waitReason: string | null
   outputDir: string | null
   error: string | null
+  endReason: string | null
   createdAt: Date | null
   startedAt: Date | null
   endedAt: Date | null
@@ -80,6 +82,7 @@ export type StepCountAggregateOutputType = {
   waitReason: number
   outputDir: number
   error: number
+  endReason: number
   createdAt: number
   startedAt: number
   endedAt: number
@@ -106,6 +109,7 @@ export type StepMinAggregateInputType = {
   waitReason?: true
   outputDir?: true
   error?: true
+  endReason?: true
   createdAt?: true
   startedAt?: true
   endedAt?: true
@@ -122,6 +126,7 @@ export type StepMaxAggregateInputType = {
   waitReason?: true
   outputDir?: true
   error?: true
+  endReason?: true
   createdAt?: true
   startedAt?: true
   endedAt?: true
@@ -140,6 +145,7 @@ export type StepCountAggregateInputType = {
   waitReason?: true
   outputDir?: true
   error?: true
+  endReason?: true
   createdAt?: true
   startedAt?: true
   endedAt?: true
@@ -245,6 +251,7 @@ export type StepGroupByOutputType = {
   waitReason: string | null
   outputDir: string | null
   error: string | null
+  endReason: string | null
   createdAt: Date
   startedAt: Date | null
   endedAt: Date | null
@@ -286,6 +293,7 @@ export type StepWhereInput = {
   waitReason?: Prisma.StringNullableFilter<"Step"> | string | null
   outputDir?: Prisma.StringNullableFilter<"Step"> | string | null
   error?: Prisma.StringNullableFilter<"Step"> | string | null
+  endReason?: Prisma.StringNullableFilter<"Step"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Step"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Step"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Step"> | Date | string | null
@@ -306,6 +314,7 @@ export type StepOrderByWithRelationInput = {
   waitReason?: Prisma.SortOrderInput | Prisma.SortOrder
   outputDir?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
+  endReason?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -331,6 +340,7 @@ export type StepWhereUniqueInput = Prisma.AtLeast<{
   waitReason?: Prisma.StringNullableFilter<"Step"> | string | null
   outputDir?: Prisma.StringNullableFilter<"Step"> | string | null
   error?: Prisma.StringNullableFilter<"Step"> | string | null
+  endReason?: Prisma.StringNullableFilter<"Step"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Step"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Step"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Step"> | Date | string | null
@@ -351,6 +361,7 @@ export type StepOrderByWithAggregationInput = {
   waitReason?: Prisma.SortOrderInput | Prisma.SortOrder
   outputDir?: Prisma.SortOrderInput | Prisma.SortOrder
   error?: Prisma.SortOrderInput | Prisma.SortOrder
+  endReason?: Prisma.SortOrderInput | Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   endedAt?: Prisma.SortOrderInput | Prisma.SortOrder
@@ -377,6 +388,7 @@ export type StepScalarWhereWithAggregatesInput = {
   waitReason?: Prisma.StringNullableWithAggregatesFilter<"Step"> | string | null
   outputDir?: Prisma.StringNullableWithAggregatesFilter<"Step"> | string | null
   error?: Prisma.StringNullableWithAggregatesFilter<"Step"> | string | null
+  endReason?: Prisma.StringNullableWithAggregatesFilter<"Step"> | string | null
   createdAt?: Prisma.DateTimeWithAggregatesFilter<"Step"> | Date | string
   startedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Step"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Step"> | Date | string | null
@@ -394,6 +406,7 @@ export type StepCreateInput = {
   waitReason?: string | null
   outputDir?: string | null
   error?: string | null
+  endReason?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -414,6 +427,7 @@ export type StepUncheckedCreateInput = {
   waitReason?: string | null
   outputDir?: string | null
   error?: string | null
+  endReason?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -432,6 +446,7 @@ export type StepUpdateInput = {
   waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -452,6 +467,7 @@ export type StepUncheckedUpdateInput = {
   waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -471,6 +487,7 @@ export type StepCreateManyInput = {
   waitReason?: string | null
   outputDir?: string | null
   error?: string | null
+  endReason?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -488,6 +505,7 @@ export type StepUpdateManyMutationInput = {
   waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -506,6 +524,7 @@ export type StepUncheckedUpdateManyInput = {
   waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -544,6 +563,7 @@ export type StepCountOrderByAggregateInput = {
   waitReason?: Prisma.SortOrder
   outputDir?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  endReason?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
@@ -564,6 +584,7 @@ export type StepMaxOrderByAggregateInput = {
   waitReason?: Prisma.SortOrder
   outputDir?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  endReason?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
@@ -580,6 +601,7 @@ export type StepMinOrderByAggregateInput = {
   waitReason?: Prisma.SortOrder
   outputDir?: Prisma.SortOrder
   error?: Prisma.SortOrder
+  endReason?: Prisma.SortOrder
   createdAt?: Prisma.SortOrder
   startedAt?: Prisma.SortOrder
   endedAt?: Prisma.SortOrder
@@ -670,6 +692,7 @@ export type StepCreateWithoutRunInput = {
   waitReason?: string | null
   outputDir?: string | null
   error?: string | null
+  endReason?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -688,6 +711,7 @@ export type StepUncheckedCreateWithoutRunInput = {
   waitReason?: string | null
   outputDir?: string | null
   error?: string | null
+  endReason?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -736,6 +760,7 @@ export type StepScalarWhereInput = {
   waitReason?: Prisma.StringNullableFilter<"Step"> | string | null
   outputDir?: Prisma.StringNullableFilter<"Step"> | string | null
   error?: Prisma.StringNullableFilter<"Step"> | string | null
+  endReason?: Prisma.StringNullableFilter<"Step"> | string | null
   createdAt?: Prisma.DateTimeFilter<"Step"> | Date | string
   startedAt?: Prisma.DateTimeNullableFilter<"Step"> | Date | string | null
   endedAt?: Prisma.DateTimeNullableFilter<"Step"> | Date | string | null
@@ -753,6 +778,7 @@ export type StepCreateWithoutTrialsInput = {
   waitReason?: string | null
   outputDir?: string | null
   error?: string | null
+  endReason?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -772,6 +798,7 @@ export type StepUncheckedCreateWithoutTrialsInput = {
   waitReason?: string | null
   outputDir?: string | null
   error?: string | null
+  endReason?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -805,6 +832,7 @@ export type StepUpdateWithoutTrialsInput = {
   waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -824,6 +852,7 @@ export type StepUncheckedUpdateWithoutTrialsInput = {
   waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -841,6 +870,7 @@ export type StepCreateManyRunInput = {
   waitReason?: string | null
   outputDir?: string | null
   error?: string | null
+  endReason?: string | null
   createdAt?: Date | string
   startedAt?: Date | string | null
   endedAt?: Date | string | null
@@ -858,6 +888,7 @@ export type StepUpdateWithoutRunInput = {
   waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -876,6 +907,7 @@ export type StepUncheckedUpdateWithoutRunInput = {
   waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -894,6 +926,7 @@ export type StepUncheckedUpdateManyWithoutRunInput = {
   waitReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   outputDir?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   error?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  endReason?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   createdAt?: Prisma.DateTimeFieldUpdateOperationsInput | Date | string
   startedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
   endedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
@@ -943,6 +976,7 @@ export type StepSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs = r
   waitReason?: boolean
   outputDir?: boolean
   error?: boolean
+  endReason?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
@@ -964,6 +998,7 @@ export type StepSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   waitReason?: boolean
   outputDir?: boolean
   error?: boolean
+  endReason?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
@@ -983,6 +1018,7 @@ export type StepSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensio
   waitReason?: boolean
   outputDir?: boolean
   error?: boolean
+  endReason?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
@@ -1002,12 +1038,13 @@ export type StepSelectScalar = {
   waitReason?: boolean
   outputDir?: boolean
   error?: boolean
+  endReason?: boolean
   createdAt?: boolean
   startedAt?: boolean
   endedAt?: boolean
 }
 
-export type StepOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"runId" | "name" | "index" | "type" | "state" | "objectives" | "config" | "searchId" | "searchCompleted" | "waitReason" | "outputDir" | "error" | "createdAt" | "startedAt" | "endedAt", ExtArgs["result"]["step"]>
+export type StepOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"runId" | "name" | "index" | "type" | "state" | "objectives" | "config" | "searchId" | "searchCompleted" | "waitReason" | "outputDir" | "error" | "endReason" | "createdAt" | "startedAt" | "endedAt", ExtArgs["result"]["step"]>
 export type StepInclude<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   run?: boolean | Prisma.RunDefaultArgs<ExtArgs>
   trials?: boolean | Prisma.Step$trialsArgs<ExtArgs>
@@ -1054,6 +1091,10 @@ export type $StepPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs =
     waitReason: string | null
     outputDir: string | null
     error: string | null
+    /**
+     * Why a search step stopped taking new trials, when its algorithm did not end it.
+     */
+    endReason: string | null
     createdAt: Date
     startedAt: Date | null
     endedAt: Date | null
@@ -1494,6 +1535,7 @@ export interface StepFieldRefs {
   readonly waitReason: Prisma.FieldRef<"Step", 'String'>
   readonly outputDir: Prisma.FieldRef<"Step", 'String'>
   readonly error: Prisma.FieldRef<"Step", 'String'>
+  readonly endReason: Prisma.FieldRef<"Step", 'String'>
   readonly createdAt: Prisma.FieldRef<"Step", 'DateTime'>
   readonly startedAt: Prisma.FieldRef<"Step", 'DateTime'>
   readonly endedAt: Prisma.FieldRef<"Step", 'DateTime'>
