@@ -25,7 +25,7 @@ const UPLOAD_CHUNK_BYTES = 1 << 20;
  * The best models of an earlier step: its pareto front over its own objectives, from
  * Report (DESIGN.md: a later step takes the best descs of an earlier one).
  */
-export async function paretoModelsOf(context: StepContext, stepName: string, count?: number): Promise<ChosenModel[]> {
+async function paretoModelsOf(context: StepContext, stepName: string, count?: number): Promise<ChosenModel[]> {
   const source = await context.prisma.step.findUnique({ where: { runId_name: { runId: context.run.id, name: stepName } } });
   if (!source) throw new StepFailedError(`step '${stepName}' is not part of this run`);
   const objectives = source.objectives as unknown as ObjectiveSpec[];
@@ -50,15 +50,15 @@ function modelOfRecord(record: RecordProto, checkpointArtifactId: string | undef
 
 /**
  * Models written by Vega or an earlier Vela run: `desc_<id>.json` with an optional
- * `hps_<id>.json` and trained weights `model_<id>.ckpt` beside it. Errors name `key`, the
- * config key that named the folder.
+ * `hps_<id>.json` and trained weights `model_<id>.ckpt` beside it (`count` at most). Errors
+ * name `key`, the config key that named the folder.
  */
-export async function folderModels(folder: string, key: string): Promise<ChosenModel[]> {
+async function folderModels(folder: string, key: string, count?: number): Promise<ChosenModel[]> {
   const names = await readdir(folder).catch((error: NodeJS.ErrnoException) => {
     throw new StepFailedError(`${key}: '${folder}' cannot be read as a models folder: ${error.code === 'ENOENT' ? 'no such folder' : error.code === 'ENOTDIR' ? 'not a folder' : error.message}`);
   });
   const models: ChosenModel[] = [];
-  for (const name of names.filter((file) => /^desc_.+\.json$/.test(file)).sort()) {
+  for (const name of names.filter((file) => /^desc_.+\.json$/.test(file)).sort().slice(0, count)) {
     const id = name.slice('desc_'.length, -'.json'.length);
     const desc = await readJsonObject(join(folder, name), key, 'a desc');
     const hps = names.includes(`hps_${id}.json`) ? await readJsonObject(join(folder, `hps_${id}.json`), key, 'hyperparameters') : {};
@@ -103,30 +103,27 @@ export async function storedWeights(context: StepContext, model: ChosenModel): P
   return { ...model, checkpointArtifactId: artifact!.id };
 }
 
-/** Models from a `models_folder` / `*_file` source named by `key` (`count` at most): an earlier step's pareto front, or files. */
-export async function modelsFrom(context: StepContext, source: OutputSource, key: string, count?: number): Promise<ChosenModel[]> {
-  if (source.step) return paretoModelsOf(context, source.step, count);
-  if (source.path.endsWith('.json')) return [{ desc: await readJsonObject(source.path, key, 'a desc'), hyperparameters: {}, origin: source.path }];
-  return (await folderModels(source.path, key)).slice(0, count);
-}
-
 /**
- * The model a `*_file` key names (its first: an earlier step's best, or a folder's first), or
- * a StepFailedError naming the key when the source holds none: an empty pareto front must not
- * become an empty desc or empty hyperparameters without a word.
+ * Models from a `models_folder` / `*_file` source named by `key` (`count` at most): an earlier
+ * step's pareto front, or files. A source that holds none fails the step naming the key: an
+ * empty pareto front must not become an empty desc or empty hyperparameters without a word.
  */
-async function firstModel(context: StepContext, source: OutputSource, key: string): Promise<ChosenModel> {
-  const [first] = await modelsFrom(context, source, key, 1);
-  if (!first) throw new StepFailedError(`${key}: ${noModelIn(source)}`);
-  return first;
+async function modelsFrom(context: StepContext, source: OutputSource, key: string, count?: number): Promise<ChosenModel[]> {
+  const models = source.step
+    ? await paretoModelsOf(context, source.step, count)
+    : source.path.endsWith('.json')
+      ? [{ desc: await readJsonObject(source.path, key, 'a desc'), hyperparameters: {}, origin: source.path }]
+      : await folderModels(source.path, key, count);
+  if (models.length === 0) throw new StepFailedError(`${key}: ${source.step ? `step '${source.step}' has no result to take` : `'${source.path}' holds no model`}`);
+  return models;
 }
 
 /**
  * The hyperparameters an `hps_file` names: a JSON file of them (as Vega writes `hps_<id>.json`),
- * else those of the model firstModel finds.
+ * else those of the first model of its source (an earlier step's best, a folder's first).
  */
 export async function hyperparametersFrom(context: StepContext, source: OutputSource, key: string): Promise<Record<string, unknown>> {
-  if (source.step || !source.path.endsWith('.json')) return (await firstModel(context, source, key)).hyperparameters;
+  if (source.step || !source.path.endsWith('.json')) return (await modelsFrom(context, source, key, 1))[0].hyperparameters;
   return readJsonObject(source.path, key, 'hyperparameters');
 }
 
@@ -190,9 +187,7 @@ export async function namedModels(context: StepContext, count?: number): Promise
   const place = modelPlaceOf(context.stepConfig);
   if (!place) return [];
   if ('desc' in place) return [{ desc: place.desc, hyperparameters: {}, origin: place.key }];
-  const models = await modelsFrom(context, place.source, place.key, count);
-  if (models.length === 0) throw new StepFailedError(`${place.key}: ${noModelIn(place.source)}`);
-  return models;
+  return modelsFrom(context, place.source, place.key, count);
 }
 
 /**
@@ -203,10 +198,6 @@ export async function stepModels(context: StepContext): Promise<ChosenModel[]> {
   const models = await namedModels(context);
   const hyperparameters = models.length ? await stepHyperparameters(context) : {};
   return models.map((model) => ({ ...model, hyperparameters: deepMerge(hyperparameters, model.hyperparameters) }));
-}
-
-function noModelIn(source: OutputSource): string {
-  return source.step ? `step '${source.step}' has no result to take` : `'${source.path}' holds no model`;
 }
 
 /** Deep merge of plain objects (`override` wins), for base descs and hyperparameters under searched ones. */

@@ -40,8 +40,10 @@ export class SearchStepExecutor implements StepExecutor {
       pacing.observe(summary.total - inFlight);
       if (!stopping) {
         stopping = await checkLimits(context, summary);
-        stoppedInFlight = stopping !== undefined && inFlight > 0;
-        if (stopping && inFlight > 0) await context.queue.requestStop({ runId: context.run.id, step: context.step.name }, 'LIMIT_REACHED', stopping);
+        if (stopping && inFlight > 0) {
+          stoppedInFlight = true;
+          await context.queue.requestStop({ runId: context.run.id, step: context.step.name }, 'LIMIT_REACHED', stopping);
+        }
       }
       const { room, batch } = !completed && !stopping ? this.room(context, pacing, slots, summary) : { room: 0, batch: 1 };
       if (batching && room < batch && inFlight > slots && !completed && !stopping) {
@@ -71,8 +73,8 @@ export class SearchStepExecutor implements StepExecutor {
           if (!summary.anySucceeded && !stopping) {
             throw new StepFailedError(`no trial of ${context.step.name} succeeded (${summary.total} ended); last error: ${summary.lastError ?? 'none recorded'}`);
           }
-          // What ended the step, unless its algorithm did: GetRun shows it.
-          // A limit reached once the algorithm had ended, with nothing left to stop, ended nothing.
+          // What ended the step, unless its algorithm did (GetRun shows it): a limit reached after
+          // the algorithm ended, with nothing left to stop, ended nothing.
           const endReason = stopping && (stoppedInFlight || !completed) ? stopping : allCreated && !completed ? `general.limits.max_trials (${maxTrials}) reached` : undefined;
           if (endReason) await context.setStep({ endReason });
           break;
