@@ -64,8 +64,8 @@ describe('vela status, runs, workers, report, cancel against a running master', 
     const [table, json] = await Promise.all([vela(['status', waiting.id.slice(0, 8)], env), vela(['status', waiting.id, '--json'], env)]);
     expect(table.status).toBe(0);
     expect(table.stdout).toContain(`run ${waiting.id}  RUNNING  cli-2`);
-    expect(table.stdout).toMatch(/STEP\s+TYPE\s+STATE\s+PENDING\s+LEASED\s+RUNNING\s+SUCCEEDED\s+FAILED\s+CANCELLED/);
-    expect(table.stdout).toMatch(/hpo\s+SearchPipeStep\s+RUNNING\s+2\s+0\s+0\s+0\s+0\s+0/);
+    expect(table.stdout).toMatch(/STEP\s+TYPE\s+STATE\s+PENDING\s+LEASED\s+RUNNING\s+SUCCEEDED\s+FAILED\s+STOPPED EARLY\s+CANCELLED/);
+    expect(table.stdout).toMatch(/hpo\s+SearchPipeStep\s+RUNNING\s+2\s+0\s+0\s+0\s+0\s+0\s+0/);
     expect(table.stdout).toContain('hpo waits: 2 trial(s) wait for a worker to take them');
     expect(json.status).toBe(0);
     const parsed = JSON.parse(json.stdout);
@@ -126,7 +126,8 @@ describe('vela status, runs, workers, report, cancel against a running master', 
     expect(runs.status).toBe(0);
     expect(runs.stdout).toMatch(/RUN\s+STATE\s+STEP\s+TRIALS\s+CREATED\s+NAME/);
     expect(runs.stdout).toMatch(new RegExp(`${finished.id}\\s+SUCCEEDED\\s+1/1\\s+3 done\\s+.*ago\\s+cli-3`));
-    expect(runs.stdout).toMatch(new RegExp(`${waiting.id}\\s+CANCELLED\\s+0/1 \\s*`));
+    // A cancelled run says what became of its trials, not only that none is done.
+    expect(runs.stdout).toMatch(new RegExp(`${waiting.id}\\s+CANCELLED\\s+0/1\\s+0 done, 2 cancelled\\s+.*ago\\s+cli-2`));
     expect(runs.stdout.indexOf(finished.id)).toBeLessThan(runs.stdout.indexOf(waiting.id)); // newest first
     expect(JSON.parse(runsJson.stdout)).toMatchObject({ runs: [{ id: finished.id, state: 'RUN_STATE_SUCCEEDED' }], totalSize: 2 });
     expect(JSON.parse(cancelledOnly.stdout).runs.map((run: { id: string }) => run.id)).toEqual([waiting.id]);

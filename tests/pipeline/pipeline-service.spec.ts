@@ -479,7 +479,12 @@ fully_train:
     }, 20000);
     expect(stop).toMatchObject({ trialId: second.id, reason: StopReason.STOP_REASON_EARLY_STOPPED, message: expect.stringContaining('median') });
     await cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: second.name, attempt: second.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_CANCELLED }));
-    await until('the run to end', async () => ((await getRun(run)).state === RunState.RUN_STATE_SUCCEEDED ? true : undefined));
+    const ended = await until('the run to end', async () => {
+      const current = await getRun(run);
+      return current.state === RunState.RUN_STATE_SUCCEEDED ? current : undefined;
+    });
+    // GetRun counts the early-stopped trial apart from cancelled ones.
+    expect(ended.steps[0].trialCounts).toMatchObject({ succeeded: 1, earlyStopped: 1, cancelled: 0 });
   });
 
   it('makes each trial ask for devices_per_trainer devices: as many CPU slots, or GPUs on a worker without slots', async () => {

@@ -20,7 +20,9 @@ export interface TrialCountsView {
   readonly running: number;
   readonly succeeded: number;
   readonly failed: number;
+  /** Cancelled trials other than early-stopped ones. */
   readonly cancelled: number;
+  readonly earlyStopped: number;
 }
 
 export interface StepView {
@@ -54,7 +56,7 @@ export interface RunSummary {
   readonly createTime?: string;
   readonly startTime?: string;
   readonly endTime?: string;
-  /** Finished trials (succeeded, failed, cancelled) of all trials so far. */
+  /** Finished trials (succeeded, failed, stopped early, cancelled) of all trials so far. */
   readonly progress: { readonly finished: number; readonly total: number; readonly stepsDone: number; readonly steps: number };
   readonly best?: BestObjective;
 }

@@ -27,6 +27,11 @@ export function inFlight(counts: TrialCounts | undefined): number {
   return (counts?.pending ?? 0) + (counts?.leased ?? 0) + (counts?.running ?? 0);
 }
 
+/** Trials in a terminal state: succeeded, failed, stopped early or cancelled. */
+export function finishedTrials(counts: TrialCounts | undefined): number {
+  return (counts?.succeeded ?? 0) + (counts?.failed ?? 0) + (counts?.earlyStopped ?? 0) + (counts?.cancelled ?? 0);
+}
+
 /** `2026-11-27 11:02:03 UTC (5m ago)`. */
 export function formatTime(time: Date | undefined, now = new Date()): string {
   if (!time) return '—';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { Run, RunState, StepState, TrialState, runName, stepName, type Step } from '@vela/contracts';
+import { Run, RunState, StepState, TrialState, runName, stepName, type Step, type TrialCounts } from '@vela/contracts';
 import { isUuid } from '@vela/records';
 import type { CommandOutput } from './command-output';
 import { ServiceCallError, type ServiceConnection } from './connection';
@@ -139,8 +139,8 @@ function statusLines(run: Run, waiting: Record<string, string[]>): string[] {
   if (run.outputDir) lines.push(`  output   ${run.outputDir}`);
   if (run.error) lines.push(`  ${run.state === RunState.RUN_STATE_CANCELLED ? 'reason' : 'error '}   ${run.error}`);
   lines.push('');
-  const count = (key: 'pending' | 'leased' | 'running' | 'succeeded' | 'failed' | 'cancelled') => ({
-    header: key.toUpperCase(),
+  const count = (key: keyof TrialCounts, header = key.toUpperCase()) => ({
+    header,
     value: (step: Step) => String(step.trialCounts?.[key] ?? 0),
     align: 'right' as const,
   });
@@ -155,6 +155,7 @@ function statusLines(run: Run, waiting: Record<string, string[]>): string[] {
         count('running'),
         count('succeeded'),
         count('failed'),
+        count('earlyStopped', 'STOPPED EARLY'),
         count('cancelled'),
       ],
       run.steps,
@@ -196,12 +197,16 @@ function stepProgress(run: Run): string {
   return `${done}/${run.steps.length}${current ? ` ${current.id}` : ''}`;
 }
 
-/** `12 done, 2 in flight, 1 failed` over all steps. */
+/** `12 done, 2 in flight, 1 failed, 3 stopped early, 4 cancelled` over all steps (the zero counts left out, but done). */
 function trialSummary(run: Run): string {
-  const total = (pick: (step: Step) => number) => run.steps.reduce((sum, step) => sum + pick(step), 0);
-  const failed = total((step) => step.trialCounts?.failed ?? 0);
-  const flying = total((step) => inFlight(step.trialCounts));
-  return [`${total((step) => step.trialCounts?.succeeded ?? 0)} done`, flying ? `${flying} in flight` : '', failed ? `${failed} failed` : ''].filter(Boolean).join(', ');
+  const total = (pick: (counts: TrialCounts) => number) => run.steps.reduce((sum, step) => sum + (step.trialCounts ? pick(step.trialCounts) : 0), 0);
+  const parts: [number, string][] = [
+    [total(inFlight), 'in flight'],
+    [total((counts) => counts.failed), 'failed'],
+    [total((counts) => counts.earlyStopped), 'stopped early'],
+    [total((counts) => counts.cancelled), 'cancelled'],
+  ];
+  return [`${total((counts) => counts.succeeded)} done`, ...parts.filter(([count]) => count > 0).map(([count, label]) => `${count} ${label}`)].join(', ');
 }
 
 /** A run for `--json` lists: without the config texts, which `vela status RUN --json` has. */

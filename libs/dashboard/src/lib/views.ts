@@ -27,14 +27,14 @@ export function objectiveSpecView(spec: ObjectiveSpec): ObjectiveSpecView {
 }
 
 export function stepView(step: Step): StepView {
-  const counts = step.trialCounts ?? { pending: 0, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  const counts = step.trialCounts ?? { pending: 0, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, earlyStopped: 0 };
   return {
     id: step.id,
     index: step.index,
     type: step.pipeStepType,
     state: unprefixed(stepStateToJSON(step.state), 'STEP_STATE_') as StepView['state'],
     objectives: step.objectives.map(objectiveSpecView),
-    counts: { pending: counts.pending, leased: counts.leased, running: counts.running, succeeded: counts.succeeded, failed: counts.failed, cancelled: counts.cancelled },
+    counts: { pending: counts.pending, leased: counts.leased, running: counts.running, succeeded: counts.succeeded, failed: counts.failed, cancelled: counts.cancelled, earlyStopped: counts.earlyStopped },
     waitReason: step.waitReason,
     error: step.error,
     outputDir: step.outputDir,
@@ -46,7 +46,7 @@ export function stepView(step: Step): StepView {
 export function runSummary(run: Run, best: BestObjective | undefined): RunSummary {
   const steps = run.steps.map(stepView);
   const total = steps.reduce((sum, step) => sum + Object.values(step.counts).reduce((a, b) => a + b, 0), 0);
-  const finished = steps.reduce((sum, step) => sum + step.counts.succeeded + step.counts.failed + step.counts.cancelled, 0);
+  const finished = steps.reduce((sum, step) => sum + step.counts.succeeded + step.counts.failed + step.counts.earlyStopped + step.counts.cancelled, 0);
   return {
     id: run.id,
     displayName: run.displayName,

@@ -1,5 +1,5 @@
 import { StepState, type Run, type Step } from '@vela/contracts';
-import { formatNumber, inFlight } from '@vela/cli';
+import { finishedTrials, formatNumber, inFlight } from '@vela/cli';
 
 /** Where progress bars are drawn: a terminal (process.stdout) or anything else. */
 export interface ProgressTerminal {
@@ -95,7 +95,7 @@ export function progressBars(run: Run, best: ReadonlyMap<string, BestResult>, co
 
 function stepBar(run: Run, step: Step, best: BestResult | undefined, nameWidth: number): string {
   const counts = step.trialCounts;
-  const finished = (counts?.succeeded ?? 0) + (counts?.failed ?? 0) + (counts?.cancelled ?? 0);
+  const finished = finishedTrials(counts);
   const total = Math.max(expectedTrials(run, step), finished + inFlight(counts), 1);
   const filled = step.state === StepState.STEP_STATE_SUCCEEDED ? BAR_WIDTH : Math.min(BAR_WIDTH, Math.floor((finished / total) * BAR_WIDTH));
   const bar = '█'.repeat(filled) + '░'.repeat(BAR_WIDTH - filled);
@@ -103,6 +103,7 @@ function stepBar(run: Run, step: Step, best: BestResult | undefined, nameWidth: 
     `${String(finished).padStart(String(total).length)}/${total}`,
     inFlight(counts) ? `${inFlight(counts)} in flight` : '',
     counts?.failed ? `${counts.failed} failed` : '',
+    counts?.earlyStopped ? `${counts.earlyStopped} stopped early` : '',
     best ? `best ${formatBest(best)}` : '',
     STEP_STATE[step.state] ?? '?',
   ].filter(Boolean);

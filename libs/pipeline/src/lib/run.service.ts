@@ -18,7 +18,9 @@ export interface TrialCounts {
   readonly running: number;
   readonly succeeded: number;
   readonly failed: number;
+  /** Cancelled trials other than early-stopped ones. */
   readonly cancelled: number;
+  readonly earlyStopped: number;
 }
 
 export interface StepView {
@@ -112,7 +114,13 @@ export interface CreateRunInput {
 /** The shortest time between two views a WatchRun stream reads. */
 const WATCH_INTERVAL_MS = 250;
 
-const ZERO_COUNTS: TrialCounts = { pending: 0, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+/** The count a trial in `state` falls under: an early-stopped trial is CANCELLED with its own stop reason. */
+function countKey(state: string, stopReason: string | null): keyof TrialCounts {
+  if (state === 'CANCELLED' && stopReason === 'EARLY_STOPPED') return 'earlyStopped';
+  return state.toLowerCase() as keyof TrialCounts;
+}
+
+const ZERO_COUNTS: TrialCounts = { pending: 0, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, earlyStopped: 0 };
 
 /**
  * Runs and their steps: created from a Vega-style config (validated in full: every error of
@@ -174,7 +182,7 @@ export class RunService {
     const ids = runs.map((run) => run.id);
     const [steps, counts] = await Promise.all([
       this.prisma.step.findMany({ where: { runId: { in: ids } }, orderBy: { index: 'asc' } }),
-      this.prisma.trial.groupBy({ by: ['runId', 'step', 'state'], where: { runId: { in: ids } }, _count: { _all: true } }),
+      this.prisma.trial.groupBy({ by: ['runId', 'step', 'state', 'stopReason'], where: { runId: { in: ids } }, _count: { _all: true } }),
     ]);
     return runs.map((run) => ({
       run,
@@ -184,7 +192,10 @@ export class RunService {
           step,
           counts: counts
             .filter((row) => row.runId === run.id && row.step === step.name)
-            .reduce<TrialCounts>((total, row) => ({ ...total, [row.state.toLowerCase()]: row._count._all }), ZERO_COUNTS),
+            .reduce<TrialCounts>((total, row) => {
+              const key = countKey(row.state, row.stopReason);
+              return { ...total, [key]: total[key] + row._count._all };
+            }, ZERO_COUNTS),
         })),
     }));
   }

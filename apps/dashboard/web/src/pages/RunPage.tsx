@@ -71,6 +71,7 @@ export function RunPage({ runId }: { runId: string }) {
             <th>Running</th>
             <th>Succeeded</th>
             <th>Failed</th>
+            <th>Stopped early</th>
             <th>Cancelled</th>
             <th>Note</th>
           </tr>
@@ -87,6 +88,7 @@ export function RunPage({ runId }: { runId: string }) {
               <td>{candidate.counts.leased + candidate.counts.running}</td>
               <td data-testid={`succeeded-${candidate.id}`}>{candidate.counts.succeeded}</td>
               <td>{candidate.counts.failed}</td>
+              <td>{candidate.counts.earlyStopped}</td>
               <td>{candidate.counts.cancelled}</td>
               <td>{candidate.error || candidate.waitReason}</td>
             </tr>

@@ -163,8 +163,13 @@ export interface TrialCounts {
   succeeded: number;
   /** Trials that failed. */
   failed: number;
-  /** Trials that were cancelled. */
+  /**
+   * Trials that were cancelled (the run cancelled, a run limit reached); early-stopped ones
+   * are counted apart.
+   */
   cancelled: number;
+  /** Trials that an early-stopping rule or the search algorithm stopped. */
+  earlyStopped: number;
 }
 
 /** One step of a run's pipeline (Vega's PipeStep), named `runs/{run}/steps/{step}`. */
@@ -391,7 +396,7 @@ export const RunLimits: MessageFns<RunLimits> = {
 };
 
 function createBaseTrialCounts(): TrialCounts {
-  return { pending: 0, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  return { pending: 0, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, earlyStopped: 0 };
 }
 
 export const TrialCounts: MessageFns<TrialCounts> = {
@@ -413,6 +418,9 @@ export const TrialCounts: MessageFns<TrialCounts> = {
     }
     if (message.cancelled !== 0) {
       writer.uint32(48).int32(message.cancelled);
+    }
+    if (message.earlyStopped !== 0) {
+      writer.uint32(56).int32(message.earlyStopped);
     }
     return writer;
   },
@@ -478,6 +486,14 @@ export const TrialCounts: MessageFns<TrialCounts> = {
             message.cancelled = reader.int32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.earlyStopped = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -498,6 +514,11 @@ export const TrialCounts: MessageFns<TrialCounts> = {
       succeeded: isSet(object.succeeded) ? globalThis.Number(object.succeeded) : 0,
       failed: isSet(object.failed) ? globalThis.Number(object.failed) : 0,
       cancelled: isSet(object.cancelled) ? globalThis.Number(object.cancelled) : 0,
+      earlyStopped: isSet(object.earlyStopped)
+        ? globalThis.Number(object.earlyStopped)
+        : isSet(object.early_stopped)
+        ? globalThis.Number(object.early_stopped)
+        : 0,
     };
   },
 
@@ -521,6 +542,9 @@ export const TrialCounts: MessageFns<TrialCounts> = {
     if (message.cancelled !== 0) {
       obj.cancelled = Math.round(message.cancelled);
     }
+    if (message.earlyStopped !== 0) {
+      obj.earlyStopped = Math.round(message.earlyStopped);
+    }
     return obj;
   },
 
@@ -535,6 +559,7 @@ export const TrialCounts: MessageFns<TrialCounts> = {
     message.succeeded = object.succeeded ?? 0;
     message.failed = object.failed ?? 0;
     message.cancelled = object.cancelled ?? 0;
+    message.earlyStopped = object.earlyStopped ?? 0;
     return message;
   },
 };
