@@ -40,11 +40,17 @@ export type AsyncClient<S> = {
  * Options every Vela channel and server shares. Channelz (grpc-js's per-call tracing of
  * counters and timestamps, read only by a channelz admin service, which Vela does not serve)
  * is off: it is work on every call of the hot path.
+ *
+ * A channel whose peer went away reconnects with a backoff that grows by 1.6× per failed
+ * attempt, up to two minutes by default: a worker found a master that had restarted after
+ * 12 s of downtime only 6.6 s after it was up again, and later the longer the outage. Capped at
+ * two seconds, a peer is found again within about two seconds of coming back.
  */
 export const CHANNEL_OPTIONS = {
   'grpc.max_receive_message_length': 64 * 1024 * 1024,
   'grpc.max_send_message_length': 64 * 1024 * 1024,
   'grpc.enable_channelz': 0,
+  'grpc.max_reconnect_backoff_ms': 2000,
 } as const;
 
 /** A promise/async-iterable client for `definition` at `address` (plaintext, loopback or trusted network). */
