@@ -135,6 +135,9 @@ describe('vela status, runs, workers, report, cancel against a running master', 
     expect(workers.stdout).toMatch(/WORKER\s+STATE\s+HOST\s+CAPACITY\s+FREE\s+TRIALS\s+BACKEND\s+HEARTBEAT/);
     expect(workers.stdout).toMatch(/cli-worker\s+ACTIVE\s+test-host\s+3 slots/);
     expect(JSON.parse(workersJson.stdout).workers).toEqual([expect.objectContaining({ id: 'cli-worker', state: 'WORKER_STATE_ACTIVE', capacity: expect.objectContaining({ cpuSlots: 3 }) })]);
+    // --all names every state, so ListWorkers adds those that left (none here).
+    const everyWorker = await vela(['workers', '--all', '--json'], env);
+    expect(JSON.parse(everyWorker.stdout).workers.map((worker: { id: string }) => worker.id)).toEqual(['cli-worker']);
     // No run is active: `vela status` shows the latest.
     expect(latest.stdout).toContain('no active runs; the latest:');
     expect(latest.stdout).toContain(`run ${finished.id}  SUCCEEDED`);

@@ -520,6 +520,19 @@ fully_train:
     });
   });
 
+  it('keeps a worker that deregistered and went silent as LEFT, listed only when asked for, and DRAINING if heard from again', async () => {
+    await register('w-gone', 1);
+    await cluster.clients.pipeline.deregisterWorker({ name: 'workers/w-gone', reason: 'SIGTERM' });
+    const listed = async (states: WorkerState[]) =>
+      (await cluster.clients.pipeline.listWorkers({ filter: { states }, pageSize: 100, pageToken: '' })).workers.find((worker) => worker.id === 'w-gone');
+    expect((await listed([]))?.state).toBe(WorkerState.WORKER_STATE_DRAINING);
+    await until('the worker to have left', async () => ((await listed([WorkerState.WORKER_STATE_LEFT]))?.state === WorkerState.WORKER_STATE_LEFT ? true : undefined), 20000);
+    expect(await listed([])).toBeUndefined();
+    const beat = await cluster.clients.pipeline.heartbeat(HeartbeatRequest.fromPartial({ name: 'workers/w-gone', freeCapacity: { cpuSlots: 1 } }));
+    expect(beat.workerState).toBe(WorkerState.WORKER_STATE_DRAINING);
+    expect((await listed([]))?.state).toBe(WorkerState.WORKER_STATE_DRAINING);
+  });
+
   it('keeps a trial that only a LOST worker could hold waiting for it, and gives it to the worker when it is back', async () => {
     await register('w-gpus-away', 0, 2);
     await until('the GPU worker to be LOST', async () => {

@@ -178,9 +178,9 @@ inspectionCommand('runs', 'the newest runs', 'List the newest runs.')
     inspect(flags, (connection) => listRuns(connection, { limit: flags.limit, states: flags.state === undefined ? undefined : parseRunStates(flags.state) })),
   );
 
-inspectionCommand('workers', 'the registered trainer-workers', 'List the registered trainer-workers: capacity, what is free, trials held, last heartbeat.').action((flags: ConnectionFlags & { json?: boolean }) =>
-  inspect(flags, (connection) => listWorkers(connection)),
-);
+inspectionCommand('workers', 'the registered trainer-workers', 'List the registered trainer-workers: capacity, what is free, trials held, last heartbeat; with --all also those that left.')
+  .option('--all', 'also the workers that deregistered and stopped (state LEFT)')
+  .action((flags: ConnectionFlags & { json?: boolean; all?: boolean }) => inspect(flags, (connection) => listWorkers(connection, { all: flags.all ?? false })));
 
 inspectionCommand('report', "a run's results or pareto fronts", "Show a run's trial results from Report, per step, or with --pareto each step's pareto front.")
   .argument('<run>', RUN_ARGUMENT)

@@ -5,7 +5,7 @@ export type Goal = 'MINIMIZE' | 'MAXIMIZE';
 export type RunStateName = 'PENDING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'UNSPECIFIED';
 export type StepStateName = RunStateName;
 export type TrialStateName = 'PENDING' | 'LEASED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'UNSPECIFIED';
-export type WorkerStateName = 'ACTIVE' | 'DRAINING' | 'LOST' | 'UNSPECIFIED';
+export type WorkerStateName = 'ACTIVE' | 'DRAINING' | 'LOST' | 'LEFT' | 'UNSPECIFIED';
 
 export const TRIAL_STATES: readonly TrialStateName[] = ['PENDING', 'LEASED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'];
 

@@ -45,7 +45,7 @@ import {
 } from '@vela/contracts';
 import { answerEach, InvalidArgumentError, valueOrRefusal, VelaError } from '@vela/errors';
 import { itemStatus, type CallContext, type AsyncService } from '@vela/grpc-server';
-import { capacityFromProto, outcomeConverter, runStateConverter, runToProto, stopToProto, trialEventToProto, workerToProto } from './pipeline.converters';
+import { capacityFromProto, outcomeConverter, runStateConverter, runToProto, stopToProto, trialEventToProto, workerStateConverter, workerToProto } from './pipeline.converters';
 import { RunService, type RunStateName } from './run.service';
 import { TrialQueueService, type AcquireRequest, type Completion, type TrialWithAttempts } from './trial-queue.service';
 import { TrialViewService } from './trial-view.service';
@@ -53,6 +53,8 @@ import { WorkerRegistryService } from './worker-registry.service';
 
 /** The longest AcquireTrials long poll; a longer wait_timeout is shortened to it. */
 const MAX_ACQUIRE_WAIT_MS = 20_000;
+/** What ListWorkers returns when its filter names no state: every worker but those that left. */
+const PRESENT_WORKER_STATES = ['ACTIVE', 'DRAINING', 'LOST'];
 
 /** gRPC face of the master: converts, calls one lib service, converts back. */
 @Injectable()
@@ -207,12 +209,15 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
 
   async listWorkers(request: ListWorkersRequest): Promise<ListWorkersResponse> {
     const size = resolvePageSize(request.pageSize, { defaultSize: 100, maxSize: 1000 });
-    const views = await this.workers.list();
-    const position = request.pageToken ? decodePageToken('ListWorkers', request.pageToken, {}) : undefined;
+    const named = (request.filter?.states ?? []).map((state, index) => workerStateConverter.toName(state, `filter.states[${index}]`));
+    // Workers that left are history: listed only when asked for.
+    const bound = { states: (named.length ? named : PRESENT_WORKER_STATES).sort() };
+    const views = await this.workers.list({ states: bound.states });
+    const position = request.pageToken ? decodePageToken('ListWorkers', request.pageToken, bound) : undefined;
     const offset = position && 'offset' in position ? position.offset : 0;
     return {
       workers: views.slice(offset, offset + size).map(workerToProto),
-      nextPageToken: views.length > offset + size ? encodePageToken('ListWorkers', { offset: offset + size }, {}) : '',
+      nextPageToken: views.length > offset + size ? encodePageToken('ListWorkers', { offset: offset + size }, bound) : '',
       totalSize: views.length,
     };
   }

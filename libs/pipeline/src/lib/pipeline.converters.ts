@@ -35,7 +35,7 @@ import type { WorkerView } from './worker-registry.service';
 export const runStateConverter = enumConverter<typeof RunState, string>(RunState, 'RUN_STATE_');
 const stepStateConverter = enumConverter<typeof StepState, string>(StepState, 'STEP_STATE_');
 const attemptStateConverter = enumConverter<typeof AttemptState, string>(AttemptState, 'ATTEMPT_STATE_');
-const workerStateConverter = enumConverter<typeof WorkerState, string>(WorkerState, 'WORKER_STATE_');
+export const workerStateConverter = enumConverter<typeof WorkerState, string>(WorkerState, 'WORKER_STATE_');
 const stopReasonConverter = enumConverter<typeof StopReason, StopReasonName>(StopReason, 'STOP_REASON_');
 export const outcomeConverter = enumConverter<typeof TrialOutcome, Outcome>(TrialOutcome, 'TRIAL_OUTCOME_');
 

@@ -86,9 +86,12 @@ export class WorkerRegistryService {
     const updated = await this.prisma.worker.updateMany({ where: { id: workerId }, data: { lastHeartbeatAt: new Date() } });
     if (updated.count === 0) throw new NotFoundError(`worker '${workerId}' is not registered; call RegisterWorker first`);
     const worker = await this.prisma.worker.findUniqueOrThrow({ where: { id: workerId } });
-    if (worker.state === 'LOST') await this.prisma.worker.update({ where: { id: workerId }, data: { state: 'ACTIVE' } });
+    // A worker heard from again is alive: a LOST one takes work again, one that LEFT after it
+    // deregistered is still deregistered (DRAINING).
+    const state = worker.state === 'LOST' ? 'ACTIVE' : worker.state === 'LEFT' ? 'DRAINING' : worker.state;
+    if (state !== worker.state) await this.prisma.worker.update({ where: { id: workerId }, data: { state } });
     const leases = await this.queue.renewLeases(workerId, held);
-    return { ...leases, state: worker.state === 'LOST' ? 'ACTIVE' : worker.state };
+    return { ...leases, state };
   }
 
   /**
@@ -105,10 +108,14 @@ export class WorkerRegistryService {
     return this.view(workerId);
   }
 
-  /** Workers whose heartbeats stopped for longer than a lease are LOST (their leases expire on their own). */
+  /**
+   * Workers whose heartbeats stopped for longer than a lease: an ACTIVE one is LOST (its leases
+   * expire on their own), a deregistered (DRAINING) one LEFT.
+   */
   async markLost(leaseSeconds: number): Promise<void> {
     const lost = await this.prisma.$executeRaw`
-      UPDATE workers SET state = 'LOST' WHERE state = 'ACTIVE' AND last_heartbeat_at < now() - make_interval(secs => ${leaseSeconds})`;
+      UPDATE workers SET state = CASE WHEN state = 'DRAINING' THEN 'LEFT'::worker_state ELSE 'LOST'::worker_state END
+      WHERE state IN ('ACTIVE', 'DRAINING') AND last_heartbeat_at < now() - make_interval(secs => ${leaseSeconds})`;
     if (lost > 0) this.totals = undefined;
   }
 

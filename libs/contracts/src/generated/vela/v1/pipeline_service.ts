@@ -422,7 +422,7 @@ export interface CompleteTrialsResponse {
 
 /** Which workers ListWorkers returns; empty fields match everything. */
 export interface WorkerFilter {
-  /** Only workers in one of these states. */
+  /** Only workers in one of these states; none: every state but WORKER_STATE_LEFT. */
   states: WorkerState[];
 }
 

@@ -18,6 +18,11 @@ export enum WorkerState {
   WORKER_STATE_DRAINING = 2,
   /** WORKER_STATE_LOST - The worker missed its heartbeats; its leases expire as usual. */
   WORKER_STATE_LOST = 3,
+  /**
+   * WORKER_STATE_LEFT - The worker deregistered and its heartbeats stopped: it left. Kept for the history
+   * of the attempts it ran; ListWorkers returns it only when the filter names it.
+   */
+  WORKER_STATE_LEFT = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -35,6 +40,9 @@ export function workerStateFromJSON(object: any): WorkerState {
     case 3:
     case "WORKER_STATE_LOST":
       return WorkerState.WORKER_STATE_LOST;
+    case 4:
+    case "WORKER_STATE_LEFT":
+      return WorkerState.WORKER_STATE_LEFT;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -52,6 +60,8 @@ export function workerStateToJSON(object: WorkerState): string {
       return "WORKER_STATE_DRAINING";
     case WorkerState.WORKER_STATE_LOST:
       return "WORKER_STATE_LOST";
+    case WorkerState.WORKER_STATE_LEFT:
+      return "WORKER_STATE_LEFT";
     case WorkerState.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";

@@ -1,0 +1,2 @@
+-- AlterEnum
+ALTER TYPE "worker_state" ADD VALUE 'LEFT';
