@@ -58,7 +58,8 @@ export type AttemptState = (typeof AttemptState)[keyof typeof AttemptState]
 export const WorkerState = {
   ACTIVE: 'ACTIVE',
   DRAINING: 'DRAINING',
-  LOST: 'LOST'
+  LOST: 'LOST',
+  LEFT: 'LEFT'
 } as const
 
 export type WorkerState = (typeof WorkerState)[keyof typeof WorkerState]
