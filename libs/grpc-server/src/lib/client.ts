@@ -5,6 +5,7 @@ import {
   type CallOptions,
   type Client,
   type ClientReadableStream,
+  type ClientUnaryCall,
   type ClientWritableStream,
   type handleClientStreamingCall,
   type handleServerStreamingCall,
@@ -37,7 +38,7 @@ export type AsyncClient<S> = {
 } & { close(): void };
 
 /**
- * Options every Vela channel and server shares. Channelz (grpc-js's per-call tracing of
+ * Options of every Vela channel (servers take them too; they ignore the client-side ones). Channelz (grpc-js's per-call tracing of
  * counters and timestamps, read only by a channelz admin service, which Vela does not serve)
  * is off: it is work on every call of the hot path.
  *
@@ -71,7 +72,7 @@ export function createAsyncClient<S>(definition: ServiceDefinition, serviceName:
       methods[name] = (request: unknown, options: ClientCallOptions = {}) =>
         new Promise((resolve, reject) => {
           const pending = call(request, metadata(), callOptions(options), (error: ServiceError | null, response: unknown) => (error ? reject(error) : resolve(response)));
-          cancelOnAbort(pending as { cancel(): void }, options.signal);
+          cancelOnAbort(pending as ClientUnaryCall, options.signal);
         });
     } else if (!method.requestStream) {
       methods[name] = (request: unknown, options: ClientCallOptions = {}) => {
@@ -106,10 +107,16 @@ function callOptions(options: ClientCallOptions): Partial<CallOptions> {
   return options.timeoutMs === undefined ? {} : { deadline: Date.now() + options.timeoutMs };
 }
 
-function cancelOnAbort(call: { cancel(): void }, signal: AbortSignal | undefined): void {
+/**
+ * Cancels `call` when `signal` aborts before the call ends. The listener goes when the call
+ * ends: a long-lived signal (a dashboard's, a driver's) would otherwise keep one per call.
+ */
+function cancelOnAbort(call: ClientUnaryCall | ClientReadableStream<unknown> | ClientWritableStream<unknown>, signal: AbortSignal | undefined): void {
   if (!signal) return;
-  if (signal.aborted) call.cancel();
-  else signal.addEventListener('abort', () => call.cancel(), { once: true });
+  if (signal.aborted) return call.cancel();
+  const cancel = () => call.cancel();
+  signal.addEventListener('abort', cancel, { once: true });
+  call.once('status', () => signal.removeEventListener('abort', cancel));
 }
 
 /** A server stream as an async iterable that cancels the call when the consumer stops early. */

@@ -1,2 +1,0 @@
--- AlterEnum
-ALTER TYPE "worker_state" ADD VALUE 'LEFT';
