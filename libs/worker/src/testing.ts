@@ -155,8 +155,10 @@ export class FakePipeline implements WorkerCalls {
     const worker = request.name.slice('workers/'.length);
     const deadline = Date.now() + Math.min(durationToMillis(request.waitTimeout) ?? 0, 2000);
     for (;;) {
+      // A worker that gave up the call (it is stopping) is leased nothing more.
+      if (context.signal.aborted) return { trials: [] };
       const trials = this.lease(worker, request.freeCapacity, Math.max(1, request.maxTrials), 'acquireTrials');
-      if (trials.length || Date.now() >= deadline || context.signal.aborted) return { trials };
+      if (trials.length || Date.now() >= deadline) return { trials };
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }

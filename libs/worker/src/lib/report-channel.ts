@@ -53,6 +53,8 @@ export class ReportChannel {
   private pumping?: Promise<void>;
   private readonly listeners: ((failure: VelaError) => void)[] = [];
   private held?: { record: RecordProto; checkpointKey?: string };
+  /** Whether the last call failed as unreachable and the channel waits to retry. */
+  private unreachable = false;
 
   constructor(
     private readonly client: ReportClient,
@@ -167,6 +169,22 @@ export class ReportChannel {
     });
   }
 
+  /**
+   * Resolves once the writes queued so far went through, or after `timeoutMs`; at once while
+   * Report is unreachable (training goes on, the writes stay buffered). A training process
+   * pauses here after each epoch: while it trains, its event loop turns once per step, and an
+   * upload takes a turn per HTTP/2 flow-control window (64 KiB) Report grants. A checkpoint of
+   * 2.5 MB then took 7–8 s of training to upload, and the epoch's record queued behind it
+   * reached Report that late, so the master's early-stopping rule acted epochs late or never.
+   */
+  async settle(timeoutMs: number): Promise<void> {
+    const pumping = this.pumping;
+    if (!pumping || this.unreachable) return;
+    const timer = new AbortController();
+    await Promise.race([pumping, sleep(timeoutMs, timer.signal)]);
+    timer.abort();
+  }
+
   /** Resolves when every queued write went through; rejects with `failure` if the channel failed. */
   async flush(): Promise<void> {
     while (this.pumping) await this.pumping;
@@ -217,6 +235,7 @@ export class ReportChannel {
     for (;;) {
       try {
         const result = await call();
+        this.unreachable = false;
         if (reported) this.log(`report: ${describe} went through after Report came back`);
         return result;
       } catch (error) {
@@ -227,6 +246,7 @@ export class ReportChannel {
         if (this.closed.signal.aborted) throw error;
         if (!reported) this.log(`report: ${describe} failed (${callMessage(error)}); buffering and retrying`);
         reported = true;
+        this.unreachable = true;
         await sleep(backoff.next(), this.closed.signal);
       }
     }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ArtifactKind,
+  durationToMillis,
   ListRecordsRequest,
   ObjectiveGoal,
   Record as RecordProto,
@@ -94,7 +95,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 34, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 35, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -345,6 +346,28 @@ describe('TrainerWorker', () => {
       await master.until(() => completionOf(next.name) !== undefined);
       expect(completionOf(next.name).outcome).toBe(TrialOutcome.TRIAL_OUTCOME_SUCCEEDED);
     });
+  });
+
+  it("stores each epoch's checkpoint and record in Report before the next epoch trains, so that the master can act on them", async () => {
+    // A checkpoint of about 2 MB (an MLP of 283k weights, with SGD's momentum) and four training
+    // steps per epoch: the training process's event loop turns only between steps, far fewer
+    // times than an upload takes, so the records once reached Report only when training ended.
+    const desc = { modules: ['backbone'], backbone: { type: 'MLP', hidden_units: [512, 512], num_class: 4 } };
+    const stepConfig = {
+      trainer: { ...STEP_CONFIG.trainer, epochs: 3 },
+      dataset: { type: 'Synthetic', common: { ...STEP_CONFIG.dataset.common, num_samples: 1024, batch_size: 256 } },
+    };
+    // A worker of its own: an earlier test's worker that is stopping may still lease a trial any worker could take.
+    const resources = { labels: { queue: 'settling' } };
+    const trial = trialOf(34, { desc, stepConfig, resources });
+    await withWorker({ VELA_WORKER_ID: 'settling', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_LABELS: 'queue=settling' }, () => master.until(() => completionOf(trial.name) !== undefined));
+    expect(completionOf(trial.name).outcome).toBe(TrialOutcome.TRIAL_OUTCOME_SUCCEEDED);
+    const records = (await recordsOf(trial.id)).map((record) => ({ epoch: record.epoch, stored: record.createTime!.getTime(), trained: durationToMillis(record.trainDuration)! }));
+    expect(records.map((record) => record.epoch)).toEqual([1, 2, 3]);
+    for (const [earlier, later] of [records.slice(0, 2), records.slice(1, 3)]) {
+      // Stored an epoch's training (and more: validation, the pause) apart, not together at the end.
+      expect(later.stored - earlier.stored).toBeGreaterThanOrEqual(later.trained - earlier.trained);
+    }
   });
 
   it('reports progress at most once per interval, and nothing for a trial that completes within it', async () => {

@@ -44,6 +44,8 @@ export interface TrainingHooks {
 }
 
 const LOG_TAIL_LINES = 40;
+/** The most an epoch's end waits for its writes to reach Report (ReportChannel.settle): usually a fraction of a second. */
+const EPOCH_WRITES_WAIT_MS = 5000;
 
 /**
  * Trains one attempt of a trial, as a Vega worker does: the step's `trainer` and `dataset`
@@ -107,6 +109,8 @@ export async function trainTrial(trial: Trial, channel: ReportChannel, hooks: Tr
           channel.writeRecord(epochRecordToProto(identity, record, objectives, trainSeconds, ''), record.checkpoint);
           lastEpoch = recordEpoch(record);
           hooks.progress(lastEpoch, (trainer as Trainer).epochs, objectives);
+          // The epoch's checkpoint and record reach Report before the next epoch trains.
+          return channel.settle(EPOCH_WRITES_WAIT_MS);
         },
       };
       const type = typeof trainerSection['type'] === 'string' ? (trainerSection['type'] as string) : 'Trainer';
