@@ -6,5 +6,6 @@ module.exports = {
   testMatch: ['<rootDir>/**/*.spec.ts'],
   globalSetup: '<rootDir>/../libs/testing/src/lib/database.global-setup.ts',
   globalTeardown: '<rootDir>/../libs/testing/src/lib/database.global-teardown.ts',
-  testTimeout: 120000,
+  // Per case: processes, Postgres and training. A project's `testTimeout` would be ignored under `npm test`.
+  setupFilesAfterEnv: ['<rootDir>/e2e-timeout.setup.ts'],
 };
