@@ -13,6 +13,7 @@ import {
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useTestDatabase } from '@vela/testing';
+import { sql } from '../faults/harness';
 import { TOKEN, searchConfig, startTestCluster, until, type TestCluster } from '../pipeline/cluster';
 import { vela } from './vela';
 
@@ -135,9 +136,14 @@ describe('vela status, runs, workers, report, cancel against a running master', 
     expect(workers.stdout).toMatch(/WORKER\s+STATE\s+HOST\s+CAPACITY\s+FREE\s+TRIALS\s+BACKEND\s+HEARTBEAT/);
     expect(workers.stdout).toMatch(/cli-worker\s+ACTIVE\s+test-host\s+3 slots/);
     expect(JSON.parse(workersJson.stdout).workers).toEqual([expect.objectContaining({ id: 'cli-worker', state: 'WORKER_STATE_ACTIVE', capacity: expect.objectContaining({ cpuSlots: 3 }) })]);
-    // --all names every state, so ListWorkers adds those that left (none here).
-    const everyWorker = await vela(['workers', '--all', '--json'], env);
-    expect(JSON.parse(everyWorker.stdout).workers.map((worker: { id: string }) => worker.id)).toEqual(['cli-worker']);
+    // A worker that deregistered and has been silent for longer than a lease left: listed with --all only.
+    await cluster.clients.pipeline.registerWorker(RegisterWorkerRequest.fromPartial({ worker: { id: 'cli-gone', hostname: 'old-host', capacity: { cpuSlots: 1 } } }));
+    await cluster.clients.pipeline.deregisterWorker({ name: 'workers/cli-gone', reason: 'SIGTERM' });
+    await sql(database.url, "UPDATE workers SET last_heartbeat_at = now() - interval '1 hour' WHERE id = 'cli-gone'");
+    const [present, everyWorker] = await Promise.all([vela(['workers'], env), vela(['workers', '--all'], env)]);
+    expect(present.stdout).not.toContain('cli-gone');
+    expect(everyWorker.stdout).toMatch(/cli-gone\s+LEFT\s+old-host/);
+    expect(everyWorker.stdout).toMatch(/cli-worker\s+ACTIVE/);
     // No run is active: `vela status` shows the latest.
     expect(latest.stdout).toContain('no active runs; the latest:');
     expect(latest.stdout).toContain(`run ${finished.id}  SUCCEEDED`);

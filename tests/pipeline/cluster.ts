@@ -26,7 +26,8 @@ export interface TestCluster {
     generator: AsyncClient<GeneratorServiceServer>;
   };
   /** Stops the master and starts it again on the same database (a master restart). */
-  restartPipeline(): Promise<void>;
+  /** Stops the master and starts it again, `downMs` later. */
+  restartPipeline(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -50,9 +51,10 @@ export async function startTestCluster(databaseUrl: string, extraEnv: NodeJS.Pro
       report: createAsyncClient<ReportServiceServer>(ReportServiceService, 'vela.v1.ReportService', report.address, TOKEN),
       generator: createAsyncClient<GeneratorServiceServer>(GeneratorServiceService, 'vela.v1.GeneratorService', generator.address, TOKEN),
     },
-    async restartPipeline() {
+    async restartPipeline(downMs = 0) {
       cluster.clients.pipeline.close();
       await cluster.pipeline.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
       cluster.pipeline = await startPipeline();
       cluster.clients.pipeline = createAsyncClient<PipelineServiceServer>(PipelineServiceService, 'vela.v1.PipelineService', cluster.pipeline.address, TOKEN);
     },

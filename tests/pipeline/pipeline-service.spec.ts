@@ -35,7 +35,9 @@ describe('the pipeline master over gRPC', () => {
   let cluster: TestCluster;
 
   beforeAll(async () => {
-    cluster = await startTestCluster(database.url, { VELA_LEASE_SECONDS: '3', VELA_HEARTBEAT_SECONDS: '1' });
+    // Leases of 5 s: short enough to watch them expire, long enough that a busy host's slow calls
+    // do not let them expire between a test's own acquire and completion.
+    cluster = await startTestCluster(database.url, { VELA_LEASE_SECONDS: '5', VELA_HEARTBEAT_SECONDS: '1' });
   }, 180000);
   afterAll(() => cluster?.stop());
 
@@ -117,7 +119,7 @@ describe('the pipeline master over gRPC', () => {
     const run = await createRun(searchConfig(cluster.workDir, { samples: 1, inFlight: 1 }));
     const leased = await until('a leased trial', async () => (await acquire('w-silent', 1, 1000)).trials[0]);
     expect(leased.attempt).toBe(1);
-    // No heartbeat: after the 3 s lease the attempt is STALE and the trial PENDING again.
+    // No heartbeat: after the 5 s lease the attempt is STALE and the trial PENDING again.
     const retried = await until('the retry', async () => {
       const current = (await cluster.clients.pipeline.getTrial({ name: leased.name })).trial!;
       return current.attempt === 2 ? current : undefined;
@@ -182,7 +184,7 @@ describe('the pipeline master over gRPC', () => {
     const run = await createRun(searchConfig(cluster.workDir, { samples: 1, inFlight: 1 }));
     const held = await until('a leased trial', async () => (await acquire('w-leaving', 1, 1000)).trials[0]);
     await cluster.clients.pipeline.deregisterWorker({ name: 'workers/w-leaving', reason: 'SIGTERM' });
-    // Queued again at once (the lease has 3 s left), as attempt 2; attempt 1 is fenced.
+    // Queued again at once (the lease has seconds left), as attempt 2; attempt 1 is fenced.
     const handedBack = (await cluster.clients.pipeline.getTrial({ name: held.name })).trial!;
     expect(handedBack).toMatchObject({ state: TrialState.TRIAL_STATE_PENDING, attempt: 2 });
     expect(handedBack.attempts[0]).toMatchObject({ attempt: 1, state: 6 /* ATTEMPT_STATE_CANCELLED */, error: "handed back: worker 'w-leaving' deregistered" });
@@ -204,7 +206,7 @@ describe('the pipeline master over gRPC', () => {
     const run = await createRun(searchConfig(cluster.workDir, { samples: 1, inFlight: 1 }));
     const held = await until('a leased trial', async () => (await acquire('w-vanishing', 1, 1000)).trials[0]);
     await cluster.clients.pipeline.cancelRun({ name: run.name, reason: 'cancelled while its worker went silent' });
-    // The worker never hears of the stop; its lease (3 s) expires.
+    // The worker never hears of the stop; its lease (5 s) expires.
     const ended = await until('the trial to end', async () => {
       const trial = (await cluster.clients.pipeline.getTrial({ name: held.name })).trial!;
       return trial.state === TrialState.TRIAL_STATE_LEASED ? undefined : trial;
@@ -463,7 +465,22 @@ fully_train:
     expect(seen).toHaveLength(3);
   });
 
-  it('stops a trial that an early-stopping rule gives up on, through the stop signal', async () => {
+  it('lets a worker complete a trial it held while the master was down for longer than a lease', async () => {
+    await register('w-outage', 1);
+    const run = await createRun(searchConfig(cluster.workDir, { samples: 1, inFlight: 1 }));
+    const held = await until('a leased trial', async () => (await acquire('w-outage', 1, 1000)).trials[0]);
+    // Down for longer than the lease (5 s): the lease expires meanwhile, and nobody could renew it.
+    await cluster.restartPipeline(7000);
+    const beat = await cluster.clients.pipeline.heartbeat(HeartbeatRequest.fromPartial({ name: 'workers/w-outage', freeCapacity: { cpuSlots: 0 }, leases: [{ trialId: held.id, attempt: held.attempt }] }));
+    expect(beat.stops).toEqual([]);
+    expect(beat.renewals).toEqual([expect.objectContaining({ trialId: held.id, attempt: 1 })]);
+    await train(held, 0.8);
+    const ended = await runEnded(run);
+    expect(ended.state).toBe(RunState.RUN_STATE_SUCCEEDED);
+    expect((await cluster.clients.pipeline.getTrial({ name: held.name })).trial).toMatchObject({ state: TrialState.TRIAL_STATE_SUCCEEDED, attempt: 1 });
+  });
+
+  it('stops a trial that an early-stopping rule gives up on, through the stop signal, and counts it stopped early though the run is cancelled before it stops', async () => {
     await register('w-early', 1);
     const run = await createRun(searchConfig(cluster.workDir, { samples: 2, inFlight: 1, earlyStopping: '{ type: median, startup_trials: 1 }' }));
     const first = await until('a first trial', async () => (await acquire('w-early', 1, 1000)).trials[0]);
@@ -478,13 +495,17 @@ fully_train:
       return answer.stop;
     }, 20000);
     expect(stop).toMatchObject({ trialId: second.id, reason: StopReason.STOP_REASON_EARLY_STOPPED, message: expect.stringContaining('median') });
+    // Cancelled while the worker has yet to act on the stop: the trial keeps the rule's reason.
+    await cluster.clients.pipeline.cancelRun({ name: run.name, reason: 'enough' });
     await cluster.clients.pipeline.completeTrial(CompleteTrialRequest.fromPartial({ name: second.name, attempt: second.attempt, outcome: TrialOutcome.TRIAL_OUTCOME_CANCELLED }));
-    const ended = await until('the run to end', async () => {
-      const current = await getRun(run);
-      return current.state === RunState.RUN_STATE_SUCCEEDED ? current : undefined;
+    const stopped = (await cluster.clients.pipeline.getTrial({ name: second.name })).trial!;
+    expect(stopped).toMatchObject({ state: TrialState.TRIAL_STATE_CANCELLED, stopReason: StopReason.STOP_REASON_EARLY_STOPPED });
+    // GetRun counts it among the cancelled trials, and as stopped early.
+    const counts = await until('the trial counted', async () => {
+      const current = (await getRun(run)).steps[0].trialCounts;
+      return current?.cancelled === 1 ? current : undefined;
     });
-    // GetRun counts the early-stopped trial apart from cancelled ones.
-    expect(ended.steps[0].trialCounts).toMatchObject({ succeeded: 1, earlyStopped: 1, cancelled: 0 });
+    expect(counts).toMatchObject({ succeeded: 1, cancelled: 1, earlyStopped: 1 });
   });
 
   it('makes each trial ask for devices_per_trainer devices: as many CPU slots, or GPUs on a worker without slots', async () => {
@@ -520,23 +541,28 @@ fully_train:
     });
   });
 
-  it('keeps a worker that deregistered and went silent as LEFT, listed only when asked for, and DRAINING if heard from again', async () => {
+  it('shows a worker that deregistered and went silent as LEFT, listed only when asked for, and DRAINING if heard from again', async () => {
     await register('w-gone', 1);
     await cluster.clients.pipeline.deregisterWorker({ name: 'workers/w-gone', reason: 'SIGTERM' });
-    const listed = async (states: WorkerState[]) =>
-      (await cluster.clients.pipeline.listWorkers({ filter: { states }, pageSize: 100, pageToken: '' })).workers.find((worker) => worker.id === 'w-gone');
+    const listed = async (states: WorkerState[], showLeft = false) =>
+      (await cluster.clients.pipeline.listWorkers({ filter: { states }, showLeft, pageSize: 100, pageToken: '' })).workers.find((worker) => worker.id === 'w-gone');
     expect((await listed([]))?.state).toBe(WorkerState.WORKER_STATE_DRAINING);
     await until('the worker to have left', async () => ((await listed([WorkerState.WORKER_STATE_LEFT]))?.state === WorkerState.WORKER_STATE_LEFT ? true : undefined), 20000);
     expect(await listed([])).toBeUndefined();
+    expect((await listed([], true))?.state).toBe(WorkerState.WORKER_STATE_LEFT);
+    expect(await listed([WorkerState.WORKER_STATE_DRAINING], true)).toBeUndefined();
     const beat = await cluster.clients.pipeline.heartbeat(HeartbeatRequest.fromPartial({ name: 'workers/w-gone', freeCapacity: { cpuSlots: 1 } }));
     expect(beat.workerState).toBe(WorkerState.WORKER_STATE_DRAINING);
     expect((await listed([]))?.state).toBe(WorkerState.WORKER_STATE_DRAINING);
+    // Registered again under its id, it takes work.
+    await register('w-gone', 1);
+    expect((await listed([]))?.state).toBe(WorkerState.WORKER_STATE_ACTIVE);
   });
 
   it('keeps a trial that only a LOST worker could hold waiting for it, and gives it to the worker when it is back', async () => {
     await register('w-gpus-away', 0, 2);
     await until('the GPU worker to be LOST', async () => {
-      const { workers } = await cluster.clients.pipeline.listWorkers({ filter: undefined, pageSize: 100, pageToken: '' });
+      const { workers } = await cluster.clients.pipeline.listWorkers({ filter: undefined, showLeft: false, pageSize: 100, pageToken: '' });
       return workers.find((worker) => worker.id === 'w-gpus-away')?.state === WorkerState.WORKER_STATE_LOST ? true : undefined;
     }, 20000);
     await register('w-cpu-here', 1);
@@ -595,7 +621,7 @@ fully_train:
   it('says a pending trial waits for free capacity while every active worker is busy', async () => {
     // The workers of earlier tests send no heartbeats: once they are LOST, only the busy one is active.
     await until('the other workers to be LOST', async () => {
-      const { workers } = await cluster.clients.pipeline.listWorkers({ filter: undefined, pageSize: 100, pageToken: '' });
+      const { workers } = await cluster.clients.pipeline.listWorkers({ filter: undefined, showLeft: false, pageSize: 100, pageToken: '' });
       return workers.every((worker) => worker.state !== WorkerState.WORKER_STATE_ACTIVE) ? true : undefined;
     }, 20000);
     await register('w-busy', 1);

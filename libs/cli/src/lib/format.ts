@@ -27,9 +27,14 @@ export function inFlight(counts: TrialCounts | undefined): number {
   return (counts?.pending ?? 0) + (counts?.leased ?? 0) + (counts?.running ?? 0);
 }
 
-/** Trials in a terminal state: succeeded, failed, stopped early or cancelled. */
+/** Trials in a terminal state: succeeded, failed, cancelled (early-stopped ones among them). */
 export function finishedTrials(counts: TrialCounts | undefined): number {
-  return (counts?.succeeded ?? 0) + (counts?.failed ?? 0) + (counts?.earlyStopped ?? 0) + (counts?.cancelled ?? 0);
+  return (counts?.succeeded ?? 0) + (counts?.failed ?? 0) + (counts?.cancelled ?? 0);
+}
+
+/** Cancelled trials other than early-stopped ones (TrialCounts.cancelled counts both). */
+export function cancelledOnly(counts: TrialCounts | undefined): number {
+  return (counts?.cancelled ?? 0) - (counts?.earlyStopped ?? 0);
 }
 
 /** `2026-11-27 11:02:03 UTC (5m ago)`. */

@@ -6,7 +6,7 @@ import { isUuid } from '@vela/records';
 import type { CommandOutput } from './command-output';
 import { ServiceCallError, type ServiceConnection } from './connection';
 import { CliError, EXIT } from './exit-codes';
-import { enumLabel, formatAgo, formatDuration, formatTime, inFlight } from './format';
+import { cancelledOnly, enumLabel, formatAgo, formatDuration, formatTime, inFlight } from './format';
 import { formatTable } from './table';
 import { readConfigFile } from './validate';
 
@@ -139,24 +139,25 @@ function statusLines(run: Run, waiting: Record<string, string[]>): string[] {
   if (run.outputDir) lines.push(`  output   ${run.outputDir}`);
   if (run.error) lines.push(`  ${run.state === RunState.RUN_STATE_CANCELLED ? 'reason' : 'error '}   ${run.error}`);
   lines.push('');
-  const count = (key: keyof TrialCounts, header = key.toUpperCase()) => ({
+  const count = (header: string, pick: (counts: TrialCounts | undefined) => number) => ({
     header,
-    value: (step: Step) => String(step.trialCounts?.[key] ?? 0),
+    value: (step: Step) => String(pick(step.trialCounts)),
     align: 'right' as const,
   });
+  const stored = (key: 'pending' | 'leased' | 'running' | 'succeeded' | 'failed') => count(key.toUpperCase(), (counts) => counts?.[key] ?? 0);
   lines.push(
     ...formatTable(
       [
         { header: 'STEP', value: (step: Step) => step.id },
         { header: 'TYPE', value: (step: Step) => step.pipeStepType },
         { header: 'STATE', value: (step: Step) => enumLabel(StepState, step.state) },
-        count('pending'),
-        count('leased'),
-        count('running'),
-        count('succeeded'),
-        count('failed'),
-        count('earlyStopped', 'STOPPED EARLY'),
-        count('cancelled'),
+        stored('pending'),
+        stored('leased'),
+        stored('running'),
+        stored('succeeded'),
+        stored('failed'),
+        count('STOPPED EARLY', (counts) => counts?.earlyStopped ?? 0),
+        count('CANCELLED', cancelledOnly),
       ],
       run.steps,
     ),
@@ -204,7 +205,7 @@ function trialSummary(run: Run): string {
     [total(inFlight), 'in flight'],
     [total((counts) => counts.failed), 'failed'],
     [total((counts) => counts.earlyStopped), 'stopped early'],
-    [total((counts) => counts.cancelled), 'cancelled'],
+    [total(cancelledOnly), 'cancelled'],
   ];
   return [`${total((counts) => counts.succeeded)} done`, ...parts.filter(([count]) => count > 0).map(([count, label]) => `${count} ${label}`)].join(', ');
 }

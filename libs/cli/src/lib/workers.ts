@@ -4,16 +4,12 @@ import type { ServiceConnection } from './connection';
 import { enumLabel, formatAgo } from './format';
 import { formatTable } from './table';
 
-/** Every state a worker can be in: `--all` names them, so that ListWorkers returns also the workers that left. */
-const ALL_WORKER_STATES = [WorkerState.WORKER_STATE_ACTIVE, WorkerState.WORKER_STATE_DRAINING, WorkerState.WORKER_STATE_LOST, WorkerState.WORKER_STATE_LEFT];
-
 /**
  * `vela workers`: every registered trainer-worker, its capacity, what is free and what it
  * trains; those that left (deregistered and stopped) only with `all`.
  */
 export async function listWorkers(connection: ServiceConnection, options: { all: boolean } = { all: false }): Promise<CommandOutput> {
-  const states = options.all ? ALL_WORKER_STATES : [];
-  const { workers } = await connection.pipeline((client) => client.listWorkers({ filter: { states }, pageSize: 1000, pageToken: '' }, connection.callOptions));
+  const { workers } = await connection.pipeline((client) => client.listWorkers({ filter: undefined, showLeft: options.all, pageSize: 1000, pageToken: '' }, connection.callOptions));
   const lines = workers.length
     ? formatTable(
         [

@@ -90,7 +90,7 @@ export class DashboardService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async workers(): Promise<WorkerView[]> {
-    const workers = await listAll((pageToken) => this.clients.pipeline.listWorkers({ filter: { states: [] }, pageSize: 1000, pageToken }), (page) => page.workers);
+    const workers = await listAll((pageToken) => this.clients.pipeline.listWorkers({ filter: { states: [] }, showLeft: false, pageSize: 1000, pageToken }), (page) => page.workers);
     return Promise.all(workers.map(async (worker) => workerView(worker, await Promise.all(worker.leasedTrialIds.map((trialId) => this.workerTrial(trialId))))));
   }
 

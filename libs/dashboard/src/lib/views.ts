@@ -34,7 +34,7 @@ export function stepView(step: Step): StepView {
     type: step.pipeStepType,
     state: unprefixed(stepStateToJSON(step.state), 'STEP_STATE_') as StepView['state'],
     objectives: step.objectives.map(objectiveSpecView),
-    counts: { pending: counts.pending, leased: counts.leased, running: counts.running, succeeded: counts.succeeded, failed: counts.failed, cancelled: counts.cancelled, earlyStopped: counts.earlyStopped },
+    counts: { pending: counts.pending, leased: counts.leased, running: counts.running, succeeded: counts.succeeded, failed: counts.failed, cancelled: counts.cancelled - counts.earlyStopped, earlyStopped: counts.earlyStopped },
     waitReason: step.waitReason,
     error: step.error,
     outputDir: step.outputDir,

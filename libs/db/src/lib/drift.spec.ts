@@ -57,7 +57,7 @@ describe('schema drift', () => {
       CREATE INDEX "trials_unforwarded_idx" ON "trials"("run_id", "step", "number") WHERE forwarded_attempt <> attempt;
       DROP TABLE "artifacts";`);
     expect(diffShapes(expected, await shapeOfDatabase(client))).toEqual([
-      'enum worker_state: schema.prisma has [ACTIVE, DRAINING, LOST, LEFT], the database [ACTIVE, DRAINING, LOST, LEFT, GONE]',
+      'enum worker_state: schema.prisma has [ACTIVE, DRAINING, LOST], the database [ACTIVE, DRAINING, LOST, GONE]',
       'table artifacts: missing from the database',
       'column attempts.error: schema.prisma has type text, the database character varying(10)',
       `column records.performance: schema.prisma has default '{}'::jsonb, the database '[]'::jsonb`,

@@ -20,6 +20,13 @@ describe('run progress', () => {
     ]);
   });
 
+  it('counts stopped-early and other cancelled trials as finished, and names each apart', () => {
+    // TrialCounts.cancelled holds the early-stopped trials too.
+    const stopped = Run.fromPartial({ ...run, steps: [{ ...run.steps[0], state: StepState.STEP_STATE_SUCCEEDED, trialCounts: { succeeded: 4, failed: 1, cancelled: 3, earlyStopped: 2 } }] });
+    expect(progressLine(stopped, new Map())).toBe('[hpo: done 4 done, 0 in flight, 1 failed, 2 stopped early, 1 cancelled]');
+    expect(progressBars(stopped, new Map(), 200)[1]).toBe(`  hpo  ${'█'.repeat(24)}  8/8  1 failed  2 stopped early  1 cancelled  done`);
+  });
+
   it('cuts bars to the terminal width, so none wraps', () => {
     expect(progressBars(run, best, 40).every((line) => [...line].length <= 39)).toBe(true);
   });

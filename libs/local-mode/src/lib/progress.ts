@@ -1,5 +1,5 @@
 import { StepState, type Run, type Step } from '@vela/contracts';
-import { finishedTrials, formatNumber, inFlight } from '@vela/cli';
+import { cancelledOnly, finishedTrials, formatNumber, inFlight } from '@vela/cli';
 
 /** Where progress bars are drawn: a terminal (process.stdout) or anything else. */
 export interface ProgressTerminal {
@@ -104,22 +104,26 @@ function stepBar(run: Run, step: Step, best: BestResult | undefined, nameWidth: 
     inFlight(counts) ? `${inFlight(counts)} in flight` : '',
     counts?.failed ? `${counts.failed} failed` : '',
     counts?.earlyStopped ? `${counts.earlyStopped} stopped early` : '',
+    cancelledOnly(counts) ? `${cancelledOnly(counts)} cancelled` : '',
     best ? `best ${formatBest(best)}` : '',
     STEP_STATE[step.state] ?? '?',
   ].filter(Boolean);
   return `  ${step.id.padEnd(nameWidth)}  ${bar}  ${details.join('  ')}`;
 }
 
-/** The plain-text progress: `[hpo: running 5 done, 2 in flight, 1 failed, best accuracy=0.873 (trial 4)] [nas: pending]`. */
+/** The plain-text progress: `[hpo: running 5 done, 2 in flight, 1 failed, 1 stopped early, best accuracy=0.873 (trial 4)] [nas: pending]`. */
 export function progressLine(run: Run, best: ReadonlyMap<string, BestResult>): string {
   return run.steps
     .map((step) => {
       const counts = step.trialCounts;
       const stepBest = best.get(step.id);
-      const detail =
-        counts && (inFlight(counts) || counts.succeeded || counts.failed)
-          ? ` ${counts.succeeded} done, ${inFlight(counts)} in flight${counts.failed ? `, ${counts.failed} failed` : ''}${stepBest ? `, best ${formatBest(stepBest)}` : ''}`
-          : '';
+      const parts = [
+        counts?.failed ? `${counts.failed} failed` : '',
+        counts?.earlyStopped ? `${counts.earlyStopped} stopped early` : '',
+        cancelledOnly(counts) ? `${cancelledOnly(counts)} cancelled` : '',
+        stepBest ? `best ${formatBest(stepBest)}` : '',
+      ].filter(Boolean);
+      const detail = counts && (inFlight(counts) || finishedTrials(counts)) ? ` ${counts.succeeded} done, ${[`${inFlight(counts)} in flight`, ...parts].join(', ')}` : '';
       return `[${step.id}: ${STEP_STATE[step.state] ?? '?'}${detail}]`;
     })
     .join(' ');

@@ -38,6 +38,7 @@ import {
   type PipelineServiceServer,
   type RegisterWorkerRequest,
   type RegisterWorkerResponse,
+  type WorkerState,
   type ReportProgressRequest,
   type ReportProgressResponse,
   type WatchRunRequest,
@@ -53,8 +54,6 @@ import { WorkerRegistryService } from './worker-registry.service';
 
 /** The longest AcquireTrials long poll; a longer wait_timeout is shortened to it. */
 const MAX_ACQUIRE_WAIT_MS = 20_000;
-/** What ListWorkers returns when its filter names no state: every worker but those that left. */
-const PRESENT_WORKER_STATES = ['ACTIVE', 'DRAINING', 'LOST'];
 
 /** gRPC face of the master: converts, calls one lib service, converts back. */
 @Injectable()
@@ -129,7 +128,7 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
     return {
       renewals: beat.renewals.map((renewal) => ({ trialId: renewal.trialId, attempt: renewal.attempt, expireTime: renewal.expiresAt })),
       stops: beat.stops.map(stopToProto),
-      workerState: workerToProto(await this.workers.view(worker)).state,
+      workerState: workerStateConverter.toProto(beat.state) as WorkerState,
       heartbeatInterval: durationFromMillis(this.queue.settings.heartbeatSeconds * 1000),
     };
   }
@@ -209,10 +208,10 @@ export class PipelineController implements AsyncService<PipelineServiceServer> {
 
   async listWorkers(request: ListWorkersRequest): Promise<ListWorkersResponse> {
     const size = resolvePageSize(request.pageSize, { defaultSize: 100, maxSize: 1000 });
-    const named = (request.filter?.states ?? []).map((state, index) => workerStateConverter.toName(state, `filter.states[${index}]`));
+    const states = (request.filter?.states ?? []).map((state, index) => workerStateConverter.toName(state, `filter.states[${index}]`)).sort();
+    const bound = { states, showLeft: request.showLeft };
     // Workers that left are history: listed only when asked for.
-    const bound = { states: (named.length ? named : PRESENT_WORKER_STATES).sort() };
-    const views = await this.workers.list({ states: bound.states });
+    const views = (await this.workers.list()).filter((view) => (states.length ? states.includes(view.state) : view.state !== 'LEFT' || request.showLeft));
     const position = request.pageToken ? decodePageToken('ListWorkers', request.pageToken, bound) : undefined;
     const offset = position && 'offset' in position ? position.offset : 0;
     return {

@@ -152,7 +152,7 @@ export function workerToProto(view: WorkerView): WorkerProto {
     device: worker.device,
     threads: 0,
     version: '',
-    state: workerStateConverter.toProto(worker.state) as WorkerState,
+    state: workerStateConverter.toProto(view.state) as WorkerState,
     leasedTrialIds: [...view.leasedTrialIds],
     lastHeartbeatTime: worker.lastHeartbeatAt,
     registerTime: worker.registeredAt,

@@ -35,6 +35,8 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
   private readonly driving = new Map<string, AbortController>();
   private timer?: NodeJS.Timeout;
   private ticking = false;
+  /** When this master started: no worker could renew its leases or heartbeat while none ran. */
+  private readonly startedAt = Date.now();
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -62,9 +64,14 @@ export class RunScheduler implements OnApplicationBootstrap, OnApplicationShutdo
     try {
       const runs = await this.prisma.run.findMany({ where: { state: { in: ['PENDING', 'RUNNING'] } } });
       const limits = new Map(runs.map((run) => [run.id, maxAttempts((run.limits ?? {}) as VelaConfig['general']['limits'])]));
-      const expired = await this.queue.expireLeases((runId) => limits.get(runId) ?? maxAttempts(undefined));
-      for (const trial of expired) this.logger.warn(`trial ${trial.trialId}: attempt ${trial.releasedAttempt} is STALE (lease expired); ${EXPIRED_OUTCOME[trial.outcome]}`);
-      await this.workers.markLost(this.queue.settings.leaseSeconds);
+      // For a lease after the master starts, an expired lease or a silent worker says only that
+      // the master was down (longer than a lease): the workers renew and heartbeat within it.
+      // Before, a trial that finished during such an outage was queued again and trained twice.
+      if (Date.now() - this.startedAt >= this.queue.settings.leaseSeconds * 1000) {
+        const expired = await this.queue.expireLeases((runId) => limits.get(runId) ?? maxAttempts(undefined));
+        for (const trial of expired) this.logger.warn(`trial ${trial.trialId}: attempt ${trial.releasedAttempt} is STALE (lease expired); ${EXPIRED_OUTCOME[trial.outcome]}`);
+        await this.workers.markLost(this.queue.settings.leaseSeconds);
+      }
       for (const [runId, controller] of this.driving) {
         if (!runs.some((run) => run.id === runId)) controller.abort();
       }

@@ -18,8 +18,9 @@ export interface TrialCounts {
   readonly running: number;
   readonly succeeded: number;
   readonly failed: number;
-  /** Cancelled trials other than early-stopped ones. */
+  /** Cancelled or stopped trials, early-stopped ones included. */
   readonly cancelled: number;
+  /** Of the cancelled trials, those an early-stopping rule stopped. */
   readonly earlyStopped: number;
 }
 
@@ -114,10 +115,14 @@ export interface CreateRunInput {
 /** The shortest time between two views a WatchRun stream reads. */
 const WATCH_INTERVAL_MS = 250;
 
-/** The count a trial in `state` falls under: an early-stopped trial is CANCELLED with its own stop reason. */
-function countKey(state: string, stopReason: string | null): keyof TrialCounts {
-  if (state === 'CANCELLED' && stopReason === 'EARLY_STOPPED') return 'earlyStopped';
-  return state.toLowerCase() as keyof TrialCounts;
+/**
+ * `counts` with `count` more trials in `state` (a group by state and stop reason: one state
+ * may come in several groups). An early-stopped trial is CANCELLED with its own stop reason.
+ */
+export function addCount(counts: TrialCounts, state: string, stopReason: string | null, count: number): TrialCounts {
+  const key = state.toLowerCase() as keyof TrialCounts;
+  const added = { ...counts, [key]: counts[key] + count };
+  return state === 'CANCELLED' && stopReason === 'EARLY_STOPPED' ? { ...added, earlyStopped: added.earlyStopped + count } : added;
 }
 
 const ZERO_COUNTS: TrialCounts = { pending: 0, leased: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, earlyStopped: 0 };
@@ -192,10 +197,7 @@ export class RunService {
           step,
           counts: counts
             .filter((row) => row.runId === run.id && row.step === step.name)
-            .reduce<TrialCounts>((total, row) => {
-              const key = countKey(row.state, row.stopReason);
-              return { ...total, [key]: total[key] + row._count._all };
-            }, ZERO_COUNTS),
+            .reduce<TrialCounts>((total, row) => addCount(total, row.state, row.stopReason, row._count._all), ZERO_COUNTS),
         })),
     }));
   }

@@ -419,8 +419,9 @@ export class TrialQueueService {
       this.prisma.$executeRaw`
         UPDATE trials SET state = 'CANCELLED', ended_at = now(), stop_requested = true, stop_reason = ${reason}, error = ${message}
         WHERE run_id = ${where.runId}::uuid ${step} ${trials} AND state = 'PENDING'`,
+      // A trial asked to stop before keeps the first reason, as it keeps the first message.
       this.prisma.$executeRaw`
-        UPDATE trials SET stop_requested = true, stop_reason = ${reason}, error = COALESCE(error, ${message})
+        UPDATE trials SET stop_requested = true, stop_reason = COALESCE(CASE WHEN stop_requested THEN stop_reason END, ${reason}), error = COALESCE(error, ${message})
         WHERE run_id = ${where.runId}::uuid ${step} ${trials} AND state IN ('LEASED', 'RUNNING')`,
     ]);
     await touchRuns(this.prisma, [where.runId]);

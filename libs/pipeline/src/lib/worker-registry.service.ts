@@ -12,8 +12,16 @@ export interface WorkerRegistration {
   readonly device: string;
 }
 
+/**
+ * A worker's state as ListWorkers shows it: the stored one, or LEFT for a deregistered
+ * (DRAINING) worker silent for longer than a lease. LEFT is derived when read, never stored,
+ * so that a master of an earlier version reads every row of a database this one writes.
+ */
+export type ShownWorkerState = Worker['state'] | 'LEFT';
+
 export interface WorkerView {
   readonly worker: Worker;
+  readonly state: ShownWorkerState;
   readonly freeCapacity: Capacity;
   readonly leasedTrialIds: readonly string[];
 }
@@ -81,17 +89,18 @@ export class WorkerRegistryService {
     return { view: await this.view(registration.id), leasedTrials };
   }
 
-  /** Records the heartbeat, renews the leases the worker still holds and returns its stop signals. */
+  /**
+   * Records the heartbeat (a LOST worker heard from again takes work again), renews the leases
+   * the worker still holds and returns its stop signals and its state. One statement reads and
+   * revives the state, so a DeregisterWorker or RegisterWorker meanwhile is not undone.
+   */
   async heartbeat(workerId: string, held: readonly HeldLease[]) {
-    const updated = await this.prisma.worker.updateMany({ where: { id: workerId }, data: { lastHeartbeatAt: new Date() } });
-    if (updated.count === 0) throw new NotFoundError(`worker '${workerId}' is not registered; call RegisterWorker first`);
-    const worker = await this.prisma.worker.findUniqueOrThrow({ where: { id: workerId } });
-    // A worker heard from again is alive: a LOST one takes work again, one that LEFT after it
-    // deregistered is still deregistered (DRAINING).
-    const state = worker.state === 'LOST' ? 'ACTIVE' : worker.state === 'LEFT' ? 'DRAINING' : worker.state;
-    if (state !== worker.state) await this.prisma.worker.update({ where: { id: workerId }, data: { state } });
+    const [row] = await this.prisma.$queryRaw<{ state: Worker['state'] }[]>`
+      UPDATE workers SET last_heartbeat_at = now(), state = CASE WHEN state = 'LOST' THEN 'ACTIVE'::worker_state ELSE state END
+      WHERE id = ${workerId} RETURNING state::text AS state`;
+    if (!row) throw new NotFoundError(`worker '${workerId}' is not registered; call RegisterWorker first`);
     const leases = await this.queue.renewLeases(workerId, held);
-    return { ...leases, state };
+    return { ...leases, state: row.state };
   }
 
   /**
@@ -108,14 +117,10 @@ export class WorkerRegistryService {
     return this.view(workerId);
   }
 
-  /**
-   * Workers whose heartbeats stopped for longer than a lease: an ACTIVE one is LOST (its leases
-   * expire on their own), a deregistered (DRAINING) one LEFT.
-   */
+  /** Workers whose heartbeats stopped for longer than a lease are LOST (their leases expire on their own). */
   async markLost(leaseSeconds: number): Promise<void> {
     const lost = await this.prisma.$executeRaw`
-      UPDATE workers SET state = CASE WHEN state = 'DRAINING' THEN 'LEFT'::worker_state ELSE 'LOST'::worker_state END
-      WHERE state IN ('ACTIVE', 'DRAINING') AND last_heartbeat_at < now() - make_interval(secs => ${leaseSeconds})`;
+      UPDATE workers SET state = 'LOST' WHERE state = 'ACTIVE' AND last_heartbeat_at < now() - make_interval(secs => ${leaseSeconds})`;
     if (lost > 0) this.totals = undefined;
   }
 
@@ -145,15 +150,22 @@ export class WorkerRegistryService {
       where: { id: filter.id, state: filter.states?.length ? { in: filter.states as Worker['state'][] } : undefined },
       orderBy: { registeredAt: 'asc' },
     });
-    const leased = await this.prisma.trial.findMany({
-      where: { leaseOwner: { in: workers.map((worker) => worker.id) }, state: { in: ['LEASED', 'RUNNING'] } },
-      select: { id: true, leaseOwner: true, gpus: true, cpuSlots: true, memoryBytes: true, labels: true },
-    });
+    const ids = workers.map((worker) => worker.id);
+    const [leased, silentDrained] = await Promise.all([
+      this.prisma.trial.findMany({
+        where: { leaseOwner: { in: ids }, state: { in: ['LEASED', 'RUNNING'] } },
+        select: { id: true, leaseOwner: true, gpus: true, cpuSlots: true, memoryBytes: true, labels: true },
+      }),
+      // By the database's clock, as markLost reads it.
+      this.prisma.$queryRaw<{ id: string }[]>`
+        SELECT id FROM workers WHERE id = ANY(${ids}) AND state = 'DRAINING' AND last_heartbeat_at < now() - make_interval(secs => ${this.queue.settings.leaseSeconds})`,
+    ]);
+    const leftIds = new Set(silentDrained.map((row) => row.id));
     return workers.map((worker) => {
       const held = leased.filter((trial) => trial.leaseOwner === worker.id);
       const capacity = capacityOf(worker);
       const freeCapacity = worker.state === 'ACTIVE' ? held.reduce((left, trial) => subtractCapacity(left, requestOf(trial)), capacity) : { ...NO_CAPACITY, labels: capacity.labels };
-      return { worker, freeCapacity, leasedTrialIds: held.map((trial) => trial.id) };
+      return { worker, state: leftIds.has(worker.id) ? 'LEFT' : worker.state, freeCapacity, leasedTrialIds: held.map((trial) => trial.id) };
     });
   }
 }

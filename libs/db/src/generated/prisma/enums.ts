@@ -58,8 +58,7 @@ export type AttemptState = (typeof AttemptState)[keyof typeof AttemptState]
 export const WorkerState = {
   ACTIVE: 'ACTIVE',
   DRAINING: 'DRAINING',
-  LOST: 'LOST',
-  LEFT: 'LEFT'
+  LOST: 'LOST'
 } as const
 
 export type WorkerState = (typeof WorkerState)[keyof typeof WorkerState]

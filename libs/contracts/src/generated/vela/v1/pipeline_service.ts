@@ -420,9 +420,12 @@ export interface CompleteTrialsResponse {
   acquiredTrials: Trial[];
 }
 
-/** Which workers ListWorkers returns; empty fields match everything. */
+/** Which workers ListWorkers returns. */
 export interface WorkerFilter {
-  /** Only workers in one of these states; none: every state but WORKER_STATE_LEFT. */
+  /**
+   * Only workers in one of these states; none: every state (WORKER_STATE_LEFT only with
+   * ListWorkersRequest.show_left).
+   */
   states: WorkerState[];
 }
 
@@ -436,6 +439,11 @@ export interface ListWorkersRequest {
   pageSize: number;
   /** The `next_page_token` of a previous call with the same filter. */
   pageToken: string;
+  /**
+   * Also the workers that left (WORKER_STATE_LEFT: deregistered, then silent for longer
+   * than a lease) when the filter names no state; they are history, left out by default.
+   */
+  showLeft: boolean;
 }
 
 /** The response of ListWorkers. */
@@ -4018,7 +4026,7 @@ export const WorkerFilter: MessageFns<WorkerFilter> = {
 };
 
 function createBaseListWorkersRequest(): ListWorkersRequest {
-  return { filter: undefined, pageSize: 0, pageToken: "" };
+  return { filter: undefined, pageSize: 0, pageToken: "", showLeft: false };
 }
 
 export const ListWorkersRequest: MessageFns<ListWorkersRequest> = {
@@ -4031,6 +4039,9 @@ export const ListWorkersRequest: MessageFns<ListWorkersRequest> = {
     }
     if (message.pageToken !== "") {
       writer.uint32(26).string(message.pageToken);
+    }
+    if (message.showLeft !== false) {
+      writer.uint32(32).bool(message.showLeft);
     }
     return writer;
   },
@@ -4072,6 +4083,14 @@ export const ListWorkersRequest: MessageFns<ListWorkersRequest> = {
             message.pageToken = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.showLeft = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4097,6 +4116,11 @@ export const ListWorkersRequest: MessageFns<ListWorkersRequest> = {
         : isSet(object.page_token)
         ? globalThis.String(object.page_token)
         : "",
+      showLeft: isSet(object.showLeft)
+        ? globalThis.Boolean(object.showLeft)
+        : isSet(object.show_left)
+        ? globalThis.Boolean(object.show_left)
+        : false,
     };
   },
 
@@ -4111,6 +4135,9 @@ export const ListWorkersRequest: MessageFns<ListWorkersRequest> = {
     if (message.pageToken !== "") {
       obj.pageToken = message.pageToken;
     }
+    if (message.showLeft !== false) {
+      obj.showLeft = message.showLeft;
+    }
     return obj;
   },
 
@@ -4124,6 +4151,7 @@ export const ListWorkersRequest: MessageFns<ListWorkersRequest> = {
       : undefined;
     message.pageSize = object.pageSize ?? 0;
     message.pageToken = object.pageToken ?? "";
+    message.showLeft = object.showLeft ?? false;
     return message;
   },
 };

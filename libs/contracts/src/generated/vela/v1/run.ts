@@ -164,11 +164,11 @@ export interface TrialCounts {
   /** Trials that failed. */
   failed: number;
   /**
-   * Trials that were cancelled (the run cancelled, a run limit reached); early-stopped ones
-   * are counted apart.
+   * Trials that were cancelled or stopped (the run cancelled, a run limit reached, an
+   * early-stopping rule), early-stopped ones included.
    */
   cancelled: number;
-  /** Trials that an early-stopping rule or the search algorithm stopped. */
+  /** Of the cancelled trials, those the step's early-stopping rule stopped. */
   earlyStopped: number;
 }
 

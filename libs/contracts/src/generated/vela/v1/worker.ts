@@ -19,8 +19,9 @@ export enum WorkerState {
   /** WORKER_STATE_LOST - The worker missed its heartbeats; its leases expire as usual. */
   WORKER_STATE_LOST = 3,
   /**
-   * WORKER_STATE_LEFT - The worker deregistered and its heartbeats stopped: it left. Kept for the history
-   * of the attempts it ran; ListWorkers returns it only when the filter names it.
+   * WORKER_STATE_LEFT - The worker deregistered (DRAINING) and has been silent for longer than a lease: it
+   * left. Kept for the history of the attempts it ran; ListWorkers returns it only when
+   * asked (show_left, or a filter naming this state). Derived when read, never stored.
    */
   WORKER_STATE_LEFT = 4,
   UNRECOGNIZED = -1,
