@@ -25,8 +25,7 @@ export interface TestCluster {
     report: AsyncClient<ReportServiceServer>;
     generator: AsyncClient<GeneratorServiceServer>;
   };
-  /** Stops the master and starts it again on the same database (a master restart). */
-  /** Stops the master and starts it again, `downMs` later. */
+  /** Stops the master and starts it again on the same database, `downMs` later (a master restart). */
   restartPipeline(downMs?: number): Promise<void>;
   stop(): Promise<void>;
 }

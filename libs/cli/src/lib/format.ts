@@ -37,6 +37,16 @@ export function cancelledOnly(counts: TrialCounts | undefined): number {
   return (counts?.cancelled ?? 0) - (counts?.earlyStopped ?? 0);
 }
 
+/** `1 failed`, `2 stopped early`, `3 cancelled`: the trials that ended without a result, each count left out when zero. */
+export function unsuccessfulCounts(counts: TrialCounts | undefined): string[] {
+  const parts: [number, string][] = [
+    [counts?.failed ?? 0, 'failed'],
+    [counts?.earlyStopped ?? 0, 'stopped early'],
+    [cancelledOnly(counts), 'cancelled'],
+  ];
+  return parts.filter(([count]) => count > 0).map(([count, label]) => `${count} ${label}`);
+}
+
 /** `2026-11-27 11:02:03 UTC (5m ago)`. */
 export function formatTime(time: Date | undefined, now = new Date()): string {
   if (!time) return '—';

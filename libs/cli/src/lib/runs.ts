@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { Run, RunState, StepState, TrialState, runName, stepName, type Step, type TrialCounts } from '@vela/contracts';
+import { Run, RunState, StepState, TrialCounts, TrialState, runName, stepName, type Step } from '@vela/contracts';
 import { isUuid } from '@vela/records';
 import type { CommandOutput } from './command-output';
 import { ServiceCallError, type ServiceConnection } from './connection';
 import { CliError, EXIT } from './exit-codes';
-import { cancelledOnly, enumLabel, formatAgo, formatDuration, formatTime, inFlight } from './format';
+import { cancelledOnly, enumLabel, formatAgo, formatDuration, formatTime, inFlight, unsuccessfulCounts } from './format';
 import { formatTable } from './table';
 import { readConfigFile } from './validate';
 
@@ -200,14 +200,10 @@ function stepProgress(run: Run): string {
 
 /** `12 done, 2 in flight, 1 failed, 3 stopped early, 4 cancelled` over all steps (the zero counts left out, but done). */
 function trialSummary(run: Run): string {
-  const total = (pick: (counts: TrialCounts) => number) => run.steps.reduce((sum, step) => sum + (step.trialCounts ? pick(step.trialCounts) : 0), 0);
-  const parts: [number, string][] = [
-    [total(inFlight), 'in flight'],
-    [total((counts) => counts.failed), 'failed'],
-    [total((counts) => counts.earlyStopped), 'stopped early'],
-    [total(cancelledOnly), 'cancelled'],
-  ];
-  return [`${total((counts) => counts.succeeded)} done`, ...parts.filter(([count]) => count > 0).map(([count, label]) => `${count} ${label}`)].join(', ');
+  const summed = TrialCounts.fromPartial({});
+  for (const step of run.steps) for (const key of Object.keys(summed) as (keyof TrialCounts)[]) summed[key] += step.trialCounts?.[key] ?? 0;
+  const flying = inFlight(summed);
+  return [`${summed.succeeded} done`, flying ? `${flying} in flight` : '', ...unsuccessfulCounts(summed)].filter(Boolean).join(', ');
 }
 
 /** A run for `--json` lists: without the config texts, which `vela status RUN --json` has. */

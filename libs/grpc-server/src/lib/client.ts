@@ -38,9 +38,9 @@ export type AsyncClient<S> = {
 } & { close(): void };
 
 /**
- * Options of every Vela channel (servers take them too; they ignore the client-side ones). Channelz (grpc-js's per-call tracing of
- * counters and timestamps, read only by a channelz admin service, which Vela does not serve)
- * is off: it is work on every call of the hot path.
+ * Options of every Vela channel (servers take them too; they ignore the client-side ones).
+ * Channelz (grpc-js's per-call tracing of counters and timestamps, read only by a channelz
+ * admin service, which Vela does not serve) is off: it is work on every call of the hot path.
  *
  * A channel whose peer went away reconnects with a backoff that grows by 1.6× per failed
  * attempt, up to two minutes by default: a worker found a master that had restarted after

@@ -1,5 +1,5 @@
 import { StepState, type Run, type Step } from '@vela/contracts';
-import { cancelledOnly, finishedTrials, formatNumber, inFlight } from '@vela/cli';
+import { finishedTrials, formatNumber, inFlight, unsuccessfulCounts } from '@vela/cli';
 
 /** Where progress bars are drawn: a terminal (process.stdout) or anything else. */
 export interface ProgressTerminal {
@@ -102,9 +102,7 @@ function stepBar(run: Run, step: Step, best: BestResult | undefined, nameWidth: 
   const details = [
     `${String(finished).padStart(String(total).length)}/${total}`,
     inFlight(counts) ? `${inFlight(counts)} in flight` : '',
-    counts?.failed ? `${counts.failed} failed` : '',
-    counts?.earlyStopped ? `${counts.earlyStopped} stopped early` : '',
-    cancelledOnly(counts) ? `${cancelledOnly(counts)} cancelled` : '',
+    ...unsuccessfulCounts(counts),
     best ? `best ${formatBest(best)}` : '',
     STEP_STATE[step.state] ?? '?',
   ].filter(Boolean);
@@ -117,12 +115,7 @@ export function progressLine(run: Run, best: ReadonlyMap<string, BestResult>): s
     .map((step) => {
       const counts = step.trialCounts;
       const stepBest = best.get(step.id);
-      const parts = [
-        counts?.failed ? `${counts.failed} failed` : '',
-        counts?.earlyStopped ? `${counts.earlyStopped} stopped early` : '',
-        cancelledOnly(counts) ? `${cancelledOnly(counts)} cancelled` : '',
-        stepBest ? `best ${formatBest(stepBest)}` : '',
-      ].filter(Boolean);
+      const parts = [...unsuccessfulCounts(counts), stepBest ? `best ${formatBest(stepBest)}` : ''].filter(Boolean);
       const detail = counts && (inFlight(counts) || finishedTrials(counts)) ? ` ${counts.succeeded} done, ${[`${inFlight(counts)} in flight`, ...parts].join(', ')}` : '';
       return `[${step.id}: ${STEP_STATE[step.state] ?? '?'}${detail}]`;
     })

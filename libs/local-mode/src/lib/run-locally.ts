@@ -11,7 +11,7 @@ import {
   type ReportServiceServer,
   type Run,
 } from '@vela/contracts';
-import { cancelledOnly, enumLabel, objectiveLabel, objectiveValue, resultsTable } from '@vela/cli';
+import { enumLabel, objectiveLabel, objectiveValue, resultsTable, unsuccessfulCounts } from '@vela/cli';
 import { InvalidArgumentError } from '@vela/errors';
 import { createAsyncClient, type AsyncClient } from '@vela/grpc-server';
 import { startLocalCluster, type LocalClusterOptions } from './local-cluster';
@@ -142,7 +142,7 @@ async function summary(run: Run, report: AsyncClient<ReportServiceServer>): Prom
   for (const step of run.steps) {
     const counts = step.trialCounts;
     lines.push(
-      `  ${step.id} (${step.pipeStepType}): ${enumLabel(StepState, step.state)}, ${counts?.succeeded ?? 0} trial(s) succeeded${counts?.failed ? `, ${counts.failed} failed` : ''}${counts?.earlyStopped ? `, ${counts.earlyStopped} stopped early` : ''}${cancelledOnly(counts) ? `, ${cancelledOnly(counts)} cancelled` : ''}${step.endReason ? `; ended early: ${step.endReason}` : ''}`,
+      `  ${step.id} (${step.pipeStepType}): ${enumLabel(StepState, step.state)}, ${counts?.succeeded ?? 0} trial(s) succeeded${unsuccessfulCounts(counts).map((part) => `, ${part}`).join('')}${step.endReason ? `; ended early: ${step.endReason}` : ''}`,
     );
     if (step.state !== StepState.STEP_STATE_SUCCEEDED || step.objectives.length === 0) continue;
     const { points } = await report.paretoFront({ runId: run.id, stepId: step.id, objectives: step.objectives });

@@ -150,15 +150,17 @@ export class WorkerRegistryService {
       where: { id: filter.id, state: filter.states?.length ? { in: filter.states as Worker['state'][] } : undefined },
       orderBy: { registeredAt: 'asc' },
     });
-    const ids = workers.map((worker) => worker.id);
+    const draining = workers.filter((worker) => worker.state === 'DRAINING').map((worker) => worker.id);
     const [leased, silentDrained] = await Promise.all([
       this.prisma.trial.findMany({
-        where: { leaseOwner: { in: ids }, state: { in: ['LEASED', 'RUNNING'] } },
+        where: { leaseOwner: { in: workers.map((worker) => worker.id) }, state: { in: ['LEASED', 'RUNNING'] } },
         select: { id: true, leaseOwner: true, gpus: true, cpuSlots: true, memoryBytes: true, labels: true },
       }),
-      // By the database's clock, as markLost reads it.
-      this.prisma.$queryRaw<{ id: string }[]>`
-        SELECT id FROM workers WHERE id = ANY(${ids}) AND state = 'DRAINING' AND last_heartbeat_at < now() - make_interval(secs => ${this.queue.settings.leaseSeconds})`,
+      // Which of them left, by the database's clock as markLost reads it; asked only when any drains.
+      draining.length
+        ? this.prisma.$queryRaw<{ id: string }[]>`
+            SELECT id FROM workers WHERE id = ANY(${draining}) AND last_heartbeat_at < now() - make_interval(secs => ${this.queue.settings.leaseSeconds})`
+        : [],
     ]);
     const leftIds = new Set(silentDrained.map((row) => row.id));
     return workers.map((worker) => {
