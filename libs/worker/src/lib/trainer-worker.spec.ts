@@ -432,9 +432,9 @@ describe('TrainerWorker', () => {
       await master.until(() => completionOf(first.name) !== undefined);
       const rest = [19, 20, 21].map((index) => trialOf(index, { resources }));
       await master.until(() => rest.every((trial) => master.trials.get(trial.id)?.trial.state === TrialState.TRIAL_STATE_SUCCEEDED));
-      // After the first trial, a completion asks for its slot and two more ahead.
+      // After the first trial, a completion asks for its slot and one more ahead (the default), never more.
       const batches = master.requests<CompleteTrialsRequest>('completeTrials').filter((batch) => batch.acquireNext?.worker === 'workers/ahead');
-      expect(batches.some((batch) => batch.acquireNext?.maxTrials === 3)).toBe(true);
+      expect(Math.max(...batches.map((batch) => batch.acquireNext?.maxTrials ?? 0))).toBe(2);
       // Every trial's final record is in Report before its completion, and each completed once.
       for (const trial of [first, ...rest]) {
         expect(master.requests('completion', trial.name)).toHaveLength(1);
@@ -448,7 +448,8 @@ describe('TrainerWorker', () => {
   it('sends a trial leased ahead to a busy slot\'s process to wait there: stopped while waiting it trains nothing; a process that dies hands it to a new one', async () => {
     const plugin = join(__dirname, 'fixtures', 'crashing-trainer.plugin.ts');
     const resources = { labels: { queue: 'behind' } };
-    const settingsOf = { VELA_WORKER_ID: 'behind', VELA_WORKER_CPU_SLOTS: '1', VELA_PLUGINS: plugin, VELA_WORKER_LABELS: 'queue=behind', VELA_WORKER_LEASE_AHEAD_BELOW_MS: '600000' };
+    // Two ahead: one waits in the slot's process, one in the supervisor.
+    const settingsOf = { VELA_WORKER_ID: 'behind', VELA_WORKER_CPU_SLOTS: '1', VELA_PLUGINS: plugin, VELA_WORKER_LABELS: 'queue=behind', VELA_WORKER_LEASE_AHEAD_BELOW_MS: '600000', VELA_WORKER_LEASE_AHEAD: '2' };
     await withWorker(settingsOf, async (own) => {
       // While the first trains, two more are queued; its completion leases both (ahead).
       const first = trialOf(22, { resources, budgetEpochs: 40 });
@@ -478,7 +479,8 @@ describe('TrainerWorker', () => {
   it('starts no more training processes than its slots when the trials after a crash all look for one at once', async () => {
     const plugin = join(__dirname, 'fixtures', 'crashing-trainer.plugin.ts');
     const resources = { labels: { queue: 'after-crash' } };
-    await withWorker({ VELA_WORKER_ID: 'after-crash', VELA_WORKER_CPU_SLOTS: '1', VELA_PLUGINS: plugin, VELA_WORKER_LABELS: 'queue=after-crash', VELA_WORKER_LEASE_AHEAD_BELOW_MS: '600000' }, async (own) => {
+    const settingsOf = { VELA_WORKER_ID: 'after-crash', VELA_WORKER_CPU_SLOTS: '1', VELA_PLUGINS: plugin, VELA_WORKER_LABELS: 'queue=after-crash', VELA_WORKER_LEASE_AHEAD_BELOW_MS: '600000', VELA_WORKER_LEASE_AHEAD: '2' };
+    await withWorker(settingsOf, async (own) => {
       const first = trialOf(28, { resources });
       await master.until(() => completionOf(first.name) !== undefined);
       // Queued together: the crash leaves trials leased ahead, and its completion brings more,

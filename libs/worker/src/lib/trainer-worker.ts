@@ -37,12 +37,6 @@ import type { WorkerSettings } from './worker-settings';
 const CALL_TIMEOUT_MS = 15000;
 const DEFAULT_HEARTBEAT_MS = 10000;
 const DEREGISTER_TIMEOUT_MS = 10000;
-/**
- * Trials a CPU worker leases ahead per slot while trials are short: one waits in the slot's
- * training process (it starts the moment the one training ends) and one in the supervisor,
- * so the slots keep training through a completion's round trip to Report and the master.
- */
-const LEASE_AHEAD_PER_SLOT = 2;
 
 export interface TrainerWorkerOptions {
   readonly settings: WorkerSettings;
@@ -382,14 +376,17 @@ export class TrainerWorker {
   }
 
   /**
-   * What a completion asks along for: the free slots, plus LEASE_AHEAD_PER_SLOT trials ahead
-   * per CPU slot while trials are short (settings.leaseAheadBelowMs). A slot then starts its
-   * next trial as soon as the last one ends instead of waiting for the master's answer, and
-   * the completions of several trials go out together meanwhile.
+   * What a completion asks along for: the free slots, plus settings.leaseAheadPerSlot trials
+   * ahead per CPU slot while trials are short (settings.leaseAheadBelowMs). A slot then starts
+   * its next trial as soon as the last one ends instead of waiting for the master's answer, and
+   * the completions of several trials go out together meanwhile. One ahead (the default) waits
+   * in the slot's training process; a second, in the supervisor, raised one worker's rate by a
+   * tenth, but four workers' slots then held trials the others waited for: the p99 of their
+   * wait rose from 47–56 to 62–70 ms (benchmarks/control-plane).
    */
   private openSlots(): number {
     const short = this.trainMsAverage !== undefined && this.trainMsAverage < this.settings.leaseAheadBelowMs;
-    const ahead = this.slotKind === 'cpuSlots' && short ? LEASE_AHEAD_PER_SLOT * this.totalSlots : 0;
+    const ahead = this.slotKind === 'cpuSlots' && short ? this.settings.leaseAheadPerSlot * this.totalSlots : 0;
     return Math.max(0, this.totalSlots + ahead - this.usedSlots());
   }
 

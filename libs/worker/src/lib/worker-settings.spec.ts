@@ -16,6 +16,7 @@ describe('workerSettingsFromEnv', () => {
       drainMs: 30000,
       progressIntervalMs: 1000,
       leaseAheadBelowMs: 500,
+      leaseAheadPerSlot: 1,
     });
     expect(settings.cpuSlots).toBeGreaterThan(0);
   });
@@ -34,6 +35,7 @@ describe('workerSettingsFromEnv', () => {
       VELA_WORKER_DRAIN_MS: '0',
       VELA_WORKER_PROGRESS_MS: '250',
       VELA_WORKER_LEASE_AHEAD_BELOW_MS: '0',
+      VELA_WORKER_LEASE_AHEAD: '2',
       VELA_PLUGINS: '@acme/vela-nets, ./plugins/trainer.ts',
     });
     expect(settings).toMatchObject({
@@ -49,6 +51,7 @@ describe('workerSettingsFromEnv', () => {
       drainMs: 0,
       progressIntervalMs: 250,
       leaseAheadBelowMs: 0,
+      leaseAheadPerSlot: 2,
       plugins: ['@acme/vela-nets', resolve('plugins/trainer.ts')],
     });
   });
@@ -58,6 +61,7 @@ describe('workerSettingsFromEnv', () => {
     [{ VELA_WORKER_CPU_SLOTS: '-1' }, "VELA_WORKER_CPU_SLOTS: must be an integer >= 0, got '-1'"],
     [{ VELA_WORKER_PROGRESS_MS: '0.5' }, "VELA_WORKER_PROGRESS_MS: must be an integer >= 0, got '0.5'"],
     [{ VELA_WORKER_LEASE_AHEAD_BELOW_MS: 'short' }, "VELA_WORKER_LEASE_AHEAD_BELOW_MS: must be an integer >= 0, got 'short'"],
+    [{ VELA_WORKER_LEASE_AHEAD: '-1' }, "VELA_WORKER_LEASE_AHEAD: must be an integer >= 0, got '-1'"],
     [{ VELA_PIPELINE_ADDRESS: 'http://master' }, "VELA_PIPELINE_ADDRESS: must be host:port, got 'http://master'"],
     [{ VELA_WORKER_ID: 'my worker' }, 'VELA_WORKER_ID: must start with a letter'],
     [{ VELA_WORKER_LABELS: 'zone' }, "VELA_WORKER_LABELS: must be key=value pairs separated by commas, got 'zone'"],

@@ -29,9 +29,11 @@ export interface WorkerSettings {
   readonly progressIntervalMs: number;
   /**
    * While trials train for less than this on average (ms), a CPU worker leases trials ahead
-   * (two per slot), so a slot starts its next trial without waiting for the master; 0 never.
+   * (leaseAheadPerSlot per slot), so a slot starts its next trial without waiting for the master; 0 never.
    */
   readonly leaseAheadBelowMs: number;
+  /** How many trials a CPU worker leases ahead per slot while trials are short. */
+  readonly leaseAheadPerSlot: number;
   /** Modules every training process loads first, so they can register trainers, networks, datasets, ... */
   readonly plugins: readonly string[];
 }
@@ -58,7 +60,8 @@ export function defaultWorkerId(hostname = os.hostname()): string {
  * | `VELA_WORKER_ACQUIRE_WAIT_MS` | 5000 |
  * | `VELA_WORKER_DRAIN_MS` | 30000 |
  * | `VELA_WORKER_PROGRESS_MS` | 1000 (the shortest time between two progress reports of a trial) |
- * | `VELA_WORKER_LEASE_AHEAD_BELOW_MS` | 500 (lease two trials ahead per CPU slot while trials train shorter than this on average; 0: never) |
+ * | `VELA_WORKER_LEASE_AHEAD_BELOW_MS` | 500 (lease trials ahead while trials train shorter than this on average; 0: never) |
+ * | `VELA_WORKER_LEASE_AHEAD` | 1 (trials leased ahead per CPU slot then: one waits in the slot's training process; more wait in the worker) |
  * | `VELA_PLUGINS` | none; comma-separated modules (package names, or paths from the working directory) each training process requires (the master and generator load them too) |
  *
  * A bad value throws InvalidArgumentError naming the variable.
@@ -87,6 +90,7 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
     drainMs: integer(env, 'VELA_WORKER_DRAIN_MS', 30000, 0),
     progressIntervalMs: integer(env, 'VELA_WORKER_PROGRESS_MS', 1000, 0),
     leaseAheadBelowMs: integer(env, 'VELA_WORKER_LEASE_AHEAD_BELOW_MS', 500, 0),
+    leaseAheadPerSlot: integer(env, 'VELA_WORKER_LEASE_AHEAD', 1, 0),
     // Paths are resolved here: training processes run from the repository root.
     plugins: pluginModules(env),
   };
