@@ -95,7 +95,7 @@ describe('TrainerWorker', () => {
 
   beforeAll(async () => {
     artifactRoot = await mkdtemp(join(tmpdir(), 'vela-worker-artifacts-'));
-    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 35, attempt: 1, state: 'LEASED' })]);
+    const [started, seeded] = await Promise.all([startReport(), seedRunWithTrials(database.url, { trials: 37, attempt: 1, state: 'LEASED' })]);
     reportProcess = started;
     run = seeded;
     report = reportClient(reportProcess.address, TOKEN);
@@ -496,6 +496,20 @@ describe('TrainerWorker', () => {
       expect(rest.map((trial) => completionOf(trial.name).outcome)).toEqual(rest.map(() => TrialOutcome.TRIAL_OUTCOME_SUCCEEDED));
       expect(most).toBe(1);
       expect(own.trainingProcesses).toBe(1);
+    });
+  });
+
+  it("fails a benchmark trial whose trained weights were written for another desc, naming the trial's checkpoint", async () => {
+    const trained = trialOf(35);
+    await master.until(() => completionOf(trained.name) !== undefined);
+    const checkpoint = completionOf(trained.name).checkpointArtifact;
+    expect(checkpoint).toMatch(/^artifacts\//);
+    const otherDesc = { ...TINY_DESC, backbone: { ...TINY_DESC.backbone, hidden_units: [8] } };
+    const benchmark = trialOf(36, { desc: otherDesc, checkpointArtifact: checkpoint, stepConfig: { ...STEP_CONFIG, task: 'evaluate' } });
+    await master.until(() => completionOf(benchmark.name) !== undefined);
+    expect(completionOf(benchmark.name)).toMatchObject({
+      outcome: TrialOutcome.TRIAL_OUTCOME_FAILED,
+      errorMessage: `checkpoint_artifact: ${checkpoint} (the trained weights this benchmark evaluates) was written for another desc; refusing to load it`,
     });
   });
 

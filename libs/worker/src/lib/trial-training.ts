@@ -207,7 +207,10 @@ async function evaluateTrial(
   });
   context.log(`trial ${trial.name}: evaluating ${trial.checkpointArtifact} on the test set`);
   hooks.progress(0, 1, []);
-  const result = await trainer.evaluate(createDataset(datasetSection, 'test'));
+  const checkpoint = trial.checkpointArtifact;
+  const result = await trainer.evaluate(createDataset(datasetSection, 'test')).catch((error: unknown) => {
+    throw aboutCheckpoint(error, source, checkpoint);
+  });
   const performance = { ...result.performance, latency_ms: result.latencyMs };
   const objectives = objectivesOf(trial.objectives, performance, trainer.primaryMetric);
   channel.writeRecord(
@@ -230,6 +233,16 @@ async function evaluateTrial(
   context.log(`trial ${trial.name}: ${Object.entries(performance).map(([key, value]) => `${key}=${value.toFixed(4)}`).join(' ')} on ${result.examples} test examples`);
   hooks.progress(1, 1, objectives);
   return { trainer, epoch: 1 };
+}
+
+/**
+ * An error the trainer raised about the weights it loaded under `key` (a name of this worker's
+ * own), said instead of the trial's checkpoint artifact: what the user can look up.
+ */
+function aboutCheckpoint(error: unknown, key: string, artifact: string): unknown {
+  if (!(error instanceof InvalidArgumentError) || error.field !== key) return error;
+  const detail = error.message.startsWith(`${key}: `) ? error.message.slice(key.length + 2) : error.message;
+  return new InvalidArgumentError(`${artifact} (the trained weights this benchmark evaluates) ${detail}`, 'checkpoint_artifact');
 }
 
 /** The trainer and dataset sections an attempt trains with: the step's, overlaid by the trial's hyperparameters, budget and seed. */
