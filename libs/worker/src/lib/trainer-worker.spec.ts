@@ -395,7 +395,9 @@ describe('TrainerWorker', () => {
 
   it('asks for its next trial along with a completion, and takes what comes back', async () => {
     const resources = { labels: { queue: 'chained' } };
-    await withWorker({ VELA_WORKER_ID: 'chained', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_LABELS: 'queue=chained', VELA_WORKER_LEASE_AHEAD_BELOW_MS: '0' }, async () => {
+    // Its trials count as short, but it leases none ahead (VELA_WORKER_LEASE_AHEAD 0): a completion asks for its own slot only.
+    const settingsOf = { VELA_WORKER_ID: 'chained', VELA_WORKER_CPU_SLOTS: '1', VELA_WORKER_LABELS: 'queue=chained', VELA_WORKER_LEASE_AHEAD_BELOW_MS: '600000', VELA_WORKER_LEASE_AHEAD: '0' };
+    await withWorker(settingsOf, async () => {
       // Long enough that the second is queued before the first ends.
       const first = trialOf(14, { resources, budgetEpochs: 60 });
       await master.until(() => master.trials.get(first.id)?.owner === 'chained');

@@ -381,8 +381,8 @@ export class TrainerWorker {
    * its next trial as soon as the last one ends instead of waiting for the master's answer, and
    * the completions of several trials go out together meanwhile. One ahead (the default) waits
    * in the slot's training process; a second, in the supervisor, raised one worker's rate by a
-   * tenth, but four workers' slots then held trials the others waited for: the p99 of their
-   * wait rose from 47–56 to 62–70 ms (benchmarks/control-plane).
+   * tenth to a fifth, but four workers' slots then held trials the others waited for: the p99
+   * of their wait rose from 47–56 to 62–70 ms (benchmarks/control-plane).
    */
   private openSlots(): number {
     const short = this.trainMsAverage !== undefined && this.trainMsAverage < this.settings.leaseAheadBelowMs;

@@ -61,7 +61,7 @@ export function defaultWorkerId(hostname = os.hostname()): string {
  * | `VELA_WORKER_DRAIN_MS` | 30000 |
  * | `VELA_WORKER_PROGRESS_MS` | 1000 (the shortest time between two progress reports of a trial) |
  * | `VELA_WORKER_LEASE_AHEAD_BELOW_MS` | 500 (lease trials ahead while trials train shorter than this on average; 0: never) |
- * | `VELA_WORKER_LEASE_AHEAD` | 1 (trials leased ahead per CPU slot then: one waits in the slot's training process; more wait in the worker) |
+ * | `VELA_WORKER_LEASE_AHEAD` | 1 (trials leased ahead per CPU slot then: one waits in the slot's training process; more wait in the worker; 0: none) |
  * | `VELA_PLUGINS` | none; comma-separated modules (package names, or paths from the working directory) each training process requires (the master and generator load them too) |
  *
  * A bad value throws InvalidArgumentError naming the variable.
