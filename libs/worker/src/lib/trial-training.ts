@@ -207,9 +207,8 @@ async function evaluateTrial(
   });
   context.log(`trial ${trial.name}: evaluating ${trial.checkpointArtifact} on the test set`);
   hooks.progress(0, 1, []);
-  const checkpoint = trial.checkpointArtifact;
   const result = await trainer.evaluate(createDataset(datasetSection, 'test')).catch((error: unknown) => {
-    throw aboutCheckpoint(error, source, checkpoint);
+    throw aboutCheckpoint(error, source, trial.checkpointArtifact);
   });
   const performance = { ...result.performance, latency_ms: result.latencyMs };
   const objectives = objectivesOf(trial.objectives, performance, trainer.primaryMetric);
